@@ -1,0 +1,53 @@
+"""gpuq: a quantum circuit simulator for GPU workstations that still serves laptops well.
+
+Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
+``gpuq.Cloud``), ``execute`` it, and read counts or states from the result.
+"""
+
+from .circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from .compiler import compile, execute
+from .exceptions import (
+    AccountError,
+    BackendNotFoundError,
+    BackendUnavailableError,
+    CircuitError,
+    CloudError,
+    GpuqError,
+    InsufficientMemoryError,
+    JobCancelledError,
+    JobError,
+    JobTimeoutError,
+    QasmError,
+    QobjValidationError,
+    SimulationError,
+)
+from .models import Qobj, Result
+from .providers import JobStatus
+from .providers.local import Local
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccountError",
+    "BackendNotFoundError",
+    "BackendUnavailableError",
+    "CircuitError",
+    "ClassicalRegister",
+    "CloudError",
+    "GpuqError",
+    "InsufficientMemoryError",
+    "JobCancelledError",
+    "JobError",
+    "JobStatus",
+    "JobTimeoutError",
+    "Local",
+    "QasmError",
+    "Qobj",
+    "QobjValidationError",
+    "QuantumCircuit",
+    "QuantumRegister",
+    "Result",
+    "SimulationError",
+    "compile",
+    "execute",
+]

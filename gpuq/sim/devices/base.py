@@ -1,0 +1,144 @@
+"""The device seam: the one interface the engine uses to move amplitudes.
+
+The engine never imports Numba or CuPy. It holds an opaque ``state`` (a
+NumPy array on the CPU, a CuPy array on the GPU) and calls these methods.
+``CpuDevice`` and ``GpuDevice`` implement them with mirrored kernel families
+(``kernels/<family>.cu`` and ``cpu_kernels/<family>.py``).
+
+Conventions:
+    * Little-endian: qubit ``q`` is bit ``q`` of the amplitude index.
+    * ``targets[j]`` is bit ``j`` of a k-qubit operand's row/column index, so a
+      matrix built for targets ``(a, b)`` has ``a`` as its least significant bit.
+    * Controls are qubits that must all be 1; kernels receive them as a bit mask.
+    * Every update is in place.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ...exceptions import SimulationError
+
+PRECISIONS = {"single": np.complex64, "double": np.complex128}
+"""Precision name → NumPy complex dtype of the state."""
+
+
+def state_dtype(precision: str) -> type:
+    """Return the complex dtype for a precision name ("single" or "double")."""
+    try:
+        return PRECISIONS[precision]
+    except KeyError:
+        raise SimulationError(f"unknown precision {precision!r}; use 'single' or 'double'") from None
+
+
+def state_bytes(nqubits: int, precision: str) -> int:
+    """Bytes taken by a statevector of ``nqubits`` at ``precision``."""
+    return (1 << nqubits) * np.dtype(state_dtype(precision)).itemsize
+
+
+def control_mask(controls: Sequence[int]) -> int:
+    """Bit mask with the bit of every control qubit set."""
+    mask = 0
+    for qubit in controls:
+        mask |= 1 << int(qubit)
+    return mask
+
+
+def check_operands(nqubits: int, targets: Sequence[int], controls: Sequence[int], operand_len: int) -> None:
+    """Validate qubit indices and operand size once, before any kernel runs.
+
+    Raises:
+        SimulationError: a qubit out of range, repeated, shared by targets and
+            controls, or an operand whose length is not ``2**len(targets)``.
+    """
+    qubits = list(targets) + list(controls)
+    for qubit in qubits:
+        if not 0 <= qubit < nqubits:
+            raise SimulationError(f"qubit {qubit} out of range for a {nqubits}-qubit state")
+    if len(set(qubits)) != len(qubits):
+        raise SimulationError(f"targets {list(targets)} and controls {list(controls)} must be distinct qubits")
+    if operand_len != 1 << len(targets):
+        raise SimulationError(f"operand of length {operand_len} does not act on {len(targets)} qubit(s)")
+
+
+def nqubits_of(state: Any) -> int:
+    """Number of qubits of a statevector (its length is a power of two)."""
+    return int(math.log2(state.shape[0]))
+
+
+class Device(ABC):
+    """One place where a statevector lives and is updated.
+
+    Attributes:
+        kind: "cpu" or "gpu"; fixed per class.
+        fusion_limit: largest k the device's dense-matrix kernel takes.
+    """
+
+    kind: ClassVar[str]
+    fusion_limit: ClassVar[int] = 5
+
+    @abstractmethod
+    def free_bytes(self) -> int:
+        """Bytes that a new state may take on this device now."""
+
+    @abstractmethod
+    def description(self) -> str:
+        """A short human name of the device, e.g. ``NVIDIA H100 80GB HBM3`` or ``CPU (2 threads)``."""
+
+    @abstractmethod
+    def zero_state(self, nqubits: int, precision: str) -> Any:
+        """Allocate ``|0…0⟩`` on ``nqubits`` at ``precision`` (callers check memory first)."""
+
+    @abstractmethod
+    def from_host(self, array: np.ndarray) -> Any:
+        """Copy a host statevector (complex64 or complex128) onto the device."""
+
+    @abstractmethod
+    def to_host(self, state: Any) -> np.ndarray:
+        """Copy the state to a host NumPy array: only for an explicit statevector request."""
+
+    @abstractmethod
+    def copy(self, state: Any) -> Any:
+        """A new state on the device equal to ``state`` (used for measurement branching)."""
+
+    @abstractmethod
+    def apply_matrix(self, state: Any, targets: Sequence[int], matrix: np.ndarray,
+                     controls: Sequence[int] = ()) -> None:
+        """Apply a dense ``2**k × 2**k`` matrix on ``targets``, where all ``controls`` are 1."""
+
+    @abstractmethod
+    def apply_diagonal(self, state: Any, targets: Sequence[int], diag: np.ndarray,
+                       controls: Sequence[int] = ()) -> None:
+        """Multiply by a diagonal of length ``2**k`` on ``targets``, where all ``controls`` are 1."""
+
+    @abstractmethod
+    def apply_permutation(self, state: Any, targets: Sequence[int], perm: np.ndarray,
+                          controls: Sequence[int] = ()) -> None:
+        """Move amplitude of local index ``m`` to ``perm[m]`` on ``targets``, where all ``controls`` are 1."""
+
+    @abstractmethod
+    def marginal_probabilities(self, state: Any, qubits: Sequence[int]) -> np.ndarray:
+        """Host float64 array of length ``2**len(qubits)``; bit ``j`` of its index is ``qubits[j]``."""
+
+    @abstractmethod
+    def collapse(self, state: Any, qubits: Sequence[int], outcome: int, probability: float) -> None:
+        """Project onto ``qubits`` reading ``outcome`` (bit ``j`` is ``qubits[j]``) and renormalise.
+
+        ``probability`` is that outcome's probability, already computed by the caller.
+        """
+
+    @abstractmethod
+    def sample(self, state: Any, qubits: Sequence[int], shots: int, seed: int) -> np.ndarray:
+        """Draw ``shots`` outcomes of ``qubits`` from one state, in random order.
+
+        Returns a host int64 array; bit ``j`` of each value is ``qubits[j]``.
+        The same seed gives the same outcomes on the same device.
+        """
+
+    def synchronize(self) -> None:
+        """Wait for queued work to finish (a no-op on the CPU)."""

@@ -1,0 +1,314 @@
+"""Run one lowered experiment on one device.
+
+Three ways to run, chosen from the circuit's shape:
+
+* **Sampled from the final state** — every measurement is terminal and there
+  is no reset or condition: evolve once, then draw all shots from the final
+  state in one pass (``Device.sample``).
+* **Branching** — mid-circuit measurements, resets or conditions: the state
+  is evolved once up to each measurement, and there the shots split between
+  the outcomes (a binomial draw); a branch gets its own copy of the state
+  only when both outcomes have shots. Branches are walked depth first, so at
+  most one state per pending branch is alive. A tail of only measurements is
+  sampled, not branched.
+* **Per shot** — as branching, but when the copies would not fit in memory:
+  each shot starts from ``|0…0⟩`` and never branches (one state alive).
+
+The engine talks only to the ``Device`` interface and checks the caller's
+``should_stop`` between operations, which is how a running job is cancelled
+at a gate boundary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import JobCancelledError
+from .devices.base import Device
+from .fusion import fuse
+from .memory import check_fits, required_bytes
+from .ops import BarrierOp, GateOp, MeasureOp, Op, ResetOp
+
+_X = np.array([1, 0], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How to run one experiment.
+
+    Attributes:
+        method: "qasm" (counts), "statevector" or "unitary".
+        shots: shots to draw ("qasm"); the other methods run once.
+        memory: also return per-shot outcomes.
+        seed: seed of every random number of the run.
+        precision: "single" or "double".
+        fusion_max_qubits: largest fused block; 1 or less turns fusion off.
+    """
+
+    method: str
+    shots: int
+    memory: bool
+    seed: int
+    precision: str
+    fusion_max_qubits: int
+
+
+@dataclass
+class ExperimentOutcome:
+    """What the engine produced for one experiment, before it becomes an ``ExperimentResult``."""
+
+    counts: dict[str, int] | None = None
+    memory: list[str] | None = None
+    statevector: np.ndarray | None = None
+    unitary: np.ndarray | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+Plan = list[Op]
+"""Operations in order, gate runs already fused."""
+
+
+def run_experiment(ops: Sequence[Op], nqubits: int, settings: RunSettings, device: Device,
+                   should_stop: Callable[[], bool] = lambda: False, global_phase: float = 0.0) -> ExperimentOutcome:
+    """Run lowered operations on ``device`` and return counts, memory or the state.
+
+    Raises:
+        InsufficientMemoryError: before allocating, when the state does not fit.
+        JobCancelledError: ``should_stop()`` turned true.
+    """
+    started = time.perf_counter()
+    plan, fused_from = _plan(ops, settings.fusion_max_qubits)
+    runner = _Runner(device, settings, should_stop)
+    if settings.method == "unitary":
+        outcome = runner.unitary(plan, nqubits, global_phase)
+    elif settings.method == "statevector":
+        outcome = runner.statevector(plan, nqubits, global_phase)
+    elif _measurements_are_terminal(plan):
+        outcome = runner.sample_final(plan, nqubits)
+    else:
+        outcome = runner.branch(plan, nqubits)
+    outcome.metadata.update({
+        "precision": settings.precision,
+        "fusion": {"max_qubits": settings.fusion_max_qubits, "gates": fused_from,
+                   "passes": sum(isinstance(op, GateOp) for op in plan)},
+        "engine_time": time.perf_counter() - started,
+    })
+    return outcome
+
+
+def _plan(ops: Sequence[Op], max_qubits: int) -> tuple[Plan, int]:
+    """Fuse each run of unconditioned gates; everything else keeps its place."""
+    plan: Plan = []
+    run: list[GateOp] = []
+    gates = 0
+    for op in ops:
+        if isinstance(op, GateOp) and op.condition is None:
+            run.append(op)
+            gates += 1
+            continue
+        plan.extend(fuse(run, max_qubits))
+        run = []
+        if isinstance(op, GateOp):
+            gates += 1
+        if not isinstance(op, BarrierOp):
+            plan.append(op)
+    plan.extend(fuse(run, max_qubits))
+    return plan, gates
+
+
+def _measurements_are_terminal(plan: Plan) -> bool:
+    """True when no reset or condition exists and no gate follows a measurement on its qubit."""
+    measured: set[int] = set()
+    for op in plan:
+        if isinstance(op, ResetOp) or getattr(op, "condition", None) is not None:
+            return False
+        if isinstance(op, MeasureOp):
+            measured.add(op.qubit)
+        elif isinstance(op, GateOp) and measured.intersection(op.qubits):
+            return False
+    return True
+
+
+def _condition_holds(condition: tuple[tuple[int, ...], int] | None, value: int) -> bool:
+    if condition is None:
+        return True
+    clbits, expected = condition
+    return sum(((value >> c) & 1) << j for j, c in enumerate(clbits)) == expected
+
+
+class _Runner:
+    """Holds the device, settings and random generator of one experiment's run."""
+
+    def __init__(self, device: Device, settings: RunSettings, should_stop: Callable[[], bool]):
+        self.device = device
+        self.settings = settings
+        self.should_stop = should_stop
+        self.rng = np.random.default_rng(settings.seed)
+
+    # -------------------------------------------------------------- helpers
+    def _apply(self, state: Any, op: GateOp, offset: int = 0) -> None:
+        if self.should_stop():
+            raise JobCancelledError("cancelled")
+        targets = [q + offset for q in op.targets]
+        controls = [q + offset for q in op.controls]
+        if op.kind == "diagonal":
+            self.device.apply_diagonal(state, targets, op.operand, controls)
+        elif op.kind == "permutation":
+            self.device.apply_permutation(state, targets, op.operand, controls)
+        else:
+            self.device.apply_matrix(state, targets, op.operand, controls)
+
+    def _new_state(self, nqubits: int) -> Any:
+        return self.device.zero_state(nqubits, self.settings.precision)
+
+    # -------------------------------------------------------------- methods
+    def unitary(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
+        """Evolve the identity, stored as a state of 2n qubits whose high n bits index the row."""
+        check_fits(self.device, required_bytes(2 * nqubits, self.settings.precision), "unitary")
+        dim = 1 << nqubits
+        identity = np.eye(dim, dtype=np.complex64 if self.settings.precision == "single" else np.complex128)
+        state = self.device.from_host(identity.reshape(-1))
+        for op in plan:
+            self._apply(state, op, offset=nqubits)
+        matrix = self.device.to_host(state).reshape(dim, dim) * np.exp(1j * global_phase)
+        return ExperimentOutcome(unitary=matrix, metadata={"method": "unitary"})
+
+    def statevector(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
+        """One shot: measurements collapse the state; the final state is returned."""
+        check_fits(self.device, required_bytes(nqubits, self.settings.precision))
+        state = self._new_state(nqubits)
+        value = self._walk(state, plan, 0, 1, 0, pending=None)
+        vector = self.device.to_host(state) * np.exp(1j * global_phase)
+        outcome = ExperimentOutcome(statevector=vector, metadata={"method": "statevector"})
+        if any(isinstance(op, MeasureOp) for op in plan):
+            outcome.counts = {hex(value): 1}
+            outcome.memory = [hex(value)] if self.settings.memory else None
+        return outcome
+
+    def sample_final(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
+        """Evolve once, then draw every shot from the final state."""
+        pairs = [(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)]
+        qubits = sorted({q for q, _ in pairs})
+        check_fits(self.device, required_bytes(nqubits, self.settings.precision, sample_qubits=len(qubits)))
+        state = self._new_state(nqubits)
+        for op in plan:
+            if isinstance(op, GateOp):
+                self._apply(state, op)
+        leaves = self._sample(state, qubits, pairs, self.settings.shots, 0)
+        return self._outcome(leaves, "sampled from the final state")
+
+    def branch(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
+        """Branch at measurements and resets; fall back to per-shot runs when copies do not fit."""
+        splits = sum(isinstance(op, (MeasureOp, ResetOp)) for op in plan)
+        copies = 1 + min(splits, self.settings.shots - 1)
+        per_state = required_bytes(nqubits, self.settings.precision)
+        check_fits(self.device, per_state + (8 << nqubits))
+        leaves: list[tuple[int, int]] = []
+        if copies * per_state + (8 << nqubits) <= self.device.free_bytes() * 0.9:
+            pending: list[tuple[Any, int, int, int]] = [(self._new_state(nqubits), 0, self.settings.shots, 0)]
+            while pending:
+                state, start, shots, value = pending.pop()
+                self._walk(state, plan, start, shots, value, pending, leaves)
+            method = "branching at measurements"
+        else:
+            for _ in range(self.settings.shots):
+                self._walk(self._new_state(nqubits), plan, 0, 1, 0, None, leaves)
+            method = "per-shot (branch copies do not fit in memory)"
+        return self._outcome(leaves, method)
+
+    # --------------------------------------------------------------- walking
+    def _walk(self, state: Any, plan: Plan, start: int, shots: int, value: int,
+              pending: list | None, leaves: list | None = None) -> int:
+        """Run ``plan[start:]`` for ``shots`` shots holding classical ``value``.
+
+        At a measurement or reset whose outcomes both get shots, the shots of
+        outcome 1 continue on a copy pushed onto ``pending``. Returns the final
+        classical value (meaningful when ``shots`` is 1).
+        """
+        sample_tail = self.settings.method == "qasm" and leaves is not None
+        for index in range(start, len(plan)):
+            op = plan[index]
+            if sample_tail and shots > 1 and _only_measurements(plan, index):
+                pairs = [(m.qubit, m.clbit) for m in plan[index:]]
+                leaves.extend(self._sample(state, sorted({q for q, _ in pairs}), pairs, shots, value))
+                return value
+            if not _condition_holds(getattr(op, "condition", None), value):
+                continue
+            if isinstance(op, GateOp):
+                self._apply(state, op)
+                continue
+            probs = self.device.marginal_probabilities(state, [op.qubit])
+            p1 = float(min(max(probs[1] / max(probs.sum(), 1e-300), 0.0), 1.0))
+            ones = int(self.rng.binomial(shots, p1))
+            if 0 < ones < shots and pending is not None:
+                branch = self.device.copy(state)
+                self._settle(branch, op, 1, p1)
+                pending.append((branch, index + 1, ones, _write(value, op, 1)))
+                shots -= ones
+                outcome = 0
+            else:
+                outcome = 1 if ones == shots else 0
+            self._settle(state, op, outcome, p1 if outcome else 1.0 - p1)
+            value = _write(value, op, outcome)
+        if leaves is not None:
+            leaves.append((value, shots))
+        return value
+
+    def _settle(self, state: Any, op: MeasureOp | ResetOp, outcome: int, probability: float) -> None:
+        """Collapse onto ``outcome``; a reset then flips a 1 back to 0."""
+        if self.should_stop():
+            raise JobCancelledError("cancelled")
+        self.device.collapse(state, [op.qubit], outcome, probability)
+        if isinstance(op, ResetOp) and outcome:
+            self.device.apply_permutation(state, [op.qubit], _X)
+
+    def _sample(self, state: Any, qubits: list[int], pairs: list[tuple[int, int]], shots: int,
+                value: int) -> list[tuple[int, int]]:
+        """Draw ``shots`` outcomes of ``qubits`` and turn them into (classical value, shots) leaves."""
+        seed = int(self.rng.integers(2**63))
+        outcomes = self.device.sample(state, qubits, shots, seed)
+        position = {q: j for j, q in enumerate(qubits)}
+        written = 0
+        for _, clbit in pairs:
+            written |= 1 << clbit
+        base = value & ~written
+        if self.settings.memory:
+            distinct, inverse = np.unique(outcomes, return_inverse=True)
+            values = [_clbits_of(int(u), pairs, position, base) for u in distinct]
+            return [(values[i], 1) for i in inverse]
+        distinct, tallies = np.unique(outcomes, return_counts=True)
+        return [(_clbits_of(int(u), pairs, position, base), int(n)) for u, n in zip(distinct, tallies)]
+
+    def _outcome(self, leaves: list[tuple[int, int]], method: str) -> ExperimentOutcome:
+        counts: Counter[str] = Counter()
+        for value, shots in leaves:
+            counts[hex(value)] += shots
+        outcome = ExperimentOutcome(counts=dict(counts), metadata={"method": method})
+        if self.settings.memory:
+            memory = [hex(value) for value, shots in leaves for _ in range(shots)]
+            order = self.rng.permutation(len(memory))
+            outcome.memory = [memory[i] for i in order]
+        return outcome
+
+
+def _only_measurements(plan: Plan, start: int) -> bool:
+    return all(isinstance(op, MeasureOp) and op.condition is None for op in plan[start:])
+
+
+def _write(value: int, op: MeasureOp | ResetOp, outcome: int) -> int:
+    if isinstance(op, ResetOp):
+        return value
+    return (value & ~(1 << op.clbit)) | (outcome << op.clbit)
+
+
+def _clbits_of(outcome: int, pairs: list[tuple[int, int]], position: dict[int, int], base: int) -> int:
+    value = base
+    for qubit, clbit in pairs:
+        value |= ((outcome >> position[qubit]) & 1) << clbit
+    return value

@@ -122,6 +122,21 @@ def _plan(ops: Sequence[Op], max_qubits: int) -> tuple[Plan, int]:
     return plan, gates
 
 
+def apply_gate(device: Device, state: Any, op: GateOp, offset: int = 0) -> None:
+    """Apply one gate operation through the device's matching kernel family.
+
+    ``offset`` shifts every qubit (the unitary simulator acts on the row half of its state).
+    """
+    targets = [q + offset for q in op.targets]
+    controls = [q + offset for q in op.controls]
+    if op.kind == "diagonal":
+        device.apply_diagonal(state, targets, op.operand, controls)
+    elif op.kind == "permutation":
+        device.apply_permutation(state, targets, op.operand, controls)
+    else:
+        device.apply_matrix(state, targets, op.operand, controls)
+
+
 def _measurements_are_terminal(plan: Plan) -> bool:
     """True when no reset or condition exists and no gate follows a measurement on its qubit."""
     measured: set[int] = set()
@@ -155,14 +170,7 @@ class _Runner:
     def _apply(self, state: Any, op: GateOp, offset: int = 0) -> None:
         if self.should_stop():
             raise JobCancelledError("cancelled")
-        targets = [q + offset for q in op.targets]
-        controls = [q + offset for q in op.controls]
-        if op.kind == "diagonal":
-            self.device.apply_diagonal(state, targets, op.operand, controls)
-        elif op.kind == "permutation":
-            self.device.apply_permutation(state, targets, op.operand, controls)
-        else:
-            self.device.apply_matrix(state, targets, op.operand, controls)
+        apply_gate(self.device, state, op, offset)
 
     def _new_state(self, nqubits: int) -> Any:
         return self.device.zero_state(nqubits, self.settings.precision)

@@ -1,0 +1,63 @@
+"""Shared fixtures: devices, precisions and their tolerances, random generators.
+
+Every engine test takes the ``device`` fixture, parametrised over the CPU and
+the GPU. A device that is not here shows as skipped with the reason;
+``--require-gpu`` turns the GPU's skip into a failure on GPU machines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+TOLERANCE = {"single": 2e-5, "double": 1e-10}
+"""Absolute tolerance on amplitudes after a few gates, per precision."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--require-gpu", action="store_true", default=False,
+                     help="fail, instead of skip, tests that need a GPU when none is usable")
+
+
+def _gpu_or_skip(config) -> None:
+    from gpuq.sim.devices.select import gpu_unavailable_reason
+
+    reason = gpu_unavailable_reason()
+    if reason is not None:
+        if config.getoption("--require-gpu"):
+            pytest.fail(f"--require-gpu given but the GPU is not usable: {reason}")
+        pytest.skip(f"no usable GPU: {reason}")
+
+
+@pytest.fixture(params=["cpu", "gpu"])
+def device_name(request) -> str:
+    """"cpu" or "gpu"; the GPU case is skipped with the reason where there is none."""
+    if request.param == "gpu":
+        _gpu_or_skip(request.config)
+    return request.param
+
+
+@pytest.fixture
+def device(device_name):
+    """The ``Device`` object of that name."""
+    from gpuq.sim.devices.select import cpu_device, gpu_device
+
+    return cpu_device() if device_name == "cpu" else gpu_device()
+
+
+@pytest.fixture(params=["single", "double"])
+def precision(request) -> str:
+    """Both precisions."""
+    return request.param
+
+
+@pytest.fixture
+def atol(precision) -> float:
+    """The amplitude tolerance of the precision under test."""
+    return TOLERANCE[precision]
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator, so every run of a test sees the same numbers."""
+    return np.random.default_rng(20261124)

@@ -62,6 +62,11 @@ class LocalJob(BaseJob):
             self._error = f"{type(exc).__name__}: {exc}"
         else:
             final = JobStatus.DONE
+            failures = [f"{r.header.name}: {r.status}" for r in result.results if not r.success]
+            if failures:
+                self._error = "; ".join(failures)
+                if len(failures) == len(result.results):
+                    final = JobStatus.ERROR
         with self._lock:
             self._result = result
             self._status = final
@@ -111,7 +116,7 @@ class LocalJob(BaseJob):
             return True
 
     def error_message(self) -> str | None:
-        """Why the job failed, or None."""
+        """Why the job, or some of its experiments, failed; None when nothing failed."""
         return self._error
 
     def wait_for_final_state(self, timeout: float | None = None) -> JobStatus:

@@ -184,7 +184,7 @@ class _Runner:
         state = self.device.from_host(identity.reshape(-1))
         for op in plan:
             self._apply(state, op, offset=nqubits)
-        matrix = self.device.to_host(state).reshape(dim, dim) * np.exp(1j * global_phase)
+        matrix = _with_phase(self.device.to_host(state).reshape(dim, dim), global_phase)
         return ExperimentOutcome(unitary=matrix, metadata={"method": "unitary"})
 
     def statevector(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
@@ -192,7 +192,7 @@ class _Runner:
         check_fits(self.device, required_bytes(nqubits, self.settings.precision))
         state = self._new_state(nqubits)
         value = self._walk(state, plan, 0, 1, 0, pending=None)
-        vector = self.device.to_host(state) * np.exp(1j * global_phase)
+        vector = _with_phase(self.device.to_host(state), global_phase)
         outcome = ExperimentOutcome(statevector=vector, metadata={"method": "statevector"})
         if any(isinstance(op, MeasureOp) for op in plan):
             outcome.counts = {hex(value): 1}
@@ -303,6 +303,13 @@ class _Runner:
             order = self.rng.permutation(len(memory))
             outcome.memory = [memory[i] for i in order]
         return outcome
+
+
+def _with_phase(host_array: np.ndarray, global_phase: float) -> np.ndarray:
+    """Multiply a host copy by the circuit's global phase, in place and keeping its precision."""
+    if global_phase:
+        host_array *= np.exp(1j * global_phase)
+    return host_array
 
 
 def _only_measurements(plan: Plan, start: int) -> bool:

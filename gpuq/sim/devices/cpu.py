@@ -1,0 +1,175 @@
+"""CpuDevice: the statevector in host memory, updated by the Numba kernels in ``cpu_kernels``.
+
+Arguments are validated once here (``base.check_operands``) and converted to
+contiguous arrays of the state's dtype; the kernels then only move amplitudes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from ...exceptions import SimulationError
+from . import cpu_kernels
+from .base import Device, check_operands, control_mask, nqubits_of, state_dtype
+
+_FALLBACK_FREE_BYTES = 4 << 30
+"""Assumed free memory where /proc/meminfo cannot be read (not Linux)."""
+
+MAX_TARGETS = 6
+"""Most targets of a dense matrix (GPUQ_MAX_TARGETS in kernels/common.cuh)."""
+
+_SWAP = np.array([0, 2, 1, 3])
+
+
+def _available_memory() -> int:
+    """MemAvailable from /proc/meminfo in bytes, or a conservative fallback."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return _FALLBACK_FREE_BYTES
+
+
+def _check_state(state: object) -> np.ndarray:
+    if not isinstance(state, np.ndarray) or state.dtype not in (np.complex64, np.complex128):
+        raise SimulationError("a CPU state must be a complex64 or complex128 NumPy array")
+    if state.ndim != 1 or not state.flags.c_contiguous or state.size & (state.size - 1):
+        raise SimulationError("a CPU state must be a contiguous 1-D array whose length is a power of two")
+    return state
+
+
+class CpuDevice(Device):
+    """The host CPU, with Numba kernels running on Numba's thread pool.
+
+    ``fusion_limit`` is 4: measured on the project's 2-core machine, one pass
+    of a dense 4-qubit matrix costs about as much as three or four 1-qubit
+    passes, so fusing further than 4 qubits stops paying off (see the
+    kernel bandwidth table in ``benchmarks/kernel_bandwidth.py``).
+    """
+
+    kind: ClassVar[str] = "cpu"
+    fusion_limit: ClassVar[int] = 4
+
+    def free_bytes(self) -> int:
+        return _available_memory()
+
+    def description(self) -> str:
+        import numba
+
+        threads = numba.get_num_threads()
+        return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {numba.__version__})"
+
+    def zero_state(self, nqubits: int, precision: str) -> np.ndarray:
+        state = np.zeros(1 << nqubits, dtype=state_dtype(precision))
+        state[0] = 1
+        return state
+
+    def from_host(self, array: np.ndarray) -> np.ndarray:
+        array = np.asarray(array)
+        if array.dtype not in (np.complex64, np.complex128):
+            raise SimulationError(f"a statevector must be complex64 or complex128, not {array.dtype}")
+        return _check_state(np.array(array, copy=True, order="C"))
+
+    def to_host(self, state: np.ndarray) -> np.ndarray:
+        return np.array(_check_state(state), copy=True)
+
+    def copy(self, state: np.ndarray) -> np.ndarray:
+        return np.array(_check_state(state), copy=True)
+
+    def _prepare(self, state, targets, controls, operand, expected_len):
+        state = _check_state(state)
+        nqubits = nqubits_of(state)
+        check_operands(nqubits, targets, controls, expected_len)
+        return state, nqubits, np.asarray(targets, dtype=np.int32), control_mask(controls)
+
+    def apply_matrix(self, state, targets, matrix, controls=()):
+        matrix = np.asarray(matrix)
+        k = len(targets)
+        if matrix.shape != (1 << k, 1 << k):
+            raise SimulationError(f"matrix of shape {matrix.shape} does not act on {k} qubit(s)")
+        if k > MAX_TARGETS:
+            raise SimulationError(f"dense matrices act on at most {MAX_TARGETS} qubits, not {k}")
+        state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, matrix, 1 << k)
+        flat = np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1)
+        cpu_kernels.apply_matrix(state, nqubits, targets_arr, k, mask, flat)
+
+    def apply_diagonal(self, state, targets, diag, controls=()):
+        diag = np.asarray(diag).reshape(-1)
+        state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, diag, diag.shape[0])
+        cpu_kernels.apply_diagonal(state, nqubits, targets_arr, len(targets), mask,
+                                   np.ascontiguousarray(diag, dtype=state.dtype))
+
+    def apply_permutation(self, state, targets, perm, controls=()):
+        perm = np.asarray(perm, dtype=np.int64).reshape(-1)
+        state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, perm, perm.shape[0])
+        if not np.array_equal(np.sort(perm), np.arange(perm.shape[0])):
+            raise SimulationError(f"{perm.tolist()} is not a permutation of 0..{perm.shape[0] - 1}")
+        k = len(targets)
+        if k == 0 or np.array_equal(perm, np.arange(perm.shape[0])):
+            return
+        if k == 1:
+            cpu_kernels.apply_x(state, nqubits, int(targets[0]), mask)
+        elif k == 2 and np.array_equal(perm, _SWAP):
+            cpu_kernels.apply_swap(state, nqubits, int(targets[0]), int(targets[1]), mask)
+        else:
+            cpu_kernels.apply_permutation(state, nqubits, targets_arr, k, mask, np.ascontiguousarray(perm))
+
+    def marginal_probabilities(self, state, qubits):
+        state = _check_state(state)
+        nqubits = nqubits_of(state)
+        check_operands(nqubits, qubits, (), 1 << len(qubits))
+        out = np.zeros(1 << len(qubits), dtype=np.float64)
+        cpu_kernels.marginal_probabilities(state, nqubits, np.asarray(qubits, dtype=np.int32), len(qubits), out)
+        return out
+
+    def collapse(self, state, qubits, outcome, probability):
+        state = _check_state(state)
+        nqubits = nqubits_of(state)
+        check_operands(nqubits, qubits, (), 1 << len(qubits))
+        if not 0 <= outcome < 1 << len(qubits):
+            raise SimulationError(f"outcome {outcome} out of range for {len(qubits)} measured qubit(s)")
+        if not probability > 0:
+            raise SimulationError(f"cannot collapse onto outcome {outcome} of probability {probability}")
+        bits = 0
+        for j, qubit in enumerate(qubits):
+            bits |= ((outcome >> j) & 1) << int(qubit)
+        cpu_kernels.collapse(state, nqubits, control_mask(qubits), bits, 1.0 / float(np.sqrt(probability)))
+
+    def sample(self, state, qubits, shots, seed):
+        if shots < 0:
+            raise SimulationError(f"shots must be non-negative, not {shots}")
+        probs = self.marginal_probabilities(state, qubits)
+        return sample_from_probabilities(probs, shots, seed)
+
+
+def sample_from_probabilities(probs: np.ndarray, shots: int, seed: int) -> np.ndarray:
+    """Draw ``shots`` outcome indices from ``probs`` (need not be normalised), in random order.
+
+    The uniforms are sorted so that the binary searches walk the cumulative
+    distribution once (cache friendly for wide marginals), then the outcomes
+    are shuffled with the same generator: the result is a sequence of
+    independent draws. Seeded by PCG64, so a seed always gives the same draws.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    cdf = np.cumsum(probs, dtype=np.float64)
+    total = cdf[-1]
+    if not total > 0:
+        raise SimulationError("cannot sample from a state of zero norm")
+    uniforms = rng.random(shots)
+    uniforms.sort()
+    uniforms *= total
+    outcomes = np.searchsorted(cdf, uniforms, side="right").astype(np.int64)
+    np.minimum(outcomes, probs.shape[0] - 1, out=outcomes)
+    rng.shuffle(outcomes)
+    return outcomes

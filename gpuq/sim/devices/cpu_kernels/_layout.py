@@ -1,0 +1,105 @@
+"""Index arithmetic shared by the Numba kernels: the twin of ``kernels/common.cuh``.
+
+A kernel's work items are *groups*: group ``g`` has zero bits inserted at every
+target and control position, then the control bits set, giving ``base``; its
+amplitudes are ``base + offset(m)``. Groups whose indices differ only in the
+bits below the lowest target/control position form contiguous *runs*; the CPU
+kernels walk runs in *tasks* of at most ``BLOCK`` consecutive groups so that the
+innermost loop is contiguous (vectorisable) and threads get equal shares.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+BLOCK = 2048
+"""Most consecutive groups in one task: big enough for the SIMD loop, small enough to balance threads."""
+
+FASTMATH = {"contract"}
+"""Allow fused multiply-add (no reassociation, so results do not depend on the thread count)."""
+
+
+def real_view(state):  # pragma: no cover - replaced by the overload inside Numba
+    """The state as its interleaved (re, im) real array."""
+    raise NotImplementedError
+
+
+@overload(real_view, inline="always")
+def _real_view_overload(state):
+    if state.dtype == types.complex64:
+        return lambda state: state.view(np.float32)
+    return lambda state: state.view(np.float64)
+
+
+@numba.njit(nogil=True, cache=True)
+def mask_positions(mask, positions):
+    """Write the set bits of ``mask`` ascending into ``positions``; return their count."""
+    count = 0
+    bit = 0
+    while mask != 0:
+        if mask & 1:
+            positions[count] = bit
+            count += 1
+        mask >>= 1
+        bit += 1
+    return count
+
+
+@numba.njit(nogil=True, cache=True)
+def targets_mask(targets, ntargets):
+    """Bit mask of the first ``ntargets`` qubits in ``targets``."""
+    mask = 0
+    for j in range(ntargets):
+        mask |= 1 << targets[j]
+    return mask
+
+
+@numba.njit(nogil=True, cache=True)
+def insert_zero_bits(value, positions, count):
+    """Insert a zero bit at each of ``count`` ascending ``positions`` into ``value``."""
+    for i in range(count):
+        p = positions[i]
+        low = value & ((1 << p) - 1)
+        value = ((value >> p) << (p + 1)) | low
+    return value
+
+
+@numba.njit(nogil=True, cache=True)
+def local_offsets(targets, ntargets):
+    """``offsets[m]``: bit ``j`` of ``m`` placed at bit ``targets[j]`` (targets need not be sorted)."""
+    dim = 1 << ntargets
+    offsets = np.zeros(dim, dtype=np.uint64)
+    for m in range(dim):
+        offset = 0
+        for j in range(ntargets):
+            offset |= ((m >> j) & 1) << targets[j]
+        offsets[m] = offset
+    return offsets
+
+
+@numba.njit(nogil=True, cache=True)
+def task_layout(nqubits, targets, ntargets, control_mask):
+    """Split the groups of an operand into tasks of consecutive groups.
+
+    Returns ``(positions, npos, lowest, chunk, per_run, ntasks)``: the sorted
+    target/control positions, the lowest of them (a run has ``2**lowest``
+    groups), the groups per task, the tasks per run and the task count.
+    """
+    positions = np.zeros(64, dtype=np.int64)
+    npos = mask_positions(targets_mask(targets, ntargets) | control_mask, positions)
+    lowest = positions[0] if npos > 0 else nqubits
+    run = 1 << lowest
+    chunk = min(run, BLOCK)
+    ngroups = 1 << (nqubits - npos)
+    return positions, npos, lowest, chunk, run // chunk, ngroups // chunk
+
+
+@numba.njit(nogil=True, cache=True)
+def task_base(task, positions, npos, lowest, chunk, per_run, control_mask):
+    """Base index of the first group of ``task`` (its groups are ``base + lo``, lo < chunk)."""
+    run = task // per_run
+    within = task - run * per_run
+    return (insert_zero_bits(run << lowest, positions, npos) | control_mask) + within * chunk

@@ -1,0 +1,125 @@
+"""Measurement support: squared magnitudes, marginals, and projection onto an outcome.
+
+Twin of ``kernels/measure.cu`` (``probabilities``, ``collapse``, each ``_c64`` /
+``_c128``). ``marginal_probabilities`` exists only here: on the GPU the marginal
+is a CuPy reduction over the output of ``probabilities``.
+
+Index contract (as in the CUDA file): ``probabilities`` writes
+``probs[i] = |state[i]|**2`` in the state's real precision; ``collapse`` zeroes
+``state[i]`` where ``i & qubit_mask != outcome_bits`` and scales the rest.
+
+Reproducibility: ``marginal_probabilities`` splits the state into a fixed number
+of slices (not one per thread) and adds the slices' partial sums in a fixed
+order, so its result does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from ._layout import insert_zero_bits, mask_positions
+
+_BLOCK = 4096
+_SLICES = 64
+"""Fixed number of state slices of the histogram marginal (independent of the thread count)."""
+_HISTOGRAM_LIMIT = 1 << 12
+"""Largest marginal computed with per-slice histograms; wider ones are summed per outcome."""
+_SUM_MATH = {"contract", "reassoc"}
+"""Vectorised sums inside one slice: the order is fixed at compile time, not by threads."""
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def probabilities(state, nqubits, probs):
+    """Write ``|state[i]|**2`` into ``probs[i]`` for every amplitude."""
+    size = 1 << nqubits
+    nblocks = (size + _BLOCK - 1) // _BLOCK
+    for block in prange(nblocks):
+        for i in range(np.uint64(block * _BLOCK), np.uint64(min(size, (block + 1) * _BLOCK))):
+            a = state[i]
+            probs[i] = a.real * a.real + a.imag * a.imag
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def collapse(state, nqubits, qubit_mask, outcome_bits, scale):
+    """Zero the amplitudes that disagree with ``outcome_bits`` on ``qubit_mask``; scale the others."""
+    size = 1 << nqubits
+    nblocks = (size + _BLOCK - 1) // _BLOCK
+    mask = np.uint64(qubit_mask)
+    bits = np.uint64(outcome_bits)
+    factor = state.real.dtype.type(scale)
+    for block in prange(nblocks):
+        for i in range(np.uint64(block * _BLOCK), np.uint64(min(size, (block + 1) * _BLOCK))):
+            if i & mask == bits:
+                state[i] *= factor
+            else:
+                state[i] = 0
+
+
+@numba.njit(nogil=True, cache=True)
+def _gather(index, qubits, nmeasured):
+    """Outcome index of amplitude ``index``: bit ``qubits[j]`` becomes bit ``j``."""
+    key = 0
+    for j in range(nmeasured):
+        key |= ((index >> qubits[j]) & 1) << j
+    return key
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_SUM_MATH)
+def _stretch_sum(state, start, length):
+    """Sum of ``|a|**2`` over ``length`` consecutive amplitudes, in float64."""
+    total = 0.0
+    for i in range(np.uint64(start), np.uint64(start + length)):
+        a = state[i]
+        total += np.float64(a.real) * np.float64(a.real) + np.float64(a.imag) * np.float64(a.imag)
+    return total
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _marginal_histogram(state, nqubits, qubits, nmeasured, out):
+    size = 1 << nqubits
+    dim = 1 << nmeasured
+    lowest = nqubits
+    for j in range(nmeasured):
+        lowest = min(lowest, qubits[j])
+    slices = min(_SLICES, size)
+    slice_len = size // slices
+    stretch = min(1 << lowest, slice_len)  # consecutive amplitudes sharing one outcome
+    partial = np.zeros((slices, dim))
+    for s in prange(slices):
+        for start in range(s * slice_len, (s + 1) * slice_len, stretch):
+            partial[s, _gather(start, qubits, nmeasured)] += _stretch_sum(state, start, stretch)
+    for key in range(dim):
+        total = 0.0
+        for s in range(slices):
+            total += partial[s, key]
+        out[key] = total
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _marginal_per_outcome(state, nqubits, qubits, nmeasured, out):
+    positions = np.zeros(64, dtype=np.int64)
+    measured_mask = 0
+    for j in range(nmeasured):
+        measured_mask |= 1 << qubits[j]
+    npos = mask_positions(measured_mask, positions)
+    rest = 1 << (nqubits - npos)
+    for key in prange(1 << nmeasured):
+        placed = 0
+        for j in range(nmeasured):
+            placed |= ((key >> j) & 1) << qubits[j]
+        total = 0.0
+        for r in range(rest):
+            a = state[insert_zero_bits(r, positions, npos) | placed]
+            total += np.float64(a.real) * np.float64(a.real) + np.float64(a.imag) * np.float64(a.imag)
+        out[key] = total
+
+
+@numba.njit(nogil=True, cache=True)
+def marginal_probabilities(state, nqubits, qubits, nmeasured, out):
+    """Write the float64 marginal of ``qubits[:nmeasured]`` into ``out`` (bit ``j`` of its index is ``qubits[j]``)."""
+    if (1 << nmeasured) <= _HISTOGRAM_LIMIT:
+        _marginal_histogram(state, nqubits, qubits, nmeasured, out)
+    else:
+        _marginal_per_outcome(state, nqubits, qubits, nmeasured, out)

@@ -1,0 +1,162 @@
+"""Kernel families: Numba against the reference simulator, host-built CUDA against Numba.
+
+Every family, every target position (each qubit appears as a target), k up to
+6 (the largest dense operand a GPU fuses, beyond the CPU's limit), with zero,
+one and two controls, in both precisions, on seeded random states of 6 qubits.
+The host build runs the CUDA source of ``kernels/*.cu`` sequentially (see
+``tests/hostbuild.py``) and is compared with Numba amplitude by amplitude.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hostbuild
+import reference
+from gpuq.sim.devices import cpu_kernels
+from gpuq.sim.devices.base import control_mask
+
+NQUBITS = 6
+TOLERANCE = {
+    np.complex64: {"reference": 2e-6, "host": 2e-6},
+    np.complex128: {"reference": 1e-13, "host": 1e-14},
+}
+"""Largest absolute amplitude error, per precision: Numba vs the reference, host CUDA vs Numba."""
+
+DTYPES = pytest.mark.parametrize("dtype", [np.complex64, np.complex128], ids=["c64", "c128"])
+CONTROLS = pytest.mark.parametrize("ncontrols", [0, 1, 2])
+DENSE_SIZES = pytest.mark.parametrize("k, ncontrols", [(k, c) for k in range(7) for c in range(3) if k + c <= NQUBITS])
+"""Operand sizes up to 6 targets (a GPU's dense kernel takes that many) with 0 to 2 controls."""
+
+
+@pytest.fixture(scope="module")
+def host():
+    reason = hostbuild.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return {family: hostbuild.HostKernels(family) for family in hostbuild.FAMILIES}
+
+
+def cases(k: int, ncontrols: int, seed: int):
+    """(targets, controls) with each qubit once as targets[0]; the rest random and unsorted."""
+    rng = np.random.default_rng(seed)
+    if k == 0:
+        for first in range(NQUBITS - ncontrols + 1):
+            yield [], [int(q) for q in rng.permutation(NQUBITS)[:ncontrols]]
+        return
+    for first in range(NQUBITS):
+        others = [int(q) for q in rng.permutation(NQUBITS) if q != first]
+        yield [first] + others[:k - 1], others[k - 1:k - 1 + ncontrols]
+
+
+def random_state(dtype, seed: int) -> np.ndarray:
+    return reference.random_state(NQUBITS, np.random.default_rng(seed)).astype(dtype)
+
+
+def check(dtype, got, want, kind: str, what: str) -> None:
+    error = np.max(np.abs(np.asarray(got, dtype=complex) - np.asarray(want, dtype=complex)))
+    assert error <= TOLERANCE[dtype][kind], f"{what}: |error| {error:.3g} > {TOLERANCE[dtype][kind]:g} ({kind})"
+
+
+def run_both(host_entry, numba_entry, dtype, args, seed, want, what):
+    """Apply one entry on Numba and on the host build to copies of one state; check both."""
+    start = random_state(dtype, seed)
+    on_numba, on_host = start.copy(), start.copy()
+    numba_entry(on_numba, NQUBITS, *args)
+    check(dtype, on_numba, want(start.astype(complex)), "reference", f"numba {what}")
+    host_entry(on_host, NQUBITS, *args)
+    check(dtype, on_host, on_numba, "host", f"host CUDA {what}")
+
+
+@DTYPES
+@DENSE_SIZES
+def test_apply_matrix(host, dtype, k, ncontrols):
+    for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=k * 10 + ncontrols)):
+        matrix = reference.random_unitary(k, np.random.default_rng(index))
+        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), matrix.astype(dtype).reshape(-1))
+        run_both(host["matrix"].apply_matrix, cpu_kernels.apply_matrix, dtype, args, index,
+                 lambda s: reference.apply(s, targets, matrix, controls), f"matrix on {targets} ctrl {controls}")
+
+
+@DTYPES
+@DENSE_SIZES
+def test_apply_diagonal(host, dtype, k, ncontrols):
+    for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=100 + k * 10 + ncontrols)):
+        phases = np.exp(1j * np.random.default_rng(index).uniform(0, 2 * np.pi, 1 << k))
+        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), phases.astype(dtype))
+        run_both(host["diagonal"].apply_diagonal, cpu_kernels.apply_diagonal, dtype, args, index,
+                 lambda s: reference.apply(s, targets, np.diag(phases), controls), f"diagonal on {targets}")
+
+
+def permutation_matrix(perm: np.ndarray) -> np.ndarray:
+    dim = perm.shape[0]
+    matrix = np.zeros((dim, dim))
+    matrix[perm, np.arange(dim)] = 1  # column m (input m) has its 1 in row perm[m]
+    return matrix
+
+
+@DTYPES
+@CONTROLS
+@pytest.mark.parametrize("k", range(1, 5))
+def test_apply_permutation(host, dtype, k, ncontrols):
+    for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=200 + k * 10 + ncontrols)):
+        perm = np.random.default_rng(index).permutation(1 << k).astype(np.int64)
+        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), perm)
+        run_both(host["permute"].apply_permutation, cpu_kernels.apply_permutation, dtype, args, index,
+                 lambda s: reference.apply(s, targets, permutation_matrix(perm), controls),
+                 f"permutation {perm.tolist()} on {targets}")
+
+
+@DTYPES
+@CONTROLS
+def test_apply_x_and_swap(host, dtype, ncontrols):
+    """The fast entries match the general permutation for their case."""
+    for index, (targets, controls) in enumerate(cases(2, ncontrols, seed=300 + ncontrols)):
+        mask = control_mask(controls)
+        x = permutation_matrix(np.array([1, 0]))
+        run_both(host["permute"].apply_x, cpu_kernels.apply_x, dtype, (targets[0], mask), index,
+                 lambda s: reference.apply(s, targets[:1], x, controls), f"x on {targets[0]}")
+        swap = permutation_matrix(np.array([0, 2, 1, 3]))
+        run_both(host["permute"].apply_swap, cpu_kernels.apply_swap, dtype, (targets[0], targets[1], mask),
+                 index, lambda s: reference.apply(s, targets, swap, controls), f"swap of {targets}")
+
+
+@DTYPES
+def test_probabilities(host, dtype):
+    state = random_state(dtype, 7)
+    real = state.real.dtype
+    on_numba, on_host = np.full(state.shape, -1, dtype=real), np.full(state.shape, -1, dtype=real)
+    cpu_kernels.probabilities(state, NQUBITS, on_numba)
+    host["measure"].probabilities(state, NQUBITS, on_host)
+    check(dtype, on_numba, np.abs(state.astype(complex)) ** 2, "reference", "numba probabilities")
+    check(dtype, on_host, on_numba, "host", "host probabilities")
+
+
+@DTYPES
+@pytest.mark.parametrize("qubits", [[0], [5], [2, 4], [3, 0, 5]])
+def test_collapse(host, dtype, qubits):
+    mask = control_mask(qubits)
+    for outcome in range(1 << len(qubits)):
+        bits = sum(((outcome >> j) & 1) << q for j, q in enumerate(qubits))
+        keep = (np.arange(1 << NQUBITS) & mask) == bits
+
+        def want(s, keep=keep):
+            return np.where(keep, s * 1.5, 0)
+
+        run_both(host["measure"].collapse, cpu_kernels.collapse, dtype, (mask, bits, 1.5), outcome, want,
+                 f"collapse of {qubits} onto {outcome}")
+
+
+@DTYPES
+@pytest.mark.parametrize("nqubits, qubits", [
+    (6, [0]), (6, [5]), (6, [4, 1]), (6, [2, 5, 0]), (6, list(range(6))), (6, [5, 4, 3, 2, 1, 0]),
+    (8, [7, 0, 3]), (13, [12, 0, 5, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]),  # 2**13 outcomes: per-outcome path
+])
+def test_marginal_probabilities(dtype, nqubits, qubits):
+    state = reference.random_state(nqubits, np.random.default_rng(nqubits)).astype(dtype)
+    out = np.zeros(1 << len(qubits))
+    cpu_kernels.marginal_probabilities(state, nqubits, np.array(qubits, dtype=np.int32), len(qubits), out)
+    want = reference.marginal(state.astype(complex), qubits)
+    tolerance = 1e-6 if dtype is np.complex64 else 1e-14
+    assert np.max(np.abs(out - want)) <= tolerance

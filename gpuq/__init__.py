@@ -6,6 +6,7 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 
 from .circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
+from .diagnose import diagnose
 from .exceptions import (
     AccountError,
     BackendNotFoundError,
@@ -49,5 +50,6 @@ __all__ = [
     "Result",
     "SimulationError",
     "compile",
+    "diagnose",
     "execute",
 ]

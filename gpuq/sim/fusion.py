@@ -1,15 +1,21 @@
 """Gate fusion: merge runs of gates into fewer passes over the state.
 
-A statevector pass costs the same whether it applies one gate or a fused
-block of several, as long as the block's arithmetic stays below the memory
-bound. The planner walks a run of unconditioned gates and grows a block while
-the union of the qubits it touches stays within ``max_qubits``; a block of
-diagonal gates becomes one diagonal, anything else one dense matrix on the
-block's qubits. A block of a single gate is left as it is, so its fast path
-(diagonal, permutation, controls as a mask) is kept.
+A statevector pass costs about the same whether it applies one gate or a
+fused block of several, as long as the block's arithmetic stays below the
+memory bound. The planner keeps a set of *open blocks* with disjoint qubits:
+each qubit belongs to at most one open block, the one that last touched it.
+A gate joins the block that owns its qubits, merges the blocks it spans, or
+takes any open block with room when its qubits are free; when it cannot fit
+within ``max_qubits``, the blocks in its way are closed. Blocks are emitted
+in the order they close, which keeps every dependency: a block closes before
+any later gate on its qubits is placed in another block, and open blocks
+never share a qubit, so they commute with each other.
 
-Fusion is exact up to rounding: the block's operator is the product of its
-gates' operators, built with NumPy in double precision.
+A block of diagonal gates becomes one diagonal, anything else one dense
+matrix on the block's qubits; a block of a single gate is left as it is, so
+its fast path (diagonal, permutation, controls as a mask) is kept. Fusion is
+exact up to rounding: the block's operator is the product of its gates'
+operators, built with NumPy in double precision.
 """
 
 from __future__ import annotations
@@ -30,19 +36,91 @@ def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
     """
     if max_qubits <= 1:
         return list(gates)
-    planned: list[GateOp] = []
-    block: list[GateOp] = []
-    qubits: set[int] = set()
+    planner = _Planner(max_qubits)
     for gate in gates:
-        union = qubits | set(gate.qubits)
-        if block and len(union) > max_qubits:
-            planned.append(_merge(block))
-            block, union = [], set(gate.qubits)
-        block.append(gate)
-        qubits = union
-    if block:
-        planned.append(_merge(block))
-    return planned
+        planner.add(gate)
+    planner.close_all()
+    return [_merge(block) for block in planner.closed]
+
+
+class _Block:
+    """An open block: its qubits and gates, in order."""
+
+    __slots__ = ("qubits", "gates")
+
+    def __init__(self) -> None:
+        self.qubits: set[int] = set()
+        self.gates: list[GateOp] = []
+
+
+class _Planner:
+    """Places gates into open blocks and records blocks in the order they close."""
+
+    def __init__(self, max_qubits: int):
+        self.max_qubits = max_qubits
+        self.owner: dict[int, _Block] = {}
+        self.open: list[_Block] = []
+        self.closed: list[list[GateOp]] = []
+
+    def add(self, gate: GateOp) -> None:
+        qubits = set(gate.qubits)
+        involved = self._owners(qubits)
+        union = qubits.union(*(block.qubits for block in involved))
+        if len(union) > self.max_qubits:
+            # Keep the smallest involved block growing if the gate then fits; close the others.
+            keep = min(involved, key=lambda block: len(block.qubits))
+            if len(keep.qubits | qubits) > self.max_qubits:
+                keep = None
+            for block in involved:
+                if block is not keep:
+                    self._close(block)
+            involved = [keep] if keep is not None else []
+        if not involved:
+            target = self._roomiest_fit(qubits)
+        else:
+            target = involved[0]
+            for other in involved[1:]:
+                self._absorb(target, other)
+        target.gates.append(gate)
+        target.qubits |= qubits
+        for qubit in qubits:
+            self.owner[qubit] = target
+
+    def close_all(self) -> None:
+        for block in list(self.open):
+            self._close(block)
+
+    def _owners(self, qubits: set[int]) -> list[_Block]:
+        found: list[_Block] = []
+        for qubit in sorted(qubits):
+            block = self.owner.get(qubit)
+            if block is not None and all(block is not b for b in found):
+                found.append(block)
+        return found
+
+    def _roomiest_fit(self, qubits: set[int]) -> _Block:
+        """The fullest open block the gate still fits in (packing blocks tightly), or a new one."""
+        fits = [b for b in self.open if len(b.qubits | qubits) <= self.max_qubits]
+        if fits:
+            return max(fits, key=lambda block: len(block.qubits))
+        block = _Block()
+        self.open.append(block)
+        return block
+
+    def _absorb(self, target: _Block, other: _Block) -> None:
+        """Merge ``other`` into ``target``: both open, disjoint, so their gates commute."""
+        target.gates.extend(other.gates)
+        target.qubits |= other.qubits
+        for qubit in other.qubits:
+            self.owner[qubit] = target
+        self.open.remove(other)
+
+    def _close(self, block: _Block) -> None:
+        self.open.remove(block)
+        for qubit in block.qubits:
+            if self.owner.get(qubit) is block:
+                del self.owner[qubit]
+        self.closed.append(block.gates)
 
 
 def _merge(block: list[GateOp]) -> GateOp:

@@ -86,24 +86,19 @@ class Reader:
     # --------------------------------------------------------------- program
     def run(self, text: str, source: str | None = None) -> QuantumCircuit:
         """Interpret ``text`` and return the circuit."""
-        self._program(parse(text, source), source, top=True)
+        self._program(parse(text, source), source)
         return self.circuit
 
-    def _program(self, tree: Tree, source: str | None, top: bool) -> None:
+    def _program(self, tree: Tree, source: str | None) -> None:
         outer, self.source = self.source, source
         try:
-            for position, node in enumerate(tree.children):
-                if node.data == "version":
-                    self._version(node, position, top)
-                else:
-                    getattr(self, "_" + node.data)(node)
+            for node in tree.children:
+                getattr(self, "_" + node.data)(node)
         finally:
             self.source = outer
 
-    def _version(self, node: Tree, position: int, top: bool) -> None:
+    def _version(self, node: Tree) -> None:
         token = node.children[0]
-        if not top or position != 0:
-            raise _error("'OPENQASM' must be the first statement of the program", token, self.source)
         if str(token) not in ("2", "2.0"):
             raise _error(f"only OpenQASM 2.0 is supported, this program declares version {token}", token, self.source)
 
@@ -121,7 +116,7 @@ class Reader:
             raise _error(f"includes nested deeper than {_MAX_INCLUDE_DEPTH} levels (an include cycle?)", token, self.source)
         self.depth += 1
         try:
-            self._program(parse(path.read_text(), filename), filename, top=False)
+            self._program(parse(path.read_text(), filename), filename)
         finally:
             self.depth -= 1
 
@@ -465,7 +460,7 @@ def _qelib1_gates() -> dict[str, GateDef]:
     """qelib1's gates, read once per process, with natives attached."""
     if not _QELIB1_CACHE:
         reader = Reader("qelib1", None)
-        reader._program(parse(QELIB1, "qelib1.inc"), "qelib1.inc", top=False)
+        reader._program(parse(QELIB1, "qelib1.inc"), "qelib1.inc")
         for name, gate in reader.gates.items():
             if name in _BUILTINS:
                 continue

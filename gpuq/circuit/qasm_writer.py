@@ -38,6 +38,8 @@ def format_param(value: float) -> str:
         raise CircuitError(f"parameter {value} is not finite and cannot be written to OpenQASM")
     if value == 0:
         return "0"
+    if abs(value) > 65 * math.pi:
+        return repr(value)
     for denominator in (1, 2, 3, 4, 6, 8, 12, 16, 32, 64):
         numerator = round(value / math.pi * denominator)
         if numerator == 0 or abs(numerator) > 64:

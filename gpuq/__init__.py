@@ -24,6 +24,7 @@ from .exceptions import (
 )
 from .models import Qobj, Result
 from .providers import JobStatus
+from .providers.cloud import Cloud
 from .providers.local import Local
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "BackendUnavailableError",
     "CircuitError",
     "ClassicalRegister",
+    "Cloud",
     "CloudError",
     "GpuqError",
     "InsufficientMemoryError",

@@ -1,0 +1,156 @@
+"""``gpuq serve``, ``gpuq worker`` and ``gpuq server add-user``: run and administer a job server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``serve``, ``worker`` and ``server`` commands."""
+    serve = subparsers.add_parser(
+        "serve", help="run the job server (HTTP API and worker processes)",
+        description="Serve the local simulators over HTTP to token holders; jobs run in worker processes "
+                    "and are kept in a database (an SQLite file by default, or PostgreSQL for several hosts).")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    _db_argument(serve)
+    serve.add_argument("--workers", type=_non_negative, default=1,
+                       help="worker processes to run here (default 1; 0 when workers run elsewhere)")
+    serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
+    _worker_arguments(serve)
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(handler=_serve)
+
+    worker = subparsers.add_parser(
+        "worker", help="run a worker that takes jobs from a server's database",
+        description="Claim queued jobs from the job store and run them here; start one per host (or more) "
+                    "next to 'gpuq serve --workers 0' sharing one PostgreSQL database.")
+    _db_argument(worker)
+    _worker_arguments(worker)
+    worker.add_argument("--max-jobs", type=int, default=None, help="exit after running this many jobs")
+    worker.set_defaults(handler=_worker)
+
+    server = subparsers.add_parser("server", help="administer a job server (users and tokens)")
+    actions = server.add_subparsers(dest="server_command", required=True, metavar="ACTION")
+    add_user = actions.add_parser("add-user", help="create a user and print their bearer token",
+                                  description="Create a user; the new token is the last word of the output "
+                                              "and is shown only once (only its hash is stored).")
+    add_user.add_argument("name", help="the user's name (letters, digits and ._@-)")
+    add_user.add_argument("--new-token", action="store_true", help="replace the token of an existing user")
+    _db_argument(add_user)
+    add_user.set_defaults(handler=_add_user)
+    list_users = actions.add_parser("list-users", help="list the users")
+    _db_argument(list_users)
+    list_users.set_defaults(handler=_list_users)
+
+
+def _db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="SQLAlchemy URL or SQLite file of the job store (default: $GPUQ_SERVER_DB, "
+                             "else ~/.gpuq/server.db)")
+
+
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--poll-interval", type=float, default=0.2, metavar="SECONDS",
+                        help="seconds between looks at an empty queue (default 0.2)")
+    parser.add_argument("--heartbeat", type=float, default=0.5, metavar="SECONDS",
+                        help="seconds between a running job's heartbeats and cancellation checks (default 0.5)")
+    parser.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
+                        help="a worker silent this long is taken as dead and its job requeued (default 30)")
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _settings(args: argparse.Namespace):
+    from ..server.worker import WorkerSettings
+
+    return WorkerSettings(poll_interval=args.poll_interval, heartbeat_interval=args.heartbeat, lease=args.lease,
+                          max_jobs=getattr(args, "max_jobs", None))
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    from ..server.store import default_db_url
+
+    return args.db or default_db_url()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .. import __version__
+    from ..server.app import create_app
+    from ..server.catalog import Catalog
+    from ..server.limits import Limits
+    from ..server.store import JobStore
+    from ..server.supervisor import Supervisor
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    store = JobStore(_db_url(args))
+    catalog = Catalog(Limits.from_file(args.limits))
+    supervisor = Supervisor(store, args.workers, _settings(args))
+    supervisor.start()
+    print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
+          f"job store {_masked(store.url)}", file=sys.stderr, flush=True)
+    try:
+        uvicorn.run(create_app(store, catalog, __version__), host=args.host, port=args.port,
+                    log_level=args.log_level, access_log=args.log_level == "debug")
+    finally:
+        supervisor.stop()
+        store.close()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from ..server.worker import worker_main
+
+    worker_main(_db_url(args), _settings(args))
+    return 0
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from ..server.auth import add_user
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        token = add_user(store, args.name, replace_token=args.new_token)
+    except ValueError as exc:
+        print(f"gpuq: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    verb = "new token for" if args.new_token else "created user"
+    print(f"{verb} {args.name}; give them this bearer token (it is not stored and cannot be shown again):")
+    print(token)
+    return 0
+
+
+def _list_users(args: argparse.Namespace) -> int:
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        for name in store.user_names():
+            print(name)
+    finally:
+        store.close()
+    return 0
+
+
+def _masked(url: str) -> str:
+    """The URL without its password."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<an URL SQLAlchemy cannot read>"
+

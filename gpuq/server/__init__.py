@@ -1,0 +1,20 @@
+"""The gpuq job server: HTTP API, persistent job store, workers and tokens.
+
+::
+
+    app.py         FastAPI routes (no simulation runs in the API process)
+    admission.py   checks a submission: JSON, schema, caps, options, instructions
+    catalog.py     the backends offered, described with the server's caps and queue
+    limits.py      per-backend caps: request bytes, qubits, shots, experiments
+    auth.py        bearer tokens, stored as SHA-256 hashes
+    schemas.py     the API's bodies around the wire format (shared with the client)
+    db.py          tables and engine (SQLite by default, any SQLAlchemy URL)
+    store.py       users, jobs and the queue; every change a compare-and-set
+    worker.py      claims jobs and runs them on the local engine
+    supervisor.py  keeps ``gpuq serve``'s worker processes alive
+    recovery.py    requeues (once) or fails the jobs of workers that died
+    procs.py       worker names and process liveness
+
+Importing this package imports nothing heavy; the modules import FastAPI and
+SQLAlchemy themselves.
+"""

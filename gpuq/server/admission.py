@@ -1,0 +1,98 @@
+"""Decide whether a job submission may be queued: JSON, schema, caps, options and instructions.
+
+Everything a worker would reject for the request's own sake is rejected
+here, before anything is stored, with the HTTP status to answer, the path of
+the field at fault and, for a cap, the limit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pydantic
+
+from ..exceptions import BackendNotFoundError, GpuqError, QobjValidationError
+from ..models.qobj import Qobj
+from ..models.validation import qobj_error
+from ..providers.local.options import SimulatorOptions, resolve_options
+from ..sim.devices.select import requested_device
+from ..sim.ops import lower_experiment
+from .catalog import Catalog
+from .limits import LimitExceeded, check_qobj, check_request_bytes
+from .schemas import JobSubmission
+
+
+class Rejection(GpuqError):
+    """A request that cannot be accepted, with the answer to give.
+
+    Attributes:
+        status_code: the HTTP status (400, 413 or 422).
+        field: dotted path of the offending field, when one is at fault.
+        limit: the cap that was exceeded, when one was.
+    """
+
+    def __init__(self, status_code: int, message: str, field: str | None = None, limit: int | None = None):
+        self.status_code = status_code
+        self.field = field
+        self.limit = limit
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A submission that passed every check."""
+
+    backend: str
+    qobj: Qobj
+    options: SimulatorOptions
+
+
+def admit(body: bytes, catalog: Catalog) -> Admitted:
+    """Check a ``POST /api/v1/jobs`` body.
+
+    Raises:
+        Rejection: the first problem found, with its status, field and limit.
+    """
+    data = _parse_json(body)
+    name = data.get("backend")
+    if isinstance(name, str):
+        try:
+            check_request_bytes(len(body), catalog.limits_for(name))
+        except BackendNotFoundError as exc:
+            raise Rejection(422, f"backend: {exc}", "backend") from exc
+        except LimitExceeded as exc:
+            raise Rejection(exc.status_code, str(exc), exc.field, exc.limit) from exc
+    try:
+        submission = JobSubmission.model_validate(data)
+    except pydantic.ValidationError as exc:
+        error = qobj_error(exc)
+        raise Rejection(422, str(error), error.path or None) from exc
+    backend = catalog.backend(submission.backend)
+    qobj = submission.qobj
+    try:
+        options = resolve_options(qobj.config, backend.options, {})
+        check_qobj(qobj, options.shots if backend.method == "qasm" else 1, catalog.limits_for(submission.backend))
+        requested_device(None if backend.device == "auto" else backend.device, options.device)
+        for index, experiment in enumerate(qobj.experiments):
+            lower_experiment(experiment, index, allow_nonunitary=backend.method != "unitary")
+    except LimitExceeded as exc:
+        raise Rejection(exc.status_code, str(exc), exc.field, exc.limit) from exc
+    except QobjValidationError as exc:
+        path = f"qobj.{exc.path}" if exc.path else "qobj"
+        message = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+        raise Rejection(422, f"{path}: {message}", path) from exc
+    return Admitted(backend.name(), qobj, options)
+
+
+def _parse_json(body: bytes) -> dict:
+    if not body:
+        raise Rejection(400, "body: the request has no body; send a JSON object with 'backend' and 'qobj'", "body")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise Rejection(400, f"body: not valid JSON: {exc}", "body") from exc
+    if not isinstance(data, dict):
+        raise Rejection(422, f"body: expected a JSON object with 'backend' and 'qobj', got {type(data).__name__}",
+                        "body")
+    return data

@@ -1,0 +1,181 @@
+"""The HTTP API: FastAPI routes over the job store; no simulation ever runs here.
+
+Every route but ``/health`` needs a bearer token. A user sees, fetches and
+cancels only their own jobs: someone else's job answers 404, exactly like a
+job that does not exist. Every error answers with ``ErrorBody`` (``detail``,
+and ``field`` / ``limit`` when they apply).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from typing import Optional
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..exceptions import BackendNotFoundError
+from ..models.result import Result
+from .admission import Rejection, admit
+from .auth import authenticate
+from .catalog import Catalog
+from .schemas import API_PREFIX, BackendInfo, BackendList, ErrorBody, Health, JobInfo, JobList, UserInfo
+from .store import DONE, STATUSES, JobRecord, JobStore, User
+
+log = logging.getLogger("gpuq.server")
+
+_DRAIN_LIMIT = 64 * 2**20
+"""After a body goes over its cap, read and drop up to this much more, so the client sees the 413."""
+
+_ERRORS = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+def create_app(store: JobStore, catalog: Catalog, version: str) -> FastAPI:
+    """The API over ``store``, offering the backends of ``catalog``."""
+    app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS)
+    _add_error_handlers(app)
+
+    def current_user(request: Request) -> User:
+        user = authenticate(store, request.headers.get("authorization"))
+        if user is None:
+            raise HTTPException(401, "missing or invalid bearer token: send 'Authorization: Bearer <token>' "
+                                     "with a token from 'gpuq server add-user'",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return user
+
+    def owned_job(job_id: str, user: User) -> JobRecord:
+        record = store.get(job_id, user.id)
+        if record is None:
+            raise HTTPException(404, f"no job {job_id!r} for user {user.name!r}")
+        return record
+
+    @app.get("/health", response_model=Health)
+    def health() -> Health:
+        return Health(version=version, jobs=store.count_by_status())
+
+    @app.get(f"{API_PREFIX}/user", response_model=UserInfo)
+    def whoami(user: User = Depends(current_user)) -> UserInfo:
+        return UserInfo(name=user.name)
+
+    @app.get(f"{API_PREFIX}/backends", response_model=BackendList)
+    def list_backends(user: User = Depends(current_user)) -> BackendList:
+        pending = store.pending_counts()
+        return BackendList(backends=[catalog.info(name, pending.get(name, 0)) for name in catalog.names()])
+
+    @app.get(f"{API_PREFIX}/backends/{{name}}", response_model=BackendInfo)
+    def get_backend(name: str, user: User = Depends(current_user)) -> BackendInfo:
+        try:
+            catalog.backend(name)
+        except BackendNotFoundError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return catalog.info(name, store.pending_counts().get(name, 0))
+
+    @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201,
+              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}})
+    async def submit_job(request: Request, user: User = Depends(current_user)) -> JobInfo:
+        body = await _read_body(request, catalog.largest_request())
+        admitted = await run_in_threadpool(admit, body, catalog)
+        record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
+                                         admitted.qobj.qobj_id, str(uuid.uuid4()))
+        log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
+        return await run_in_threadpool(_info, store, record)
+
+    @app.get(f"{API_PREFIX}/jobs", response_model=JobList)
+    def list_jobs(backend: Optional[str] = None, status: Optional[str] = None,
+                  limit: int = Query(10, ge=1, le=100), before: Optional[str] = None,
+                  user: User = Depends(current_user)) -> JobList:
+        if status is not None and status.upper() not in STATUSES:
+            raise Rejection(422, f"status: unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
+        records, cursor = store.list_jobs(user.id, backend, status.upper() if status else None, limit, before)
+        return JobList(jobs=[_info(store, record) for record in records], next=cursor)
+
+    @app.get(f"{API_PREFIX}/jobs/{{job_id}}", response_model=JobInfo)
+    def get_job(job_id: str, user: User = Depends(current_user)) -> JobInfo:
+        return _info(store, owned_job(job_id, user))
+
+    @app.get(f"{API_PREFIX}/jobs/{{job_id}}/result", responses={200: {"model": Result}, 409: {"model": ErrorBody}})
+    def get_result(job_id: str, user: User = Depends(current_user)) -> Response:
+        record = owned_job(job_id, user)
+        text = store.result_json(job_id) if record.status == DONE else None
+        if text is None:
+            reason = f": {record.error}" if record.error else ""
+            raise HTTPException(409, f"job {job_id} is {record.status}; it has no result{reason}")
+        return Response(content=text, media_type="application/json")
+
+    @app.post(f"{API_PREFIX}/jobs/{{job_id}}/cancel", response_model=JobInfo)
+    def cancel_job(job_id: str, user: User = Depends(current_user)) -> JobInfo:
+        owned_job(job_id, user)
+        record = store.cancel(job_id, user.id)
+        assert record is not None
+        return _info(store, record)
+
+    return app
+
+
+def _info(store: JobStore, record: JobRecord) -> JobInfo:
+    return JobInfo(job_id=record.id, backend=record.backend, status=record.status,
+                   creation_date=_utc(record.created_at), start_date=_utc(record.started_at),
+                   end_date=_utc(record.finished_at), queue_position=store.queue_position(record),
+                   error_message=record.error, cancel_requested=record.cancel_requested, attempts=record.attempts,
+                   note=record.note, qobj_id=record.qobj_id)
+
+
+def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    return None if value is None else value.replace(tzinfo=datetime.timezone.utc)
+
+
+async def _read_body(request: Request, cap: int) -> bytes:
+    """The request body, refused with 413 once it is over ``cap`` bytes."""
+    declared = request.headers.get("content-length")
+    body = bytearray()
+    over = declared is not None and declared.isdigit() and int(declared) > cap
+    if not over:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > cap:
+                over = True
+                break
+    if over:
+        drained = len(body)
+        if declared is None or not declared.isdigit() or int(declared) <= _DRAIN_LIMIT:
+            async for chunk in request.stream():
+                drained += len(chunk)
+                if drained > _DRAIN_LIMIT:
+                    break
+        size = int(declared) if declared and declared.isdigit() else drained
+        raise Rejection(413, f"body: request size in bytes {size} is over this server's limit of {cap}", "body", cap)
+    return bytes(body)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Rejection)
+    async def _rejection(_request: Request, exc: Rejection) -> JSONResponse:
+        return _error(exc.status_code, str(exc), exc.field, exc.limit)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body", "header")]
+        field = ".".join(loc) or None
+        message = first.get("msg", "invalid request")
+        return _error(422, f"{field}: {message}" if field else message, field)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error while answering a request")
+        return _error(500, f"internal server error: {type(exc).__name__}: {exc}")
+
+
+def _error(status: int, detail: str, field: str | None = None, limit: int | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    body = ErrorBody(detail=detail, field=field, limit=limit).model_dump()
+    return JSONResponse(status_code=status, content=body, headers=headers)

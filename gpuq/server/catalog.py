@@ -1,0 +1,61 @@
+"""The backends a server offers: the local simulators, described with the server's caps and queue.
+
+Describing a backend reads its configuration (gates, memory in hand, the
+device it is pinned to); it never runs the engine.
+"""
+
+from __future__ import annotations
+
+from ..exceptions import BackendNotFoundError
+from ..models.backend import BackendStatus
+from ..providers.local import Local
+from ..providers.local.backends import LocalSimulator
+from .limits import BackendLimits, Limits
+from .schemas import BackendInfo
+
+
+class Catalog:
+    """Local simulators by name, with their caps."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self._backends: dict[str, LocalSimulator] = {b.name(): b for b in Local.backends()}
+
+    def names(self) -> list[str]:
+        """Every backend name, sorted."""
+        return sorted(self._backends)
+
+    def backend(self, name: str) -> LocalSimulator:
+        """The simulator of that name.
+
+        Raises:
+            BackendNotFoundError: no such backend; lists the names that exist.
+        """
+        try:
+            return self._backends[name]
+        except KeyError:
+            raise BackendNotFoundError(name, self._backends) from None
+
+    def limits_for(self, name: str) -> BackendLimits:
+        """The caps of the backend ``name``."""
+        return self.limits.for_backend(name, self.backend(name).method)
+
+    def largest_request(self) -> int:
+        """The largest body any backend accepts."""
+        return self.limits.largest_request((name, b.method) for name, b in self._backends.items())
+
+    def info(self, name: str, pending_jobs: int) -> BackendInfo:
+        """Configuration, properties and status of one backend, as the server offers it."""
+        backend = self.backend(name)
+        caps = self.limits_for(name)
+        config = backend.configuration()
+        n_qubits = caps.max_qubits
+        config = config.model_copy(update=dict(
+            local=False, n_qubits=n_qubits, max_qubits={p: n_qubits for p in config.max_qubits or ("single", "double")},
+            max_shots=min(config.max_shots, caps.max_shots), max_experiments=caps.max_experiments,
+            extra={**config.extra, "max_request_bytes": caps.max_request_bytes}))
+        local_status = backend.status()
+        status = BackendStatus(backend_name=name, backend_version=local_status.backend_version,
+                               operational=local_status.operational, pending_jobs=pending_jobs,
+                               status_msg=local_status.status_msg)
+        return BackendInfo(name=name, configuration=config, properties=backend.properties(), status=status)

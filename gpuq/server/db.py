@@ -1,0 +1,161 @@
+"""The job store's tables and the engine that reaches them, for SQLite and any SQLAlchemy URL.
+
+Three tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
+Qobj, its life cycle and its result) and ``meta`` (the schema version). The
+same tables serve one SQLite file on a lab workstation and one PostgreSQL
+database shared by several hosts.
+
+SQLite needs two adjustments to be shared safely by several processes: WAL
+journaling (readers never block the writer) and write transactions that take
+the write lock when they begin (``BEGIN IMMEDIATE``), so that a transaction
+that read the queue never fails to upgrade its lock halfway.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..exceptions import GpuqError
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "gpuq_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+jobs = sa.Table(
+    "gpuq_jobs", metadata,
+    # seq orders rows and breaks ties; id is the public job id (a UUID).
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("gpuq_users.id"), nullable=False),
+    sa.Column("backend", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("qobj_id", sa.String(200), nullable=False),
+    sa.Column("qobj", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    # Place in the queue while QUEUED; a requeued job gets a new, larger one, so
+    # no waiting job ever moves back.
+    sa.Column("queue_order", sa.BigInteger, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("worker", sa.String(300), nullable=True),
+    sa.Column("worker_space", sa.String(200), nullable=True),
+    sa.Column("heartbeat_at", sa.DateTime, nullable=True),
+    sa.Index("ix_gpuq_jobs_queue", "status", "queue_order", "seq"),
+    sa.Index("ix_gpuq_jobs_order", "queue_order"),
+    sa.Index("ix_gpuq_jobs_user_created", "user_id", "created_at", "seq"),
+)
+
+meta = sa.Table(
+    "gpuq_meta", metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+
+class StoreError(GpuqError):
+    """Raised when the job store cannot be opened or used (a bad URL, a missing driver, a newer schema)."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URL spellings people type: ``postgres://`` and ``postgresql://`` use psycopg 3.
+
+    A bare path is taken as an SQLite file.
+    """
+    if "://" not in url:
+        return "sqlite:///" + os.path.abspath(os.path.expanduser(url))
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            return "sqlite:///" + os.path.abspath(os.path.expanduser(path))
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, set up for several processes sharing the database.
+
+    Raises:
+        StoreError: the URL is malformed or its driver is not installed.
+    """
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            path = sa.engine.make_url(url).database
+            if path and path != ":memory:":
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+            _setup_sqlite(engine)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as exc:
+        raise StoreError(f"cannot open the job store {url!r}: {exc}") from exc
+    return engine
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("gpuq_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def transaction(engine: Engine, write: bool = False) -> Iterator[Connection]:
+    """A connection inside one transaction, committed on success and rolled back on error.
+
+    ``write=True`` takes SQLite's write lock at the start; on PostgreSQL it
+    changes nothing (row locks and conditional updates do the work there).
+    """
+    with engine.connect() as conn:
+        conn.execution_options(gpuq_write=write)
+        with conn.begin():
+            yield conn
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables if they are missing and check the schema version.
+
+    Raises:
+        StoreError: the database holds a schema newer than this gpuq knows.
+    """
+    with transaction(engine, write=True) as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes may start at once; one creates, the others wait.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262001)"))
+        metadata.create_all(conn, checkfirst=True)
+        row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
+        if row is None:
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif int(row.value) > SCHEMA_VERSION:
+            raise StoreError(f"the job store has schema version {row.value}, newer than this gpuq "
+                             f"({SCHEMA_VERSION}); upgrade gpuq")

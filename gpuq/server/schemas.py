@@ -1,0 +1,91 @@
+"""The HTTP API's own bodies, around the wire format of ``gpuq.models``.
+
+Shared by the server and the cloud client; it imports pydantic and
+``gpuq.models`` only, so the client never needs the server's packages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models.backend import BackendConfiguration, BackendProperties, BackendStatus
+from ..models.qobj import Qobj
+
+API_PREFIX = "/api/v1"
+
+
+class JobSubmission(BaseModel):
+    """``POST /api/v1/jobs``: a Qobj for a named backend.
+
+    Run options go in ``qobj.config`` (``shots``, ``seed_simulator``,
+    ``precision``, ...), where the backend's option model checks them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: str = Field(min_length=1, max_length=200)
+    qobj: Qobj
+
+
+class JobInfo(BaseModel):
+    """Where a job stands."""
+
+    job_id: str
+    backend: str
+    status: str = Field(description="QUEUED, RUNNING, DONE, ERROR or CANCELLED")
+    creation_date: datetime.datetime
+    start_date: Optional[datetime.datetime] = None
+    end_date: Optional[datetime.datetime] = None
+    queue_position: Optional[int] = Field(None, description="1 for the next job to run; null when not queued")
+    error_message: Optional[str] = None
+    cancel_requested: bool = False
+    attempts: int = 0
+    note: Optional[str] = Field(None, description="why the job was requeued or stopped, when it was")
+    qobj_id: str = ""
+
+
+class JobList(BaseModel):
+    """A page of jobs, newest first; pass ``next`` as ``before`` to get the following page."""
+
+    jobs: list[JobInfo]
+    next: Optional[str] = None
+
+
+class BackendInfo(BaseModel):
+    """A backend of the server: what it is, its properties, and its queue."""
+
+    name: str
+    configuration: BackendConfiguration
+    properties: BackendProperties
+    status: BackendStatus
+
+
+class BackendList(BaseModel):
+    """Every backend of the server."""
+
+    backends: list[BackendInfo]
+
+
+class UserInfo(BaseModel):
+    """The user a token belongs to."""
+
+    name: str
+
+
+class Health(BaseModel):
+    """``GET /health``: the server answers; how many jobs are in each state."""
+
+    status: str = "ok"
+    version: str
+    jobs: dict[str, int] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: what went wrong and, when it applies, the field and the limit."""
+
+    detail: str
+    field: Optional[str] = None
+    limit: Optional[Any] = None

@@ -1,0 +1,331 @@
+"""The persistent job store: users, jobs, the queue, and the record of every state change.
+
+Every state change is one conditional ``UPDATE`` (compare and set on the id,
+the status and, for a running job, the worker that holds it), so the rules
+hold on SQLite and PostgreSQL alike, with any number of API processes and
+workers on any number of hosts:
+
+- claiming is atomic: of two workers racing for a job, exactly one gets it;
+- a worker whose job was taken from it (it stopped sending heartbeats) cannot
+  record a result afterwards;
+- the queue is first in, first out by ``queue_order``, and a requeued job goes
+  to the back, so a waiting job's position never grows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .db import create_schema, jobs, make_engine, normalise_url, transaction, users
+
+QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
+STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
+FINAL_STATUSES = frozenset({DONE, ERROR, CANCELLED})
+
+MAX_ATTEMPTS = 2
+"""A job whose worker dies is run again once; a second death marks it ERROR."""
+
+
+def utcnow() -> datetime.datetime:
+    """Now, in UTC, without tzinfo (as stored)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the server."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One row of the jobs table (the Qobj and result stay as JSON text)."""
+
+    seq: int
+    id: str
+    user_id: int
+    backend: str
+    status: str
+    qobj_id: str
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    queue_order: int | None
+    attempts: int
+    cancel_requested: bool
+    worker: str | None
+    worker_space: str | None
+    heartbeat_at: datetime.datetime | None
+    error: str | None
+    note: str | None
+
+    @property
+    def is_final(self) -> bool:
+        """True once DONE, ERROR or CANCELLED."""
+        return self.status in FINAL_STATUSES
+
+
+_RECORD_COLUMNS = [jobs.c[name] for name in JobRecord.__dataclass_fields__]
+
+
+def _record(row: Any) -> JobRecord:
+    return JobRecord(**{name: getattr(row, name) for name in JobRecord.__dataclass_fields__})
+
+
+class JobStore:
+    """Users and jobs in one SQLAlchemy database.
+
+    Args:
+        url: an SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://...``)
+            or a file path, taken as SQLite.
+    """
+
+    def __init__(self, url: str):
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        create_schema(self.engine)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ users
+    def add_user(self, name: str, token_hash: str, replace_token: bool = False) -> bool:
+        """Create a user, or give an existing one a new token when ``replace_token``.
+
+        Returns False when the user exists and ``replace_token`` is False.
+        """
+        with transaction(self.engine, write=True) as conn:
+            existing = conn.execute(sa.select(users.c.id).where(users.c.name == name)).first()
+            if existing is None:
+                conn.execute(users.insert().values(name=name, token_hash=token_hash, created_at=utcnow()))
+                return True
+            if not replace_token:
+                return False
+            conn.execute(users.update().where(users.c.id == existing.id).values(token_hash=token_hash))
+            return True
+
+    def user_by_token_hash(self, token_hash: str) -> User | None:
+        """The user holding the token of this hash, or None."""
+        with transaction(self.engine) as conn:
+            row = conn.execute(sa.select(users.c.id, users.c.name).where(users.c.token_hash == token_hash)).first()
+        return None if row is None else User(row.id, row.name)
+
+    def user_names(self) -> list[str]:
+        """Every user's name, sorted."""
+        with transaction(self.engine) as conn:
+            return sorted(conn.execute(sa.select(users.c.name)).scalars())
+
+    # ------------------------------------------------------------- submitting
+    def submit(self, user_id: int, backend: str, qobj_json: str, qobj_id: str, job_id: str) -> JobRecord:
+        """Queue a validated Qobj as a new job at the back of the queue."""
+        now = utcnow()
+        with transaction(self.engine, write=True) as conn:
+            order = _next_queue_order(conn)
+            conn.execute(jobs.insert().values(
+                id=job_id, user_id=user_id, backend=backend, status=QUEUED, qobj_id=qobj_id, qobj=qobj_json,
+                created_at=now, queue_order=order, attempts=0, cancel_requested=False))
+        record = self.get(job_id)
+        assert record is not None
+        return record
+
+    # ---------------------------------------------------------------- reading
+    def get(self, job_id: str, user_id: int | None = None) -> JobRecord | None:
+        """A job by id; with ``user_id``, only when that user owns it."""
+        query = sa.select(*_RECORD_COLUMNS).where(jobs.c.id == job_id)
+        if user_id is not None:
+            query = query.where(jobs.c.user_id == user_id)
+        with transaction(self.engine) as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _record(row)
+
+    def qobj_json(self, job_id: str) -> str:
+        """The job's Qobj, as submitted (JSON text)."""
+        with transaction(self.engine) as conn:
+            return conn.execute(sa.select(jobs.c.qobj).where(jobs.c.id == job_id)).scalar_one()
+
+    def result_json(self, job_id: str) -> str | None:
+        """The job's Result as JSON text, or None when there is none (yet)."""
+        with transaction(self.engine) as conn:
+            return conn.execute(sa.select(jobs.c.result).where(jobs.c.id == job_id)).scalar_one_or_none()
+
+    def list_jobs(self, user_id: int, backend: str | None = None, status: str | None = None, limit: int = 10,
+                  before: str | None = None) -> tuple[list[JobRecord], str | None]:
+        """A page of a user's jobs, newest first, and the cursor of the next page (None: no more).
+
+        ``before`` is the id of the last job of the previous page: the page
+        holds jobs created strictly before it, found by the (user, creation
+        date) index, so a long history costs no more than a short one.
+        """
+        query = sa.select(*_RECORD_COLUMNS).where(jobs.c.user_id == user_id)
+        if backend is not None:
+            query = query.where(jobs.c.backend == backend)
+        if status is not None:
+            query = query.where(jobs.c.status == status)
+        with transaction(self.engine) as conn:
+            if before is not None:
+                anchor = conn.execute(sa.select(jobs.c.created_at, jobs.c.seq).where(
+                    jobs.c.id == before, jobs.c.user_id == user_id)).first()
+                if anchor is None:
+                    return [], None
+                query = query.where(sa.or_(jobs.c.created_at < anchor.created_at,
+                                           sa.and_(jobs.c.created_at == anchor.created_at, jobs.c.seq < anchor.seq)))
+            query = query.order_by(jobs.c.created_at.desc(), jobs.c.seq.desc()).limit(limit + 1)
+            records = [_record(row) for row in conn.execute(query)]
+        more = len(records) > limit
+        records = records[:limit]
+        return records, (records[-1].id if more and records else None)
+
+    def queue_position(self, record: JobRecord) -> int | None:
+        """1 for the next job to run; None when the job is not waiting."""
+        if record.status != QUEUED or record.queue_order is None:
+            return None
+        ahead = sa.select(sa.func.count()).select_from(jobs).where(
+            jobs.c.status == QUEUED,
+            sa.or_(jobs.c.queue_order < record.queue_order,
+                   sa.and_(jobs.c.queue_order == record.queue_order, jobs.c.seq < record.seq)))
+        with transaction(self.engine) as conn:
+            return int(conn.execute(ahead).scalar_one()) + 1
+
+    def pending_counts(self) -> dict[str, int]:
+        """Queued jobs per backend name."""
+        query = sa.select(jobs.c.backend, sa.func.count()).where(jobs.c.status == QUEUED).group_by(jobs.c.backend)
+        with transaction(self.engine) as conn:
+            return {backend: int(count) for backend, count in conn.execute(query)}
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many jobs are in each status (for /health and operators)."""
+        query = sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status)
+        with transaction(self.engine) as conn:
+            return {status: int(count) for status, count in conn.execute(query)}
+
+    # ------------------------------------------------------------- cancelling
+    def cancel(self, job_id: str, user_id: int) -> JobRecord | None:
+        """Cancel a queued job at once; ask a running one to stop at its next gate boundary.
+
+        Returns the job as it is afterwards, or None when the user has no such job.
+        """
+        with transaction(self.engine, write=True) as conn:
+            now = utcnow()
+            owned = sa.and_(jobs.c.id == job_id, jobs.c.user_id == user_id)
+            conn.execute(jobs.update().where(owned, jobs.c.status == QUEUED).values(
+                status=CANCELLED, finished_at=now, cancel_requested=True))
+            conn.execute(jobs.update().where(owned, jobs.c.status == RUNNING).values(cancel_requested=True))
+        return self.get(job_id, user_id)
+
+    # ---------------------------------------------------------------- workers
+    def claim(self, worker: str, worker_space: str) -> JobRecord | None:
+        """Take the job at the head of the queue for ``worker``, or None when the queue is empty.
+
+        Atomic across processes and hosts: the row is locked where the
+        database can (``FOR UPDATE SKIP LOCKED``) and the update only applies
+        while the job is still QUEUED, so two workers never get the same job.
+        """
+        with transaction(self.engine) as conn:
+            # A cheap look without the write lock: idle workers poll often.
+            if conn.execute(sa.select(jobs.c.seq).where(jobs.c.status == QUEUED).limit(1)).first() is None:
+                return None
+        for _ in range(20):
+            with transaction(self.engine, write=True) as conn:
+                head = conn.execute(
+                    sa.select(jobs.c.id).where(jobs.c.status == QUEUED)
+                    .order_by(jobs.c.queue_order, jobs.c.seq).limit(1).with_for_update(skip_locked=True)).first()
+                if head is None:
+                    return None
+                now = utcnow()
+                claimed = conn.execute(jobs.update().where(jobs.c.id == head.id, jobs.c.status == QUEUED).values(
+                    status=RUNNING, worker=worker, worker_space=worker_space, started_at=now, heartbeat_at=now,
+                    attempts=jobs.c.attempts + 1)).rowcount
+            if claimed == 1:
+                return self.get(head.id)
+        return None
+
+    def heartbeat(self, job_id: str, worker: str) -> tuple[bool, bool]:
+        """Record that ``worker`` still runs the job.
+
+        Returns (still held by this worker, cancellation requested).
+        """
+        with transaction(self.engine, write=True) as conn:
+            held = conn.execute(jobs.update().where(*_held(job_id, worker)).values(heartbeat_at=utcnow())).rowcount
+            cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
+        return held == 1, bool(cancel)
+
+    def finish(self, job_id: str, worker: str, status: str, result_json: str | None = None,
+               error: str | None = None) -> bool:
+        """Record the end of a job run by ``worker``; False when the job was no longer its own."""
+        assert status in FINAL_STATUSES
+        with transaction(self.engine, write=True) as conn:
+            return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
+                status=status, result=result_json, error=error, finished_at=utcnow(), heartbeat_at=None)).rowcount == 1
+
+    def release(self, job_id: str, worker: str, reason: str) -> bool:
+        """Put a job back in the queue without counting the attempt (its worker was asked to stop).
+
+        A job whose cancellation was requested meanwhile ends CANCELLED instead.
+        """
+        with transaction(self.engine, write=True) as conn:
+            cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(*_held(job_id, worker))).scalar()
+            if cancel:
+                values: dict[str, Any] = dict(status=CANCELLED, finished_at=utcnow())
+            else:
+                values = dict(status=QUEUED, queue_order=_next_queue_order(conn), started_at=None,
+                              attempts=jobs.c.attempts - 1)
+            return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
+                worker=None, worker_space=None, heartbeat_at=None, note=reason, **values)).rowcount == 1
+
+    def recover(self, job_id: str, worker: str, reason: str, max_attempts: int = MAX_ATTEMPTS) -> str | None:
+        """Deal with a job whose worker died: requeue it once, else mark it ERROR with the reason.
+
+        Returns the job's new status, or None when the worker no longer held it.
+        """
+        with transaction(self.engine, write=True) as conn:
+            row = conn.execute(sa.select(jobs.c.attempts, jobs.c.cancel_requested)
+                               .where(*_held(job_id, worker))).first()
+            if row is None:
+                return None
+            now = utcnow()
+            if row.cancel_requested:
+                values: dict[str, Any] = dict(status=CANCELLED, finished_at=now, note=reason)
+            elif row.attempts < max_attempts:
+                values = dict(status=QUEUED, queue_order=_next_queue_order(conn), started_at=None,
+                              note=f"requeued: {reason}")
+            else:
+                values = dict(status=ERROR, finished_at=now, note=reason,
+                              error=f"{reason}; the job was tried {row.attempts} times and is not retried again")
+            updated = conn.execute(jobs.update().where(*_held(job_id, worker)).values(
+                worker=None, worker_space=None, heartbeat_at=None, **values)).rowcount
+        return values["status"] if updated == 1 else None
+
+    def running_jobs(self) -> list[JobRecord]:
+        """Every job now RUNNING, with the worker that holds it."""
+        with transaction(self.engine) as conn:
+            rows = conn.execute(sa.select(*_RECORD_COLUMNS).where(jobs.c.status == RUNNING))
+            return [_record(row) for row in rows]
+
+
+def _held(job_id: str, worker: str) -> tuple:
+    return jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.status == RUNNING
+
+
+def _next_queue_order(conn: Connection) -> int:
+    """The back of the queue; call inside a write transaction."""
+    if conn.dialect.name == "postgresql":
+        # Serialise enqueues until commit, so queue order is commit order and a
+        # job that becomes visible later never lands ahead of one already seen.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262002)"))
+    last = conn.execute(sa.select(sa.func.max(jobs.c.queue_order))).scalar()
+    return int(last or 0) + 1
+
+
+def default_db_url() -> str:
+    """``GPUQ_SERVER_DB`` when set, else an SQLite file in ``~/.gpuq``."""
+    return os.environ.get("GPUQ_SERVER_DB") or "sqlite:///" + os.path.join(os.path.expanduser("~"), ".gpuq",
+                                                                            "server.db")

@@ -1,0 +1,165 @@
+"""A worker: claim the job at the head of the queue, run it on the local engine, record the outcome.
+
+Run by ``gpuq serve`` (as child processes) or on its own with ``gpuq
+worker --db URL`` on any host that reaches the database. While a job runs, a
+heartbeat thread tells the store the worker is alive and picks up
+cancellation requests; the engine checks them at every gate boundary. Asked to
+stop (SIGTERM, Ctrl-C), a worker puts its job back in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..exceptions import JobCancelledError
+from ..models.result import Result
+from ..models.validation import load_qobj
+from ..providers.local import Local
+from ..providers.local.options import resolve_options
+from ..providers.local.runner import run_qobj
+from .procs import die_with_parent, new_worker_id, process_space
+from .recovery import reap
+from .store import CANCELLED, DONE, ERROR, JobRecord, JobStore
+
+log = logging.getLogger("gpuq.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker polls and proves it is alive.
+
+    Attributes:
+        poll_interval: seconds between looks at an empty queue.
+        heartbeat_interval: seconds between heartbeats (and checks for cancellation) while a job runs.
+        lease: seconds without a heartbeat after which a worker counts as gone.
+        max_jobs: stop after this many jobs (None: run until stopped).
+    """
+
+    poll_interval: float = 0.2
+    heartbeat_interval: float = 0.5
+    lease: float = 30.0
+    max_jobs: int | None = None
+
+
+class Worker:
+    """One worker process's loop."""
+
+    def __init__(self, store: JobStore, settings: WorkerSettings | None = None, parent_pid: int | None = None):
+        self.store = store
+        self.settings = settings or WorkerSettings()
+        self.worker_id = new_worker_id()
+        self.space = process_space()
+        self._parent_pid = parent_pid
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Finish soon: a running job stops at its next gate boundary and goes back in the queue."""
+        self._stop.set()
+
+    def run(self) -> int:
+        """Take and run jobs until stopped; returns the number of jobs run."""
+        done, last_reap = 0, 0.0
+        log.info("worker %s started", self.worker_id)
+        while not self._stop.is_set() and not self._orphaned():
+            try:
+                record = self.store.claim(self.worker_id, self.space)
+                if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
+                    last_reap = time.monotonic()
+                    reap(self.store, self.settings.lease)
+            except sa.exc.OperationalError as exc:
+                log.warning("worker %s cannot reach the job store (%s); retrying", self.worker_id, exc)
+                self._stop.wait(max(self.settings.poll_interval, 1.0))
+                continue
+            if record is None:
+                self._stop.wait(self.settings.poll_interval)
+                continue
+            self._run_job(record)
+            done += 1
+            if self.settings.max_jobs is not None and done >= self.settings.max_jobs:
+                break
+        log.info("worker %s stopped after %d job(s)", self.worker_id, done)
+        return done
+
+    def _orphaned(self) -> bool:
+        return self._parent_pid is not None and os.getppid() != self._parent_pid
+
+    def _run_job(self, record: JobRecord) -> None:
+        cancel, lost, finished = threading.Event(), threading.Event(), threading.Event()
+        beat = threading.Thread(target=self._beat, args=(record.id, cancel, lost, finished),
+                                name="gpuq-heartbeat", daemon=True)
+        beat.start()
+        log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
+        try:
+            status, result_json, error = self._execute(
+                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set(), cancel.is_set)
+        finally:
+            finished.set()
+            beat.join()
+        if status is None:
+            self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
+        elif not self.store.finish(record.id, self.worker_id, status, result_json, error):
+            log.warning("job %s was taken from worker %s (missed heartbeats); its outcome is dropped",
+                        record.id, self.worker_id)
+
+    def _execute(self, record: JobRecord, should_stop: Callable[[], bool],
+                 cancel_requested: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
+        """Run the job; returns (final status or None to requeue, result JSON, error message)."""
+        try:
+            qobj = load_qobj(self.store.qobj_json(record.id))
+            backend = Local.get_backend(record.backend)
+            options = resolve_options(qobj.config, backend.options, {})
+            pin = None if backend.device == "auto" else backend.device
+            result = run_qobj(qobj, backend.name(), backend.method, pin, options, should_stop, record.id)
+        except JobCancelledError:
+            if self._stop.is_set() and not cancel_requested():
+                return None, None, None
+            return CANCELLED, None, None
+        except Exception as exc:  # a failed job keeps its reason; the worker goes on
+            log.exception("job %s failed", record.id)
+            return ERROR, None, f"{type(exc).__name__}: {exc}"
+        return _outcome(result)
+
+    def _beat(self, job_id: str, cancel: threading.Event, lost: threading.Event, finished: threading.Event) -> None:
+        while not finished.wait(self.settings.heartbeat_interval):
+            try:
+                held, cancel_requested = self.store.heartbeat(job_id, self.worker_id)
+            except sa.exc.SQLAlchemyError as exc:
+                log.warning("heartbeat of job %s failed: %s", job_id, exc)
+                continue
+            if not held:
+                lost.set()
+            if cancel_requested:
+                cancel.set()
+            if self._orphaned():
+                # The server that started this worker is gone; let the restarted one requeue the job.
+                os._exit(1)
+
+
+def _outcome(result: Result) -> tuple[str, str, str | None]:
+    failures = [f"{r.header.name}: {r.status}" for r in result.results if not r.success]
+    error = "; ".join(failures) or None
+    status = ERROR if failures and len(failures) == len(result.results) else DONE
+    return status, result.model_dump_json(), error
+
+
+def worker_main(db_url: str, settings: WorkerSettings, parent_pid: int | None = None) -> None:
+    """Entry point of a worker process: open the store, run until SIGTERM or SIGINT."""
+    if parent_pid is not None and not die_with_parent(parent_pid):
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    store = JobStore(db_url)
+    worker = Worker(store, settings, parent_pid)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    try:
+        worker.run()
+    finally:
+        store.close()

@@ -21,7 +21,8 @@ GHZ = REPO / "examples" / "ghz.qasm"
 
 def gpuq_cli(*args: str, tmp_path: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m gpuq ARGS`` with a private HOME (so no saved cloud account is seen)."""
-    environment = {**os.environ, "HOME": str(tmp_path), "GPUQ_DEVICE": "", **(env or {})}
+    environment = {**os.environ, "HOME": str(tmp_path), "GPUQ_CONFIG_DIR": str(tmp_path / "gpuq-config"),
+                   "GPUQ_DEVICE": "", **(env or {})}
     return subprocess.run([sys.executable, "-m", "gpuq", *args], capture_output=True, text=True,
                           cwd=REPO, env=environment, timeout=300)
 

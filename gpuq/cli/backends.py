@@ -24,19 +24,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cloud_provider():
-    """The cloud provider with the saved account, or None (no cloud client, or no account saved)."""
+    """The cloud provider with the saved account, or None.
+
+    None, silently, when the cloud client does not import or no default
+    account is saved (``gpuq account save``). When an account is saved but cannot be used (refused token,
+    server unreachable), one line on stderr says why, and None.
+    """
     try:
-        from ..providers import cloud
+        from ..providers.cloud import Cloud
+        from ..providers.cloud.accounts import DEFAULT_NAME
     except ImportError:
         return None
-    client = getattr(cloud, "Cloud", None)
-    if client is None:
-        return None
     try:
-        provider = client.load_account()
-    except (AccountError, FileNotFoundError):
+        if DEFAULT_NAME not in Cloud.saved_accounts():
+            return None
+        provider = Cloud.load_account()
+    except (AccountError, OSError) as exc:
+        print(f"gpuq: cloud backends not available: {exc}", file=sys.stderr)
         return None
-    return provider if provider is not None and hasattr(provider, "backends") else client
+    return provider if provider is not None else Cloud
 
 
 def backends_command(args: argparse.Namespace) -> int:

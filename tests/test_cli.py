@@ -174,3 +174,33 @@ def test_interrupt_cancels_the_job(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run_module._wait(job, "qasm_simulator")
     assert job.cancelled
+
+
+# ------------------------------------------------------------------ cloud (a real server on loopback)
+@pytest.mark.cloud
+def test_cloud_backends_are_listed_and_run_with_a_saved_account(tmp_path):
+    from cloud_fixtures import ServerProcess, add_user
+
+    db_url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    server = ServerProcess(db_url, tmp_path, workers=1).start()
+    try:
+        token = add_user(db_url, "cli-tester")
+        saved = gpuq_cli("account", "save", "--url", server.url, "--token", token, tmp_path=tmp_path)
+        assert saved.returncode == 0, saved.stderr
+        listing = gpuq_cli("backends", tmp_path=tmp_path)
+        assert listing.returncode == 0, listing.stderr
+        assert "cloud:qasm_simulator " in listing.stdout and "qasm_simulator_cpu " in listing.stdout
+        proc = gpuq_cli("run", str(GHZ), "--backend", "cloud:qasm_simulator", "--shots", "300", "--seed", "4",
+                        "--json", tmp_path=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        counts = gpuq.Result.model_validate_json(proc.stdout).get_counts()
+        assert set(counts) <= {"00000", "11111"} and sum(counts.values()) == 300
+        missing = gpuq_cli("run", str(GHZ), "--backend", "cloud:nope", tmp_path=tmp_path)
+        assert_one_line_error(missing, "no backend named 'cloud:nope'")
+    finally:
+        server.stop()
+
+
+def test_cloud_backend_without_an_account_is_a_one_line_error(tmp_path):
+    proc = gpuq_cli("run", str(GHZ), "--backend", "cloud:qasm_simulator", tmp_path=tmp_path)
+    assert_one_line_error(proc, "no cloud account is saved")

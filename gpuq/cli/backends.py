@@ -4,7 +4,8 @@ Each row gives the backend's name, its device (``auto``, ``cpu`` or ``gpu``),
 the largest qubit count whose state fits the memory free now (double /
 single precision, from ``configuration().max_qubits``) and its status. The
 cloud section appears only when ``gpuq.providers.cloud`` imports and an
-account is saved; otherwise nothing is said about the cloud.
+account is saved; otherwise nothing is said about the cloud. Cloud backends
+are listed as ``cloud:<name>``, the name ``gpuq run --backend`` takes.
 """
 
 from __future__ import annotations
@@ -23,23 +24,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=backends_command)
 
 
-def cloud_provider():
-    """The cloud provider with the saved account, or None.
+CLOUD_PREFIX = "cloud:"
+"""Cloud backends are named ``cloud:<name>`` on the command line (their names are the local ones)."""
 
-    None, silently, when the cloud client does not import or no default
-    account is saved (``gpuq account save``). When an account is saved but cannot be used (refused token,
-    server unreachable), one line on stderr says why, and None.
+
+def cloud_provider(required: bool = False):
+    """The cloud provider with the saved default account, or None.
+
+    Without ``required``: None, silently, when the cloud client does not
+    import or no default account is saved (``gpuq account save``); when one
+    is saved but cannot be used (refused token, server unreachable), one line
+    on stderr says why, and None.
+
+    Raises:
+        AccountError: ``required`` and no usable account.
     """
     try:
         from ..providers.cloud import Cloud
         from ..providers.cloud.accounts import DEFAULT_NAME
-    except ImportError:
+    except ImportError as exc:
+        if required:
+            raise AccountError(f"the cloud client is not available: {exc}") from exc
         return None
     try:
         if DEFAULT_NAME not in Cloud.saved_accounts():
+            if required:
+                raise AccountError("no cloud account is saved; save one with: gpuq account save --url URL")
             return None
         provider = Cloud.load_account()
     except (AccountError, OSError) as exc:
+        if required:
+            raise
         print(f"gpuq: cloud backends not available: {exc}", file=sys.stderr)
         return None
     return provider if provider is not None else Cloud
@@ -54,7 +69,7 @@ def backends_command(args: argparse.Namespace) -> int:
     cloud_rows = []
     if cloud is not None:
         try:
-            cloud_rows = [_row(backend) for backend in cloud.backends()]
+            cloud_rows = [(CLOUD_PREFIX + row[0],) + row[1:] for row in map(_row, cloud.backends())]
         except CloudError as exc:
             print(f"gpuq: cloud backends not listed: {exc}", file=sys.stderr)
     _print_table("local", rows)

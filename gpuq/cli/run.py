@@ -24,7 +24,8 @@ from ..exceptions import BackendNotFoundError, GpuqError
 PROGRESS_AFTER_S = 2.0
 """A run shows progress on stderr once it has taken this long."""
 
-_POLL_S = 0.1
+_POLL_S = 0.05
+_MAX_POLL_S = 1.0
 _PLAIN_PROGRESS_EVERY_S = 10.0
 
 
@@ -40,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(or, on a statevector backend, the largest amplitudes).")
     parser.add_argument("file", metavar="FILE.qasm", help="the OpenQASM 2.0 program")
     parser.add_argument("--backend", default="qasm_simulator",
-                        help="backend name, as 'gpuq backends' lists them (default: qasm_simulator)")
+                        help="backend name, as 'gpuq backends' lists them; cloud:NAME for a backend of the "
+                             "saved cloud account (default: qasm_simulator)")
     parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
                         help="where to run (default: the backend's pin, then GPUQ_DEVICE, then auto)")
     parser.add_argument("--precision", choices=("single", "double"), default="double",
@@ -106,25 +108,22 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def find_backend(name: str):
-    """A local backend by name, else a cloud one when an account is saved.
+    """A local backend by name, or a cloud one named ``cloud:<name>`` (needs a saved account).
 
     Raises:
-        BackendNotFoundError: neither has it; the message lists every name.
+        BackendNotFoundError: no backend of that name; the message lists the names that exist.
+        AccountError: a cloud backend was named but no usable account is saved.
     """
     from ..providers.local import Local
+    from .backends import CLOUD_PREFIX, cloud_provider
 
-    try:
-        return Local.get_backend(name)
-    except BackendNotFoundError as local_error:
-        from .backends import cloud_provider
-
-        cloud = cloud_provider()
-        if cloud is None:
-            raise
+    if name.startswith(CLOUD_PREFIX):
+        cloud = cloud_provider(required=True)
         try:
-            return cloud.get_backend(name)
-        except BackendNotFoundError as cloud_error:
-            raise BackendNotFoundError(name, list(local_error.available) + list(cloud_error.available)) from None
+            return cloud.get_backend(name[len(CLOUD_PREFIX):])
+        except BackendNotFoundError as exc:
+            raise BackendNotFoundError(name, [CLOUD_PREFIX + n for n in exc.available]) from None
+    return Local.get_backend(name)
 
 
 def _wait(job, backend_name: str) -> None:
@@ -134,9 +133,11 @@ def _wait(job, backend_name: str) -> None:
     spinner = itertools.cycle("|/-\\")
     last_plain = None
     shown = False
+    pause = _POLL_S
     try:
         while not job.status().is_final:
-            time.sleep(_POLL_S)
+            time.sleep(pause)
+            pause = min(pause * 1.5, _MAX_POLL_S)  # a cloud job's status is an HTTP request
             elapsed = time.monotonic() - started
             if elapsed < PROGRESS_AFTER_S:
                 continue

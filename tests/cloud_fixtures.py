@@ -263,7 +263,7 @@ def expected_key(value: int, nqubits: int = 3) -> str:
     return format(value, f"0{nqubits}b")
 
 
-def slow_qobj(nqubits: int = 20, layers: int = 4000) -> dict:
+def slow_qobj(nqubits: int = 20, layers: int = 30000) -> dict:
     """A Qobj that runs for a long time (no fusion, thousands of full-state passes) and stops when asked.
 
     The tests never wait for it to end: they cancel it or kill its worker.

@@ -1,0 +1,96 @@
+"""Processes die; jobs are not lost: a killed server, a killed worker, a killed standalone worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from cloud_fixtures import (JOB_TIMEOUT, add_user, basis_circuit, db_url, expected_key, job_row,  # noqa: F401
+                            servers, slow_qobj, sqlite_url, wait_until, workers)
+from gpuq import JobStatus
+from gpuq.providers.cloud import CloudProvider
+from gpuq.server.procs import pid_alive, worker_pid
+
+pytestmark = pytest.mark.cloud
+
+
+def _running_worker(db_url: str, job_id: str, attempt: int) -> tuple[str, int]:
+    """Wait until the job runs its ``attempt``-th time; return the worker's name and pid."""
+    def running():
+        row = job_row(db_url, job_id)
+        return row if row.status == "RUNNING" and row.attempts == attempt else None
+
+    row = wait_until(running, timeout=JOB_TIMEOUT, message=f"job {job_id} to run (attempt {attempt})")
+    return row.worker, worker_pid(row.worker)
+
+
+def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  # noqa: F811
+    token = add_user(sqlite_url, "alice")
+    server = servers(sqlite_url, workers=1)
+    backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    slow = backend.run(slow_qobj())
+    _, pid = _running_worker(sqlite_url, slow.job_id(), 1)
+    quick = [backend.run(basis_circuit(value), shots=20 + value) for value in range(5)]
+    assert [job.status() for job in quick] == [JobStatus.QUEUED] * 5
+
+    server.kill(signal.SIGKILL)
+    wait_until(lambda: not pid_alive(pid), timeout=10, message="the worker to die with its server")
+    assert job_row(sqlite_url, slow.job_id()).status == "RUNNING"  # nobody has noticed yet
+
+    servers(sqlite_url, workers=1, port=server.port)  # same address: the client's jobs carry on
+    for value, job in enumerate(quick):
+        assert job.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(value): 20 + value}
+    slow.refresh()
+    info = slow.info()
+    assert info.status in ("QUEUED", "RUNNING", "ERROR"), info
+    if info.status == "ERROR":
+        assert info.error_message
+    else:
+        assert info.attempts <= 2 and "requeued" in info.note and str(pid) in info.note
+    assert slow.cancel()
+    assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
+
+
+def test_killed_worker_is_accounted_for_and_replaced(sqlite_url, servers):  # noqa: F811
+    token = add_user(sqlite_url, "alice")
+    server = servers(sqlite_url, workers=2)
+    backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    slow = backend.run(slow_qobj())
+
+    _, first_pid = _running_worker(sqlite_url, slow.job_id(), 1)
+    os.kill(first_pid, signal.SIGKILL)
+    _, second_pid = _running_worker(sqlite_url, slow.job_id(), 2)  # requeued once, and running again
+    assert "SIGKILL" in job_row(sqlite_url, slow.job_id()).note
+    assert server.healthy()
+
+    os.kill(second_pid, signal.SIGKILL)  # a second death: the job is not retried again
+    assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.ERROR
+    assert "SIGKILL" in slow.error_message() and "tried 2 times" in slow.error_message()
+
+    # The server goes on serving, and replaced its workers.
+    assert server.healthy()
+    again = backend.run(basis_circuit(6), shots=64)
+    assert again.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(6): 64}
+
+
+def test_killed_standalone_worker_is_noticed(db_url, servers, workers):  # noqa: F811
+    token = add_user(db_url, "alice")
+    server = servers(db_url, workers=0)  # workers run on their own, as on other hosts
+    backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    first = workers(db_url)
+    slow = backend.run(slow_qobj())
+    quick = backend.run(basis_circuit(3), shots=33)
+    worker, pid = _running_worker(db_url, slow.job_id(), 1)
+    assert pid == first.pid
+    first.kill()
+    first.wait()
+    # The server's supervisor sees, on this host, that the worker's process is gone.
+    wait_until(lambda: job_row(db_url, slow.job_id()).status == "QUEUED", timeout=30,
+               message="the dead worker's job to be requeued")
+    assert worker in job_row(db_url, slow.job_id()).note
+    workers(db_url)
+    assert quick.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(3): 33}
+    assert slow.cancel()
+    assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED

@@ -78,7 +78,11 @@ def load_reference(name: str) -> Reference:
     """Read one reference file."""
     base = CORPUS_DIR / "refs" / name
     gz = base.with_name(name + ".json.gz")
-    data = json.load(gzip.open(gz, "rt")) if gz.exists() else json.loads(base.with_name(name + ".json").read_text())
+    if gz.exists():
+        with gzip.open(gz, "rt") as handle:
+            data = json.load(handle)
+    else:
+        data = json.loads(base.with_name(name + ".json").read_text())
     kind = data["kind"]
     if kind not in KINDS:
         raise ValueError(f"{name}: unknown reference kind {kind!r}")

@@ -24,7 +24,7 @@ def gpuq_cli(*args: str, tmp_path: Path, env: dict | None = None) -> subprocess.
     environment = {**os.environ, "HOME": str(tmp_path), "GPUQ_CONFIG_DIR": str(tmp_path / "gpuq-config"),
                    "GPUQ_DEVICE": "", **(env or {})}
     return subprocess.run([sys.executable, "-m", "gpuq", *args], capture_output=True, text=True,
-                          cwd=REPO, env=environment, timeout=300)
+                          cwd=REPO, env=environment, timeout=300, check=False)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, fragment: str) -> None:

@@ -33,12 +33,17 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+from corpus import (
+    Reference,
+    corpus_missing_reason,
+    key_to_clbits,
+    load_reference,
+    reference_names,
+)
 
 import gpuq
 from gpuq.circuit.qasm import load
 from gpuq.models.result import format_key
-
-from corpus import Reference, corpus_missing_reason, key_to_clbits, load_reference, reference_names
 
 EXACT_TVD = 1e-6
 DELTA = 1e-6

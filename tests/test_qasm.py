@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import random_unitary
 
 import gpuq
 from gpuq.circuit import GATES, QuantumCircuit
@@ -19,8 +20,6 @@ from gpuq.circuit.qasm_reader import Reader, _qelib1_gates, circuit_matrix
 from gpuq.circuit.qasm_writer import format_param
 from gpuq.circuit.register import ClassicalRegister, QuantumRegister
 from gpuq.exceptions import CircuitError, QasmError
-
-from reference import random_unitary
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 

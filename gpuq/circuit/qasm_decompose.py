@@ -55,14 +55,14 @@ def diagonal_ops(phases: np.ndarray, qubits: tuple[int, ...]) -> list[Op]:
     f = np.asarray(phases, dtype=float)
     ops: list[Op] = []
     for subset in range(1, 1 << m):
-        signs = np.array([-1.0 if bin(x & subset).count("1") % 2 else 1.0 for x in range(1 << m)])
+        signs = np.array([-1.0 if (x & subset).bit_count() % 2 else 1.0 for x in range(1 << m)])
         angle = -2 * float(np.dot(f, signs)) / (1 << m)
         angle = math.remainder(angle, 2 * math.pi)
         if abs(angle) < _ATOL:
             continue
         members = [qubits[j] for j in range(m) if subset >> j & 1]
         top, rest = members[-1], members[:-1]
-        ladder = [("cx", (), (q, top)) for q in rest]
+        ladder: list[Op] = [("cx", (), (q, top)) for q in rest]
         ops += ladder + [("p", (angle,), (top,))] + ladder[::-1]
     return ops
 

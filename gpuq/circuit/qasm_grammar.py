@@ -18,7 +18,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 from ..exceptions import QasmError
 
@@ -154,7 +159,8 @@ def _translate(exc: UnexpectedInput, text: str, source: str | None) -> QasmError
     where = f" in {source}" if source else ""
     line, column = getattr(exc, "line", None), getattr(exc, "column", None)
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        position = exc.pos_in_stream or 0
+        char = text[position] if position < len(text) else ""
         allowed = exc.allowed or ()
         if getattr(exc, "interactive_parser", None) is not None:
             allowed = exc.interactive_parser.accepts()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from lark import Token, Tree
@@ -38,7 +39,7 @@ class BodyOp:
     """One statement of a gate body: a call (or a barrier) on the gate's own qubit arguments."""
 
     name: str
-    token: Token
+    token: Any
     params: list
     qargs: list[int]
 
@@ -52,7 +53,7 @@ class GateDef:
     qargs: tuple[str, ...]
     body: list[BodyOp] = field(default_factory=list)
     native: str | None = None
-    native_params: object = None
+    native_params: Any = None
     from_include: bool = False
     match_cache: dict = field(default_factory=dict)
 
@@ -63,7 +64,8 @@ _BUILTINS = {
 }
 
 
-def _error(message: str, token: Token | None, source: str | None = None) -> QasmError:
+def _error(message: str, token: Any, source: str | None = None) -> QasmError:
+    """A QasmError at ``token``'s line and column (none when the token is None)."""
     where = f" (in {source})" if source else ""
     line = getattr(token, "line", None)
     column = getattr(token, "column", None)
@@ -120,7 +122,7 @@ class Reader:
         finally:
             self.depth -= 1
 
-    def _include_qelib1(self, token: Token) -> None:
+    def _include_qelib1(self, token: Any) -> None:
         if self.included_qelib1:
             return
         self.included_qelib1 = True
@@ -138,7 +140,7 @@ class Reader:
 
     def _register(self, node: Tree, kind: type, table: dict) -> None:
         name_token, size_token = node.children
-        name, size = str(name_token), int(size_token)
+        name, size = str(name_token), int(str(size_token))
         if name in self.qregs or name in self.cregs:
             raise _error(f"register {name!r} is already declared", name_token, self.source)
         if name in self.gates and not self.gates[name].from_include:
@@ -166,7 +168,7 @@ class Reader:
         raise _error(f"opaque gate {str(name_token)!r}: opaque gates have no definition, so gpuq cannot "
                      "simulate them; declare it with 'gate' and a body instead", name_token, self.source)
 
-    def _check_new_gate(self, name_token: Token) -> None:
+    def _check_new_gate(self, name_token: Any) -> None:
         name = str(name_token)
         if name in _BUILTINS:
             raise _error(f"{name!r} is a built-in gate and cannot be redefined", name_token, self.source)
@@ -224,8 +226,8 @@ class Reader:
             if isinstance(child, Tree):
                 self._check_expr(child, names, where)
 
-    def _call_parts(self, node: Tree) -> tuple[Token, list, list]:
-        first = node.children[0]
+    def _call_parts(self, node: Tree) -> tuple[Any, list, list]:
+        first: Any = node.children[0]
         if first.type == "U":
             return first, list(node.children[1].children), [node.children[2]]
         if first.type == "CX":
@@ -233,7 +235,7 @@ class Reader:
         params = node.children[1].children[0].children if node.children[1].children else []
         return first, list(params), list(node.children[2].children)
 
-    def _lookup(self, name_token: Token) -> GateDef:
+    def _lookup(self, name_token: Any) -> GateDef:
         name = str(name_token)
         gate = self.gates.get(name)
         if gate is None:
@@ -245,7 +247,7 @@ class Reader:
             raise _error(f"unknown gate {name!r}{hint}", name_token, self.source)
         return gate
 
-    def _check_arity(self, gate: GateDef, token: Token, nparams: int, nqargs: int) -> None:
+    def _check_arity(self, gate: GateDef, token: Any, nparams: int, nqargs: int) -> None:
         if nparams != len(gate.params):
             raise _error(f"gate {gate.name!r} takes {len(gate.params)} parameter(s), got {nparams}", token, self.source)
         if nqargs != len(gate.qargs):
@@ -287,15 +289,15 @@ class Reader:
         if register is None:
             what = "a quantum register" if str(name_token) in self.qregs else "not declared"
             raise _error(f"if needs a classical register; {str(name_token)!r} is {what}", name_token, self.source)
-        value = int(value_token)
+        value = int(str(value_token))
         if value >= 1 << register.size:
             raise _error(f"value {value} does not fit in the {register.size} bit(s) of register "
                          f"{register.name!r}", value_token, self.source)
-        condition = Condition(tuple(register), value, register.name)
+        condition = Condition(tuple(register), value, register.name)  # type: ignore[arg-type]
         getattr(self, "_" + op.data)(op, condition)
 
     # ------------------------------------------------------------ expansion
-    def _apply(self, gate: GateDef, values: tuple[float, ...], qubits: tuple, condition, token: Token | None,
+    def _apply(self, gate: GateDef, values: tuple[float, ...], qubits: tuple, condition, token: Any,
                match: bool = True) -> None:
         if gate.native is not None:
             params = gate.native_params(values) if gate.native_params else values
@@ -363,13 +365,13 @@ class Reader:
         if len(node.children) == 1:
             return list(register)
         index_token = node.children[1]
-        index = int(index_token)
+        index = int(str(index_token))
         if index >= register.size:
             raise _error(f"index {index} out of range for register {register.name!r} of size {register.size}",
                          index_token, self.source)
         return [register[index]]
 
-    def _broadcast(self, qubit_lists: list[list], token: Token) -> list[tuple]:
+    def _broadcast(self, qubit_lists: list[list], token: Any) -> list[tuple]:
         sizes = {len(q) for q in qubit_lists if len(q) != 1}
         if len(sizes) > 1:
             raise _error(f"registers of different sizes {sorted(sizes)} cannot be broadcast together", token, self.source)
@@ -438,7 +440,10 @@ def circuit_matrix(circuit: QuantumCircuit) -> np.ndarray:
         if inst.name in ("measure", "reset") or inst.condition is not None:
             raise CircuitError(f"{inst.name!r} has no matrix")
         targets = [circuit.qubit_index(q) for q in inst.qubits]
-        matrix = inst.operation.matrix if inst.name == "unitary" else gate_matrix(inst.name, inst.params, len(targets))
+        if inst.name == "unitary":
+            matrix = np.asarray(inst.operation.matrix)
+        else:
+            matrix = gate_matrix(inst.name, inst.params, len(targets))
         total = apply_matrix(total, matrix, targets, n)
     return total.reshape(1 << n, 1 << n)
 

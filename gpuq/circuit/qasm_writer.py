@@ -16,10 +16,14 @@ float (``pi/2``, ``-3*pi/4``), else with ``repr``, which reads back exactly.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import CircuitError
 from .qasm_decompose import Op, mcx_ops, unitary_ops
 from .qasm_qelib1 import NATIVE
+
+if TYPE_CHECKING:
+    from .quantumcircuit import QuantumCircuit
 
 _QELIB1_NATIVE = {name for name, native in NATIVE.items() if native.name == name}
 _MCX_NAMES = {1: "cx", 2: "ccx", 3: "c3x", 4: "c4x"}
@@ -62,11 +66,11 @@ def _pi_fraction(numerator: int, denominator: int) -> float:
 class Writer:
     """Collects gate definitions and statements for one circuit."""
 
-    def __init__(self, circuit):
+    def __init__(self, circuit: QuantumCircuit):
         self.circuit = circuit
         self.taken = {r.name for r in circuit.qregs + circuit.cregs}
         self.definitions: list[str] = []
-        self.defined: dict[object, str] = {}
+        self.defined: dict[tuple, str] = {}
 
     def dumps(self) -> str:
         """The program text."""
@@ -79,7 +83,7 @@ class Writer:
         return "\n".join(lines) + "\n"
 
     # ----------------------------------------------------------- statements
-    def _statement(self, inst) -> str:
+    def _statement(self, inst: Any) -> str:
         name = inst.name
         qubits = [self._bit(q) for q in inst.qubits]
         if name == "barrier":
@@ -108,7 +112,7 @@ class Writer:
             f"bits {list(bits)}. Put those bits in a register of their own to export it")
 
     # ----------------------------------------------------------------- gates
-    def _gate_name(self, inst) -> str:
+    def _gate_name(self, inst: Any) -> str:
         name = inst.name
         if name in _QELIB1_NATIVE:
             return name
@@ -124,7 +128,8 @@ class Writer:
         if name == "unitary":
             matrix = inst.operation.matrix
             key = ("unitary", matrix.shape, matrix.tobytes())
-            return self._define(key, f"unitary_{sum(1 for k in self.defined if k[0] == 'unitary')}",
+            count = sum(1 for k in self.defined if k[0] == "unitary")
+            return self._define(key, f"unitary_{count}",
                                 lambda gate: self._definition(gate, len(inst.qubits), unitary_ops(matrix)))
         raise CircuitError(f"gate {name!r} has no OpenQASM 2 form that gpuq knows")
 
@@ -153,7 +158,7 @@ class Writer:
         return f"gate {gate} {','.join(names)}\n{{\n" + "\n".join(body) + "\n}"
 
 
-def dumps(circuit) -> str:
+def dumps(circuit: QuantumCircuit) -> str:
     """``circuit`` as OpenQASM 2.0 text.
 
     Raises:

@@ -162,9 +162,10 @@ def _wait(job, backend_name: str) -> None:
 def _print_report(result, circuit, backend_name: str, elapsed: float, top: int) -> None:
     experiment = result.results[0]
     meta = experiment.metadata
+    summary = (f"{circuit.name} ({circuit.num_qubits} qubits, {circuit.num_clbits} clbits, "
+               f"{circuit.size()} operations)")
     rows = [
-        ("circuit", f"{circuit.name} ({circuit.num_qubits} qubits, {circuit.num_clbits} clbits, "
-                    f"{circuit.size()} operations)"),
+        ("circuit", summary),
         ("backend", backend_name),
         ("device", f"{meta.get('device', '?')} ({meta.get('device_reason', 'reason not reported')})"),
         ("precision", str(meta.get("precision", "?"))),

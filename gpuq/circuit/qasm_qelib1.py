@@ -10,12 +10,11 @@ identity) so that they run as one library gate instead of their expansion.
 The others (``rccx``, ``rc3x``, ``c3sqrtx``) are expanded from the definitions
 below, as Qiskit's ``LEGACY_CUSTOM_INSTRUCTIONS`` define them.
 
-One deliberate difference from the text of Qiskit's file: its ``c4x`` body
-applies ``rc3x`` twice where the second must be the inverse of ``rc3x`` (a
-relative-phase Toffoli is not its own inverse); the body below has the
-inverse written out, so it equals a 4-controlled X (``tests/test_qasm.py``
-checks every definition here against the library matrix). gpuq runs ``c4x``
-as ``mcx`` either way.
+The ``c4x`` body below writes out the inverse of ``rc3x`` for its second
+relative-phase Toffoli (``rc3x`` is not its own inverse), so that the body
+equals a 4-controlled X; ``tests/test_qasm.py`` checks every definition here
+against the matrix of the gate gpuq runs for it. gpuq runs ``c4x`` as ``mcx``
+in any case, so the body is never expanded.
 """
 
 from __future__ import annotations

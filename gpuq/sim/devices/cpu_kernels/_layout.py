@@ -2,10 +2,11 @@
 
 A kernel's work items are *groups*: group ``g`` has zero bits inserted at every
 target and control position, then the control bits set, giving ``base``; its
-amplitudes are ``base + offset(m)``. Groups whose indices differ only in the
-bits below the lowest target/control position form contiguous *runs*; the CPU
-kernels walk runs in *tasks* of at most ``BLOCK`` consecutive groups so that the
-innermost loop is contiguous (vectorisable) and threads get equal shares.
+amplitudes are ``base + offset(m)``. Consecutive groups form equally spaced
+*stretches* (contiguous when qubit 0 is neither target nor control); the CPU
+kernels walk them in *tasks* of at most ``BLOCK`` consecutive groups, so that the
+innermost loop has a constant stride (vectorisable, unsigned indices) and
+threads get equal shares.
 """
 
 from __future__ import annotations
@@ -82,24 +83,31 @@ def local_offsets(targets, ntargets):
 
 @numba.njit(nogil=True, cache=True)
 def task_layout(nqubits, targets, ntargets, control_mask):
-    """Split the groups of an operand into tasks of consecutive groups.
+    """Split the groups of an operand into tasks of consecutive groups at a constant stride.
 
-    Returns ``(positions, npos, lowest, chunk, per_run, ntasks)``: the sorted
-    target/control positions, the lowest of them (a run has ``2**lowest``
-    groups), the groups per task, the tasks per run and the task count.
+    Group ``g``'s low bits fill the lowest free (non-target, non-control) bits
+    of the index, so the groups whose indices differ only there form a
+    *stretch*: equally spaced bases, ``stride = 2**f0`` apart, where ``f0`` is
+    the lowest free bit. A task is ``chunk`` consecutive groups of one stretch:
+    group ``task * chunk + lo`` has base ``task_start(task) + lo * stride``.
+
+    Returns ``(positions, npos, stride, chunk, ntasks)``.
     """
     positions = np.zeros(64, dtype=np.int64)
-    npos = mask_positions(targets_mask(targets, ntargets) | control_mask, positions)
-    lowest = positions[0] if npos > 0 else nqubits
-    run = 1 << lowest
-    chunk = min(run, BLOCK)
+    special = targets_mask(targets, ntargets) | control_mask
+    npos = mask_positions(special, positions)
+    free0 = 0
+    while (special >> free0) & 1:
+        free0 += 1
+    run_bits = 0  # free bits in a row from free0 upwards
+    while free0 + run_bits < nqubits and not (special >> (free0 + run_bits)) & 1:
+        run_bits += 1
+    chunk = min(1 << run_bits, BLOCK)
     ngroups = 1 << (nqubits - npos)
-    return positions, npos, lowest, chunk, run // chunk, ngroups // chunk
+    return positions, npos, 1 << free0, chunk, ngroups // chunk
 
 
 @numba.njit(nogil=True, cache=True)
-def task_base(task, positions, npos, lowest, chunk, per_run, control_mask):
-    """Base index of the first group of ``task`` (its groups are ``base + lo``, lo < chunk)."""
-    run = task // per_run
-    within = task - run * per_run
-    return (insert_zero_bits(run << lowest, positions, npos) | control_mask) + within * chunk
+def task_start(task, chunk, positions, npos, control_mask):
+    """Base index of the first group of ``task`` (its groups follow at ``task_layout``'s stride)."""
+    return insert_zero_bits(task * chunk, positions, npos) | control_mask

@@ -7,9 +7,13 @@ row-major matrix's index; one work item is one group of ``2**k`` amplitudes at
 ``base + offset(m)``, ``base`` being the group index with zero bits inserted at
 every target and control position, OR ``control_mask``. Items are independent.
 
-Speed: ``k = 1`` and ``k = 2`` have their own loops over the contiguous groups of
-a run, with unsigned indices (no negative-index wraparound) so LLVM vectorises
-them; larger ``k`` use one scratch buffer per thread share, allocated per call.
+Speed: the kernels walk tasks of consecutive groups at a constant stride
+(``_layout.task_layout``) with unsigned indices, so LLVM vectorises the
+innermost loops; unit stride gets its own inlined copy. ``k = 1`` updates the
+pairs in registers. ``k >= 2`` gathers a task's groups into split (re, im)
+lanes, multiplies four matrix columns per pass over the lanes (the loop LLVM
+vectorises), and scatters each row back; its scratch is allocated once per
+thread share, not per group.
 """
 
 from __future__ import annotations
@@ -18,82 +22,160 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._layout import FASTMATH, local_offsets, real_view, task_base, task_layout
+from ._layout import FASTMATH, local_offsets, real_view, task_layout, task_start
+from .diagonal import apply_diagonal
 
 _ONE = np.uint64(1)
 _TWO = np.uint64(2)
 _SHARES = 64
 """Scratch-holding shares of the general kernel: enough to balance 2 to 64 threads."""
+_LANE_AMPLITUDES = 2048
+"""Amplitudes gathered per task by the general kernel (its scratch stays within L1/L2)."""
+_MIN_LANES = 32
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _pairs(f, start, stride, chunk, pair, m):
+    """One task of k = 1 on the interleaved reals ``f``; ``m`` holds the 8 reals of the matrix."""
+    m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i = m
+    for lo in range(chunk):
+        i0 = start + stride * lo
+        i1 = i0 + pair
+        a0r, a0i, a1r, a1i = f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE]
+        f[i0] = m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i
+        f[i0 + _ONE] = m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r
+        f[i1] = m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i
+        f[i1 + _ONE] = m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
 def _matrix_1(state, nqubits, targets, control_mask, matrix):
     f = real_view(state)
-    positions, npos, lowest, chunk, per_run, ntasks = task_layout(nqubits, targets, 1, control_mask)
+    positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, 1, control_mask)
     pair = np.uint64(2 << targets[0])  # distance in reals between the |0> and |1> amplitudes
-    m00r, m00i, m01r, m01i = matrix[0].real, matrix[0].imag, matrix[1].real, matrix[1].imag
-    m10r, m10i, m11r, m11i = matrix[2].real, matrix[2].imag, matrix[3].real, matrix[3].imag
+    m = (matrix[0].real, matrix[0].imag, matrix[1].real, matrix[1].imag,
+         matrix[2].real, matrix[2].imag, matrix[3].real, matrix[3].imag)
+    step = np.uint64(2 * stride)
+    uchunk = np.uint64(chunk)
     for task in prange(ntasks):
-        start = np.uint64(2 * task_base(task, positions, npos, lowest, chunk, per_run, control_mask))
-        for lo in range(np.uint64(chunk)):
-            i0 = start + _TWO * lo
-            i1 = i0 + pair
-            a0r, a0i, a1r, a1i = f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE]
-            f[i0] = m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i
-            f[i0 + _ONE] = m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r
-            f[i1] = m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i
-            f[i1 + _ONE] = m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r
+        start = _TWO * np.uint64(task_start(task, chunk, positions, npos, control_mask))
+        if step == _TWO:
+            _pairs(f, start, _TWO, uchunk, pair, m)
+        else:
+            _pairs(f, start, step, uchunk, pair, m)
 
 
-@numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
-def _matrix_2(state, nqubits, targets, control_mask, matrix):
-    positions, npos, lowest, chunk, per_run, ntasks = task_layout(nqubits, targets, 2, control_mask)
-    o1 = np.uint64(1 << targets[0])
-    o2 = np.uint64(1 << targets[1])
-    o3 = o1 | o2
-    m00, m01, m02, m03 = matrix[0], matrix[1], matrix[2], matrix[3]
-    m10, m11, m12, m13 = matrix[4], matrix[5], matrix[6], matrix[7]
-    m20, m21, m22, m23 = matrix[8], matrix[9], matrix[10], matrix[11]
-    m30, m31, m32, m33 = matrix[12], matrix[13], matrix[14], matrix[15]
-    for task in prange(ntasks):
-        start = np.uint64(task_base(task, positions, npos, lowest, chunk, per_run, control_mask))
-        for lo in range(np.uint64(chunk)):
-            i0 = start + lo
-            a0, a1, a2, a3 = state[i0], state[i0 + o1], state[i0 + o2], state[i0 + o3]
-            state[i0] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
-            state[i0 + o1] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
-            state[i0 + o2] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
-            state[i0 + o3] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _gather(f, xr, xi, offsets, dim, lanes, seg, base, step):
+    """Copy the amplitudes of ``lanes`` groups into split lanes ``xr[c * lanes + lane]``.
+
+    ``base[s]`` is the real index of the first group of segment ``s``; a segment's
+    ``seg`` groups follow at ``step`` reals.
+    """
+    for s in range(lanes // seg):
+        for c in range(dim):
+            src = base[s] + _TWO * offsets[c]
+            row = c * lanes + s * seg
+            for lane in range(np.uint64(seg)):
+                xr[row + lane] = f[src + step * lane]
+                xi[row + lane] = f[src + step * lane + _ONE]
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _scatter(f, ar, ai, offset, lanes, seg, base, step):
+    """Write one output row (split lanes) to the amplitude at ``offset`` of each group."""
+    for s in range(lanes // seg):
+        dst = base[s] + _TWO * offset
+        first = s * seg
+        for lane in range(np.uint64(seg)):
+            f[dst + step * lane] = ar[first + lane]
+            f[dst + step * lane + _ONE] = ai[first + lane]
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _row2(ar, ai, xr, xi, mr, mi, row, lanes):
+    """``ar + i ai = sum_c matrix[row, c] * x[c]`` for a 2x2 matrix."""
+    e = row * 2
+    a0, b0, a1, b1 = mr[e], mi[e], mr[e + 1], mi[e + 1]
+    x0r, x0i = xr[0:lanes], xi[0:lanes]
+    x1r, x1i = xr[lanes:2 * lanes], xi[lanes:2 * lanes]
+    for lane in range(lanes):
+        ar[lane] = a0 * x0r[lane] - b0 * x0i[lane] + a1 * x1r[lane] - b1 * x1i[lane]
+        ai[lane] = a0 * x0i[lane] + b0 * x0r[lane] + a1 * x1i[lane] + b1 * x1r[lane]
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _row(ar, ai, xr, xi, mr, mi, row, dim, lanes):
+    """``ar + i ai = sum_c matrix[row, c] * x[c]``, four columns per pass over the lanes."""
+    if dim == 2:
+        _row2(ar, ai, xr, xi, mr, mi, row, lanes)
+        return
+    for cb in range(0, dim, 4):
+        e = row * dim + cb
+        a0, b0, a1, b1 = mr[e], mi[e], mr[e + 1], mi[e + 1]
+        a2, b2, a3, b3 = mr[e + 2], mi[e + 2], mr[e + 3], mi[e + 3]
+        x0r, x0i = xr[cb * lanes:(cb + 1) * lanes], xi[cb * lanes:(cb + 1) * lanes]
+        x1r, x1i = xr[(cb + 1) * lanes:(cb + 2) * lanes], xi[(cb + 1) * lanes:(cb + 2) * lanes]
+        x2r, x2i = xr[(cb + 2) * lanes:(cb + 3) * lanes], xi[(cb + 2) * lanes:(cb + 3) * lanes]
+        x3r, x3i = xr[(cb + 3) * lanes:(cb + 4) * lanes], xi[(cb + 3) * lanes:(cb + 4) * lanes]
+        first = cb == 0
+        for lane in range(lanes):
+            re = (a0 * x0r[lane] - b0 * x0i[lane] + a1 * x1r[lane] - b1 * x1i[lane]
+                  + a2 * x2r[lane] - b2 * x2i[lane] + a3 * x3r[lane] - b3 * x3i[lane])
+            im = (a0 * x0i[lane] + b0 * x0r[lane] + a1 * x1i[lane] + b1 * x1r[lane]
+                  + a2 * x2i[lane] + b2 * x2r[lane] + a3 * x3i[lane] + b3 * x3r[lane])
+            ar[lane] = re if first else ar[lane] + re
+            ai[lane] = im if first else ai[lane] + im
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, step):
+    """Gather, multiply and scatter the groups of one task (unit ``step`` gets its own copy)."""
+    _gather(f, xr, xi, offsets, dim, lanes, seg, base, step)
+    for row in range(dim):
+        _row(ar, ai, xr, xi, mr, mi, row, dim, lanes)
+        _scatter(f, ar, ai, offsets[row], lanes, seg, base, step)
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
 def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix):
+    """Any k >= 1: tasks of ``lanes`` groups made of stretches of ``seg``."""
     dim = 1 << ntargets
+    f = real_view(state)
     offsets = local_offsets(targets, ntargets)
-    positions, npos, lowest, chunk, per_run, ntasks = task_layout(nqubits, targets, ntargets, control_mask)
+    positions, npos, stride, chunk, nchunks = task_layout(nqubits, targets, ntargets, control_mask)
+    ngroups = chunk * nchunks
+    lanes = min(ngroups, max(_MIN_LANES, _LANE_AMPLITUDES // dim))
+    seg = min(chunk, lanes)
+    ntasks = ngroups // lanes
+    step = np.uint64(2 * stride)
+    mr = np.empty(dim * dim, dtype=f.dtype)
+    mi = np.empty(dim * dim, dtype=f.dtype)
+    for e in range(dim * dim):
+        mr[e] = matrix[e].real
+        mi[e] = matrix[e].imag
     shares = min(ntasks, _SHARES)
     for share in prange(shares):
-        buf = np.empty(dim, dtype=state.dtype)
+        xr = np.empty(dim * lanes, dtype=f.dtype)
+        xi = np.empty(dim * lanes, dtype=f.dtype)
+        ar = np.empty(lanes, dtype=f.dtype)
+        ai = np.empty(lanes, dtype=f.dtype)
+        base = np.empty(lanes // seg, dtype=np.uint64)
         for task in range(ntasks * share // shares, ntasks * (share + 1) // shares):
-            start = np.uint64(task_base(task, positions, npos, lowest, chunk, per_run, control_mask))
-            for lo in range(np.uint64(chunk)):
-                base = start + lo
-                for c in range(dim):
-                    buf[c] = state[base + offsets[c]]
-                for r in range(dim):
-                    row = r * dim
-                    acc = matrix[row] * buf[0]
-                    for c in range(1, dim):
-                        acc += matrix[row + c] * buf[c]
-                    state[base + offsets[r]] = acc
+            for s in range(lanes // seg):
+                base[s] = _TWO * np.uint64(task_start(task * (lanes // seg) + s, seg, positions, npos, control_mask))
+            if step == _TWO:
+                _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, _TWO)
+            else:
+                _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, step)
 
 
 @numba.njit(nogil=True, cache=True)
 def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix):
     """Apply the row-major ``matrix`` (flat, ``4**k`` entries) on ``targets[:ntargets]`` where controls are 1."""
-    if ntargets == 1:
+    if ntargets == 0:  # a controlled global phase: the one-entry diagonal
+        apply_diagonal(state, nqubits, targets, 0, control_mask, matrix)
+    elif ntargets == 1:
         _matrix_1(state, nqubits, targets, control_mask, matrix)
-    elif ntargets == 2:
-        _matrix_2(state, nqubits, targets, control_mask, matrix)
     else:
         _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix)

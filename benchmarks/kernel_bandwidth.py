@@ -1,0 +1,106 @@
+"""Effective memory bandwidth of the CPU kernels: GB/s = 2 × state bytes / time of one pass.
+
+Statevector updates are memory-bound when done well: one pass reads and writes
+the whole state. This script times ``CpuDevice`` kernels on one state (24
+qubits by default) for dense k-qubit matrices (k = 1..5), a diagonal, X and
+SWAP, on low, middle and high target qubits, in both precisions, and prints
+the best of several repeats. Compare with ``--touch``, a plain in-place pass.
+
+    python benchmarks/kernel_bandwidth.py [--qubits 24] [--repeats 5] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numba
+import numpy as np
+from numba import prange
+
+from gpuq.sim.devices.cpu import CpuDevice
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _touch(state):
+    blocks = state.shape[0] // 4096
+    for block in prange(blocks):
+        start = np.uint64(block * 4096)
+        for i in range(start, start + np.uint64(4096)):
+            state[i] = state[i] * 0.5
+
+
+def best_seconds(call, repeats: int) -> float:
+    call()  # compile / warm up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def target_sets(nqubits: int, k: int) -> dict[str, list[int]]:
+    return {
+        "low": list(range(k)),
+        "mid": list(range(nqubits // 2, nqubits // 2 + k)),
+        "high": list(range(nqubits - k, nqubits)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--qubits", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=numba.config.NUMBA_NUM_THREADS)
+    parser.add_argument("--max-k", type=int, default=5)
+    args = parser.parse_args()
+    numba.set_num_threads(args.threads)
+    cpu = CpuDevice()
+    rng = np.random.default_rng(0)
+    print(f"{cpu.description()}, {args.qubits} qubits, best of {args.repeats}; GB/s = 2 x state bytes / pass time")
+    print(f"{'precision':9} {'kernel':10} {'low':>7} {'mid':>7} {'high':>7}   (ms per pass at mid)")
+    for precision in ("single", "double"):
+        state = cpu.zero_state(args.qubits, precision)
+        state[:] = (rng.normal(size=state.shape[0]) + 1j * rng.normal(size=state.shape[0])).astype(state.dtype)
+        state /= np.linalg.norm(state)
+        traffic = 2 * state.nbytes / 1e9
+
+        def row(name, make_call):
+            rates, mid_ms = [], 0.0
+            for where, targets in target_sets(args.qubits, max(1, len(make_call.__defaults__[0]))).items():
+                seconds = best_seconds(lambda t=targets: make_call(t), args.repeats)
+                rates.append(traffic / seconds)
+                if where == "mid":
+                    mid_ms = seconds * 1e3
+            print(f"{precision:9} {name:10} " + " ".join(f"{r:7.1f}" for r in rates) + f"   ({mid_ms:.1f} ms)")
+
+        seconds = best_seconds(lambda: _touch(state), args.repeats)
+        print(f"{precision:9} {'touch':10} {traffic / seconds:7.1f}")
+        for k in range(1, args.max_k + 1):
+            matrix = np.linalg.qr(rng.normal(size=(1 << k, 1 << k)) + 1j * rng.normal(size=(1 << k, 1 << k)))[0]
+
+            def dense(targets, _shape=list(range(k)), m=matrix):
+                cpu.apply_matrix(state, targets, m)
+
+            row(f"matrix k={k}", dense)
+        phases = np.exp(1j * np.arange(4))
+
+        def diagonal(targets, _shape=[0, 1]):
+            cpu.apply_diagonal(state, targets, phases)
+
+        row("diag k=2", diagonal)
+
+        def x(targets, _shape=[0]):
+            cpu.apply_permutation(state, targets, np.array([1, 0]))
+
+        row("x", x)
+
+        def swap(targets, _shape=[0, 1]):
+            cpu.apply_permutation(state, targets, np.array([0, 2, 1, 3]))
+
+        row("swap", swap)
+
+
+if __name__ == "__main__":
+    main()

@@ -127,6 +127,19 @@ def test_caps_are_enforced_before_queueing(lab, qobj, field, limit):
     assert backend.status().pending_jobs == before
 
 
+def test_gpu_jobs_need_a_worker_with_a_gpu(lab):
+    server, tokens = lab
+    cloud = CloudProvider().enable_account(tokens["alice"], server.url)
+    backend = cloud.get_backend("qasm_simulator_gpu")
+    assert not backend.status().operational and "GPU" in backend.status().status_msg
+    with pytest.raises(CloudError) as caught:
+        backend.run(basis_circuit(1), shots=10)
+    assert caught.value.status_code == 503 and "no worker with a usable GPU" in caught.value.server_message
+    with pytest.raises(CloudError) as caught:
+        cloud.get_backend("qasm_simulator").run(basis_circuit(1), shots=10, device="gpu")
+    assert caught.value.status_code == 503
+
+
 def test_caps_are_published_in_the_configuration(lab):
     server, tokens = lab
     config = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator").configuration()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cloud_fixtures import db_url  # noqa: F401  (fixture)
 from gpuq.server.auth import UserExistsError, add_user, authenticate, hash_token
-from gpuq.server.db import jobs, normalise_url, transaction, users
+from gpuq.server.db import jobs, normalise_url, transaction, users, workers
 from gpuq.server.recovery import reap
 from gpuq.server.store import CANCELLED, DONE, ERROR, QUEUED, RUNNING, JobStore, utcnow
 
@@ -165,6 +165,29 @@ def test_listing_is_newest_first_paged_and_filtered(store):
     cancelled, cursor = store.list_jobs(alice, status=CANCELLED)
     assert [r.id for r in cancelled] == [made[0].id] and cursor is None
     assert len(store.list_jobs(bob, limit=100)[0]) == 1
+
+
+def test_workers_without_a_gpu_leave_gpu_jobs_to_others(store):
+    user = _user(store)
+    gpu_job = store.submit(user, "qasm_simulator_gpu", "{}", "q", str(uuid.uuid4()), needs_gpu=True)
+    cpu_job = _submit(store, user)
+    assert store.claim("cpu-host:1:a", "space", has_gpu=False).id == cpu_job.id
+    assert store.claim("cpu-host:1:a", "space", has_gpu=False) is None
+    assert store.claim("gpu-host:2:b", "space", has_gpu=True).id == gpu_job.id
+
+
+def test_live_workers_are_those_seen_within_the_lease(store):
+    store.register_worker("a:1:x", "a", has_gpu=False)
+    store.register_worker("b:2:y", "b", has_gpu=True)
+    assert store.live_workers(lease=30) == {"a:1:x": False, "b:2:y": True}
+    old = utcnow() - datetime.timedelta(seconds=100)
+    with transaction(store.engine, write=True) as conn:
+        conn.execute(workers.update().where(workers.c.name == "b:2:y").values(seen_at=old))
+    assert store.live_workers(lease=30) == {"a:1:x": False}
+    store.touch_worker("b:2:y")
+    assert store.live_workers(lease=30) == {"a:1:x": False, "b:2:y": True}
+    store.remove_worker("a:1:x")
+    assert list(store.live_workers(lease=30)) == ["b:2:y"]
 
 
 def test_urls_people_type_are_accepted():

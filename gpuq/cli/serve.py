@@ -100,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
           f"job store {_masked(store.url)}", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(create_app(store, catalog, __version__), host=args.host, port=args.port,
+        uvicorn.run(create_app(store, catalog, __version__, args.lease), host=args.host, port=args.port,
                     log_level=args.log_level, access_log=args.log_level == "debug")
     finally:
         supervisor.stop()

@@ -8,6 +8,7 @@ the field at fault and, for a cap, the limit.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pydantic
@@ -27,7 +28,7 @@ class Rejection(GpuqError):
     """A request that cannot be accepted, with the answer to give.
 
     Attributes:
-        status_code: the HTTP status (400, 413 or 422).
+        status_code: the HTTP status (400, 413, 422, or 503 when no worker can run the job).
         field: dotted path of the offending field, when one is at fault.
         limit: the cap that was exceeded, when one was.
     """
@@ -46,10 +47,16 @@ class Admitted:
     backend: str
     qobj: Qobj
     options: SimulatorOptions
+    needs_gpu: bool
 
 
-def admit(body: bytes, catalog: Catalog) -> Admitted:
+def admit(body: bytes, catalog: Catalog, gpu_workers: Callable[[], int]) -> Admitted:
     """Check a ``POST /api/v1/jobs`` body.
+
+    Args:
+        body: the request body.
+        catalog: the backends on offer, with their caps.
+        gpu_workers: how many live workers have a usable GPU (asked only for a job that needs one).
 
     Raises:
         Rejection: the first problem found, with its status, field and limit.
@@ -82,7 +89,12 @@ def admit(body: bytes, catalog: Catalog) -> Admitted:
         path = f"qobj.{exc.path}" if exc.path else "qobj"
         message = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
         raise Rejection(422, f"{path}: {message}", path) from exc
-    return Admitted(backend.name(), qobj, options)
+    needs_gpu = backend.device == "gpu" or options.device == "gpu"
+    if needs_gpu and gpu_workers() == 0:
+        raise Rejection(503, f"backend: {backend.name()} needs a GPU, and no worker with a usable GPU is connected "
+                             "to this server; use a backend that is not pinned to the GPU, or ask its administrator",
+                        "backend")
+    return Admitted(backend.name(), qobj, options, needs_gpu)
 
 
 def _parse_json(body: bytes) -> dict:

@@ -35,8 +35,11 @@ _DRAIN_LIMIT = 64 * 2**20
 _ERRORS = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
-def create_app(store: JobStore, catalog: Catalog, version: str) -> FastAPI:
-    """The API over ``store``, offering the backends of ``catalog``."""
+def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0) -> FastAPI:
+    """The API over ``store``, offering the backends of ``catalog``.
+
+    ``lease`` is how recently a worker must have been seen to count as connected.
+    """
     app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS)
     _add_error_handlers(app)
 
@@ -54,9 +57,12 @@ def create_app(store: JobStore, catalog: Catalog, version: str) -> FastAPI:
             raise HTTPException(404, f"no job {job_id!r} for user {user.name!r}")
         return record
 
+    def gpu_workers() -> int:
+        return sum(store.live_workers(lease).values())
+
     @app.get("/health", response_model=Health)
     def health() -> Health:
-        return Health(version=version, jobs=store.count_by_status())
+        return Health(version=version, jobs=store.count_by_status(), workers=len(store.live_workers(lease)))
 
     @app.get(f"{API_PREFIX}/user", response_model=UserInfo)
     def whoami(user: User = Depends(current_user)) -> UserInfo:
@@ -64,8 +70,8 @@ def create_app(store: JobStore, catalog: Catalog, version: str) -> FastAPI:
 
     @app.get(f"{API_PREFIX}/backends", response_model=BackendList)
     def list_backends(user: User = Depends(current_user)) -> BackendList:
-        pending = store.pending_counts()
-        return BackendList(backends=[catalog.info(name, pending.get(name, 0)) for name in catalog.names()])
+        pending, workers = store.pending_counts(), store.live_workers(lease)
+        return BackendList(backends=[catalog.info(name, pending.get(name, 0), workers) for name in catalog.names()])
 
     @app.get(f"{API_PREFIX}/backends/{{name}}", response_model=BackendInfo)
     def get_backend(name: str, user: User = Depends(current_user)) -> BackendInfo:
@@ -73,15 +79,15 @@ def create_app(store: JobStore, catalog: Catalog, version: str) -> FastAPI:
             catalog.backend(name)
         except BackendNotFoundError as exc:
             raise HTTPException(404, str(exc)) from exc
-        return catalog.info(name, store.pending_counts().get(name, 0))
+        return catalog.info(name, store.pending_counts().get(name, 0), store.live_workers(lease))
 
     @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201,
-              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}})
+              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}})
     async def submit_job(request: Request, user: User = Depends(current_user)) -> JobInfo:
         body = await _read_body(request, catalog.largest_request())
-        admitted = await run_in_threadpool(admit, body, catalog)
+        admitted = await run_in_threadpool(admit, body, catalog, gpu_workers)
         record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
-                                         admitted.qobj.qobj_id, str(uuid.uuid4()))
+                                         admitted.qobj.qobj_id, str(uuid.uuid4()), admitted.needs_gpu)
         log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
         return await run_in_threadpool(_info, store, record)
 

@@ -1,7 +1,9 @@
 """The backends a server offers: the local simulators, described with the server's caps and queue.
 
-Describing a backend reads its configuration (gates, memory in hand, the
-device it is pinned to); it never runs the engine.
+Describing a backend reads its configuration (gates, the device it is pinned
+to); it never runs the engine. Whether a backend is operational depends on
+the workers connected to the store, wherever they run: one pinned to the GPU
+needs a live worker with a usable GPU.
 """
 
 from __future__ import annotations
@@ -44,8 +46,14 @@ class Catalog:
         """The largest body any backend accepts."""
         return self.limits.largest_request((name, b.method) for name, b in self._backends.items())
 
-    def info(self, name: str, pending_jobs: int) -> BackendInfo:
-        """Configuration, properties and status of one backend, as the server offers it."""
+    def info(self, name: str, pending_jobs: int, workers: dict[str, bool]) -> BackendInfo:
+        """Configuration, properties and status of one backend, as the server offers it.
+
+        Args:
+            name: the backend.
+            pending_jobs: jobs queued for it.
+            workers: the live workers, and whether each has a usable GPU.
+        """
         backend = self.backend(name)
         caps = self.limits_for(name)
         config = backend.configuration()
@@ -54,8 +62,12 @@ class Catalog:
             local=False, n_qubits=n_qubits, max_qubits={p: n_qubits for p in config.max_qubits or ("single", "double")},
             max_shots=min(config.max_shots, caps.max_shots), max_experiments=caps.max_experiments,
             extra={**config.extra, "max_request_bytes": caps.max_request_bytes}))
-        local_status = backend.status()
-        status = BackendStatus(backend_name=name, backend_version=local_status.backend_version,
-                               operational=local_status.operational, pending_jobs=pending_jobs,
-                               status_msg=local_status.status_msg)
+        if backend.device == "gpu":
+            operational = any(workers.values())
+            message = "active" if operational else "not operational: no worker with a usable GPU is connected"
+        else:
+            operational = True
+            message = "active" if workers else "active; no worker is connected now, so jobs wait in the queue"
+        status = BackendStatus(backend_name=name, backend_version=config.backend_version, operational=operational,
+                               pending_jobs=pending_jobs, status_msg=message)
         return BackendInfo(name=name, configuration=config, properties=backend.properties(), status=status)

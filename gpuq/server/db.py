@@ -1,7 +1,8 @@
 """The job store's tables and the engine that reaches them, for SQLite and any SQLAlchemy URL.
 
-Three tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
-Qobj, its life cycle and its result) and ``meta`` (the schema version). The
+Four tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
+Qobj, its life cycle and its result), ``workers`` (who is polling the queue,
+and whether it has a GPU) and ``meta`` (the schema version). The
 same tables serve one SQLite file on a lab workstation and one PostgreSQL
 database shared by several hosts.
 
@@ -41,6 +42,7 @@ jobs = sa.Table(
     sa.Column("id", sa.String(36), nullable=False, unique=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("gpuq_users.id"), nullable=False),
     sa.Column("backend", sa.String(200), nullable=False),
+    sa.Column("needs_gpu", sa.Boolean, nullable=False, default=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("qobj_id", sa.String(200), nullable=False),
     sa.Column("qobj", sa.Text, nullable=False),
@@ -61,6 +63,15 @@ jobs = sa.Table(
     sa.Index("ix_gpuq_jobs_queue", "status", "queue_order", "seq"),
     sa.Index("ix_gpuq_jobs_order", "queue_order"),
     sa.Index("ix_gpuq_jobs_user_created", "user_id", "created_at", "seq"),
+)
+
+workers = sa.Table(
+    "gpuq_workers", metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("has_gpu", sa.Boolean, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("seen_at", sa.DateTime, nullable=False),
 )
 
 meta = sa.Table(

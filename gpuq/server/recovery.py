@@ -30,6 +30,7 @@ def reap(store: JobStore, lease: float, dead_reasons: dict[str, str] | None = No
     """
     recovered = []
     now = utcnow()
+    store.forget_workers(older_than=10 * lease)
     for record in store.running_jobs():
         reason = _gone_reason(record, lease, now, dead_reasons or {})
         if reason is None:

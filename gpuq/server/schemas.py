@@ -76,11 +76,12 @@ class UserInfo(BaseModel):
 
 
 class Health(BaseModel):
-    """``GET /health``: the server answers; how many jobs are in each state."""
+    """``GET /health``: the server answers; how many jobs are in each state, how many workers are connected."""
 
     status: str = "ok"
     version: str
     jobs: dict[str, int] = Field(default_factory=dict)
+    workers: int = 0
 
 
 class ErrorBody(BaseModel):

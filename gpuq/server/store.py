@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .db import create_schema, jobs, make_engine, normalise_url, transaction, users
+from .db import create_schema, jobs, make_engine, normalise_url, transaction, users, workers
 
 QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
 STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
@@ -53,6 +53,7 @@ class JobRecord:
     id: str
     user_id: int
     backend: str
+    needs_gpu: bool
     status: str
     qobj_id: str
     created_at: datetime.datetime
@@ -125,13 +126,14 @@ class JobStore:
             return sorted(conn.execute(sa.select(users.c.name)).scalars())
 
     # ------------------------------------------------------------- submitting
-    def submit(self, user_id: int, backend: str, qobj_json: str, qobj_id: str, job_id: str) -> JobRecord:
+    def submit(self, user_id: int, backend: str, qobj_json: str, qobj_id: str, job_id: str,
+               needs_gpu: bool = False) -> JobRecord:
         """Queue a validated Qobj as a new job at the back of the queue."""
         now = utcnow()
         with transaction(self.engine, write=True) as conn:
             order = _next_queue_order(conn)
             conn.execute(jobs.insert().values(
-                id=job_id, user_id=user_id, backend=backend, status=QUEUED, qobj_id=qobj_id, qobj=qobj_json,
+                id=job_id, user_id=user_id, backend=backend, needs_gpu=needs_gpu, status=QUEUED, qobj_id=qobj_id, qobj=qobj_json,
                 created_at=now, queue_order=order, attempts=0, cancel_requested=False))
         record = self.get(job_id)
         assert record is not None
@@ -222,21 +224,29 @@ class JobStore:
         return self.get(job_id, user_id)
 
     # ---------------------------------------------------------------- workers
-    def claim(self, worker: str, worker_space: str) -> JobRecord | None:
-        """Take the job at the head of the queue for ``worker``, or None when the queue is empty.
+    def claim(self, worker: str, worker_space: str, has_gpu: bool = True) -> JobRecord | None:
+        """Take the first queued job for ``worker``, or None when there is none it can run.
 
         Atomic across processes and hosts: the row is locked where the
         database can (``FOR UPDATE SKIP LOCKED``) and the update only applies
         while the job is still QUEUED, so two workers never get the same job.
+
+        Args:
+            worker: the worker's name.
+            worker_space: where its pid means something (see ``procs.process_space``).
+            has_gpu: False leaves the jobs that need a GPU to workers that have one.
         """
+        waiting = [jobs.c.status == QUEUED]
+        if not has_gpu:
+            waiting.append(jobs.c.needs_gpu == sa.false())
         with transaction(self.engine) as conn:
             # A cheap look without the write lock: idle workers poll often.
-            if conn.execute(sa.select(jobs.c.seq).where(jobs.c.status == QUEUED).limit(1)).first() is None:
+            if conn.execute(sa.select(jobs.c.seq).where(*waiting).limit(1)).first() is None:
                 return None
         for _ in range(20):
             with transaction(self.engine, write=True) as conn:
                 head = conn.execute(
-                    sa.select(jobs.c.id).where(jobs.c.status == QUEUED)
+                    sa.select(jobs.c.id).where(*waiting)
                     .order_by(jobs.c.queue_order, jobs.c.seq).limit(1).with_for_update(skip_locked=True)).first()
                 if head is None:
                     return None
@@ -303,6 +313,36 @@ class JobStore:
             updated = conn.execute(jobs.update().where(*_held(job_id, worker)).values(
                 worker=None, worker_space=None, heartbeat_at=None, **values)).rowcount
         return values["status"] if updated == 1 else None
+
+    def register_worker(self, name: str, host: str, has_gpu: bool) -> None:
+        """Announce a worker (and whether it can run GPU-pinned backends)."""
+        now = utcnow()
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(workers.delete().where(workers.c.name == name))
+            conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now, seen_at=now))
+
+    def touch_worker(self, name: str) -> None:
+        """Record that a worker is still there."""
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(workers.update().where(workers.c.name == name).values(seen_at=utcnow()))
+
+    def remove_worker(self, name: str) -> None:
+        """Forget a worker that stopped."""
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(workers.delete().where(workers.c.name == name))
+
+    def live_workers(self, lease: float) -> dict[str, bool]:
+        """Workers seen within ``lease`` seconds, and whether each has a GPU."""
+        since = utcnow() - datetime.timedelta(seconds=lease)
+        with transaction(self.engine) as conn:
+            rows = conn.execute(sa.select(workers.c.name, workers.c.has_gpu).where(workers.c.seen_at >= since))
+            return {row.name: bool(row.has_gpu) for row in rows}
+
+    def forget_workers(self, older_than: float) -> None:
+        """Drop the records of workers not seen for ``older_than`` seconds (they died without saying so)."""
+        since = utcnow() - datetime.timedelta(seconds=older_than)
+        with transaction(self.engine, write=True) as conn:
+            conn.execute(workers.delete().where(workers.c.seen_at < since))
 
     def running_jobs(self) -> list[JobRecord]:
         """Every job now RUNNING, with the worker that holds it."""

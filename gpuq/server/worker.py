@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from ..models.validation import load_qobj
 from ..providers.local import Local
 from ..providers.local.options import resolve_options
 from ..providers.local.runner import run_qobj
+from ..sim.devices.select import gpu_unavailable_reason
 from .procs import die_with_parent, new_worker_id, process_space
 from .recovery import reap
 from .store import CANCELLED, DONE, ERROR, JobRecord, JobStore
@@ -59,6 +61,9 @@ class Worker:
         self.space = process_space()
         self._parent_pid = parent_pid
         self._stop = threading.Event()
+        reason = gpu_unavailable_reason()
+        self.has_gpu = reason is None
+        self._no_gpu_reason = reason
 
     def stop(self) -> None:
         """Finish soon: a running job stops at its next gate boundary and goes back in the queue."""
@@ -66,27 +71,39 @@ class Worker:
 
     def run(self) -> int:
         """Take and run jobs until stopped; returns the number of jobs run."""
-        done, last_reap = 0, 0.0
-        log.info("worker %s started", self.worker_id)
-        while not self._stop.is_set() and not self._orphaned():
-            try:
-                record = self.store.claim(self.worker_id, self.space)
-                if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
-                    last_reap = time.monotonic()
-                    reap(self.store, self.settings.lease)
-            except sa.exc.OperationalError as exc:
-                log.warning("worker %s cannot reach the job store (%s); retrying", self.worker_id, exc)
-                self._stop.wait(max(self.settings.poll_interval, 1.0))
-                continue
-            if record is None:
-                self._stop.wait(self.settings.poll_interval)
-                continue
-            self._run_job(record)
-            done += 1
-            if self.settings.max_jobs is not None and done >= self.settings.max_jobs:
-                break
+        done, last_reap, last_touch = 0, 0.0, time.monotonic()
+        self.store.register_worker(self.worker_id, socket.gethostname(), self.has_gpu)
+        gpu = "with a GPU" if self.has_gpu else f"without a GPU ({self._no_gpu_reason}): GPU jobs are left to others"
+        log.info("worker %s started, %s", self.worker_id, gpu)
+        try:
+            while not self._stop.is_set() and not self._orphaned():
+                try:
+                    record = self.store.claim(self.worker_id, self.space, self.has_gpu)
+                    if record is None and time.monotonic() - last_touch > self._touch_interval:
+                        last_touch = time.monotonic()
+                        self.store.touch_worker(self.worker_id)
+                    if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
+                        last_reap = time.monotonic()
+                        reap(self.store, self.settings.lease)
+                except sa.exc.OperationalError as exc:
+                    log.warning("worker %s cannot reach the job store (%s); retrying", self.worker_id, exc)
+                    self._stop.wait(max(self.settings.poll_interval, 1.0))
+                    continue
+                if record is None:
+                    self._stop.wait(self.settings.poll_interval)
+                    continue
+                self._run_job(record)
+                done += 1
+                if self.settings.max_jobs is not None and done >= self.settings.max_jobs:
+                    break
+        finally:
+            self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped after %d job(s)", self.worker_id, done)
         return done
+
+    @property
+    def _touch_interval(self) -> float:
+        return min(self.settings.lease / 3, 2.0)
 
     def _orphaned(self) -> bool:
         return self._parent_pid is not None and os.getppid() != self._parent_pid
@@ -128,9 +145,13 @@ class Worker:
         return _outcome(result)
 
     def _beat(self, job_id: str, cancel: threading.Event, lost: threading.Event, finished: threading.Event) -> None:
+        last_touch = time.monotonic()
         while not finished.wait(self.settings.heartbeat_interval):
             try:
                 held, cancel_requested = self.store.heartbeat(job_id, self.worker_id)
+                if time.monotonic() - last_touch > self._touch_interval:
+                    last_touch = time.monotonic()
+                    self.store.touch_worker(self.worker_id)
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("heartbeat of job %s failed: %s", job_id, exc)
                 continue

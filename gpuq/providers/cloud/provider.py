@@ -45,8 +45,10 @@ class CloudProvider(BaseProvider):
         except AccountError:
             raise
         except CloudError as exc:
-            raise AccountError(f"cannot use the gpuq server at {account.url}: {exc}", exc.status_code,
-                               exc.server_message) from exc
+            if exc.status_code is None:
+                raise AccountError(str(exc)) from exc
+            raise AccountError(f"{account.url} answered GET {API_PREFIX}/user with an error; is it a gpuq server?",
+                               exc.status_code, exc.server_message) from exc
         self._client, self._account, self._user = client, account, user.name
         return self
 

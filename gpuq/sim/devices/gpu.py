@@ -30,6 +30,7 @@ _BLOCKS_PER_SM = 32
 _SUFFIX = {np.dtype(np.complex64): "_c64", np.dtype(np.complex128): "_c128"}
 _INSTALL_HINT = 'install CuPy for your CUDA version: pip install "gpuq[cuda13]" (CUDA 13) or "gpuq[cuda12]" (CUDA 12)'
 _SWAP = np.array([0, 2, 1, 3])
+_REORDER_CHUNK = 1 << 24
 
 
 def gpu_unavailable_reason() -> str | None:
@@ -132,6 +133,47 @@ def _oom_bytes(exc: Exception) -> int:
     if args and isinstance(args[0], int):
         return args[0]
     return 0
+
+
+def _run_axes(nqubits: int, ascending: list[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Shape of the probabilities with each run of measured (or unmeasured) qubits as one axis.
+
+    Axes go from the highest qubit down (C order), so the axes left after
+    summing the unmeasured ones, flattened, index the ascending qubits. Merging
+    runs keeps the axis count within CuPy's limit (32) for any state size.
+    Returns the shape and the axes to sum.
+    """
+    measured = set(ascending)
+    shape: list[int] = []
+    summed: list[int] = []
+    qubit = nqubits - 1
+    while qubit >= 0:
+        flag = qubit in measured
+        length = 0
+        while qubit >= 0 and (qubit in measured) == flag:
+            length += 1
+            qubit -= 1
+        if not flag:
+            summed.append(len(shape))
+        shape.append(1 << length)
+    return tuple(shape), tuple(summed)
+
+
+def _reorder_bits(cupy: Any, marginal: Any, where: list[int]) -> Any:
+    """Marginal over ascending qubits → over the requested order: bit ``j`` comes from bit ``where[j]``.
+
+    A gather by computed source indices, in chunks so the index arrays stay small.
+    """
+    size = marginal.shape[0]
+    out = cupy.empty_like(marginal)
+    chunk = min(size, _REORDER_CHUNK)
+    for first in range(0, size, chunk):
+        dst = cupy.arange(first, first + chunk, dtype=cupy.int64)
+        src = cupy.zeros(chunk, dtype=cupy.int64)
+        for j, bit in enumerate(where):
+            src |= ((dst >> j) & 1) << bit
+        out[first:first + chunk] = marginal[src]
+    return out
 
 
 class GpuDevice(Device):
@@ -253,16 +295,15 @@ class GpuDevice(Device):
         probs = cupy.empty(state.shape[0], dtype=state.real.dtype)
         self._launch("measure", "probabilities", state.dtype, state.shape[0],
                      (state, np.int32(nqubits), probs))
-        if list(qubits) == list(range(nqubits)):
-            return probs.astype(cupy.float64, copy=False)
-        # reshape to (2,)*n: C order puts the highest qubit on axis 0, so qubit q is axis n-1-q.
-        tensor = probs.reshape((2,) * nqubits)
-        kept = sorted(qubits, reverse=True)  # the axes that survive, in their (descending) order
-        summed = tuple(nqubits - 1 - q for q in range(nqubits) if q not in set(qubits))
-        marginal = cupy.sum(tensor, axis=summed, dtype=cupy.float64) if summed else tensor.astype(cupy.float64)
-        # Result index bit j is qubits[j]: axis 0 must be qubits[-1], the last axis qubits[0].
-        order = [kept.index(q) for q in reversed(list(qubits))]
-        return cupy.ascontiguousarray(marginal.transpose(order)).reshape(-1)
+        ascending = sorted(int(q) for q in qubits)
+        if ascending == list(range(nqubits)):
+            marginal = probs.astype(cupy.float64, copy=False)
+        else:
+            shape, summed = _run_axes(nqubits, ascending)
+            marginal = cupy.sum(probs.reshape(shape), axis=summed, dtype=cupy.float64).reshape(-1)
+        if ascending == [int(q) for q in qubits]:
+            return marginal
+        return _reorder_bits(cupy, marginal, [ascending.index(int(q)) for q in qubits])
 
     @_wrap_cuda_errors("marginal probabilities")
     def marginal_probabilities(self, state, qubits):

@@ -26,6 +26,10 @@ _SLICES = 64
 """Fixed number of state slices of the histogram marginal (independent of the thread count)."""
 _HISTOGRAM_LIMIT = 1 << 12
 """Largest marginal computed with per-slice histograms; wider ones are summed per outcome."""
+_LONG_STRETCH = 8
+"""Shortest stretch of amplitudes with one outcome worth a vectorised sum of its own."""
+_KEY_BLOCK = 1024
+"""Outcomes summed together by the per-outcome marginal."""
 _SUM_MATH = {"contract", "reassoc"}
 """Vectorised sums inside one slice: the order is fixed at compile time, not by threads."""
 
@@ -57,7 +61,7 @@ def collapse(state, nqubits, qubit_mask, outcome_bits, scale):
                 state[i] = 0
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _gather(index, qubits, nmeasured):
     """Outcome index of amplitude ``index``: bit ``qubits[j]`` becomes bit ``j``."""
     key = 0
@@ -66,18 +70,24 @@ def _gather(index, qubits, nmeasured):
     return key
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _norm2(a):
+    """``|a|**2`` in float64."""
+    return np.float64(a.real) * np.float64(a.real) + np.float64(a.imag) * np.float64(a.imag)
+
+
 @numba.njit(nogil=True, cache=True, fastmath=_SUM_MATH)
 def _stretch_sum(state, start, length):
     """Sum of ``|a|**2`` over ``length`` consecutive amplitudes, in float64."""
     total = 0.0
     for i in range(np.uint64(start), np.uint64(start + length)):
-        a = state[i]
-        total += np.float64(a.real) * np.float64(a.real) + np.float64(a.imag) * np.float64(a.imag)
+        total += _norm2(state[i])
     return total
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _marginal_histogram(state, nqubits, qubits, nmeasured, out):
+    """Few outcomes: per-slice histograms over a fixed number of slices, summed in slice order."""
     size = 1 << nqubits
     dim = 1 << nmeasured
     lowest = nqubits
@@ -88,8 +98,12 @@ def _marginal_histogram(state, nqubits, qubits, nmeasured, out):
     stretch = min(1 << lowest, slice_len)  # consecutive amplitudes sharing one outcome
     partial = np.zeros((slices, dim))
     for s in prange(slices):
-        for start in range(s * slice_len, (s + 1) * slice_len, stretch):
-            partial[s, _gather(start, qubits, nmeasured)] += _stretch_sum(state, start, stretch)
+        if stretch >= _LONG_STRETCH:
+            for start in range(s * slice_len, (s + 1) * slice_len, stretch):
+                partial[s, _gather(start, qubits, nmeasured)] += _stretch_sum(state, start, stretch)
+        else:
+            for i in range(s * slice_len, (s + 1) * slice_len):
+                partial[s, _gather(i, qubits, nmeasured)] += _norm2(state[np.uint64(i)])
     for key in range(dim):
         total = 0.0
         for s in range(slices):
@@ -99,27 +113,55 @@ def _marginal_histogram(state, nqubits, qubits, nmeasured, out):
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _marginal_per_outcome(state, nqubits, qubits, nmeasured, out):
+    """Many outcomes: each outcome summed by one thread, over the other qubits in ascending order.
+
+    Keys go in blocks; a block walks the other qubits' values outermost so
+    that, for ascending ``qubits``, neighbouring keys read neighbouring amplitudes.
+    """
     positions = np.zeros(64, dtype=np.int64)
     measured_mask = 0
     for j in range(nmeasured):
         measured_mask |= 1 << qubits[j]
     npos = mask_positions(measured_mask, positions)
     rest = 1 << (nqubits - npos)
-    for key in prange(1 << nmeasured):
-        placed = 0
-        for j in range(nmeasured):
-            placed |= ((key >> j) & 1) << qubits[j]
-        total = 0.0
+    dim = 1 << nmeasured
+    block = min(dim, _KEY_BLOCK)
+    for first in prange(dim // block):
+        placed = np.empty(block, dtype=np.uint64)
+        for b in range(block):
+            key = first * block + b
+            where = 0
+            for j in range(nmeasured):
+                where |= ((key >> j) & 1) << qubits[j]
+            placed[b] = where
+            out[key] = 0.0
         for r in range(rest):
-            a = state[insert_zero_bits(r, positions, npos) | placed]
-            total += np.float64(a.real) * np.float64(a.real) + np.float64(a.imag) * np.float64(a.imag)
-        out[key] = total
+            other = np.uint64(insert_zero_bits(r, positions, npos))
+            for b in range(block):
+                out[first * block + b] += _norm2(state[other | placed[b]])
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def _all_probabilities(state, nqubits, out):
+    """Every qubit in ascending order: the marginal is ``|a|**2`` itself, in float64."""
+    size = 1 << nqubits
+    for block in prange((size + _BLOCK - 1) // _BLOCK):
+        for i in range(np.uint64(block * _BLOCK), np.uint64(min(size, (block + 1) * _BLOCK))):
+            out[i] = _norm2(state[i])
 
 
 @numba.njit(nogil=True, cache=True)
 def marginal_probabilities(state, nqubits, qubits, nmeasured, out):
-    """Write the float64 marginal of ``qubits[:nmeasured]`` into ``out`` (bit ``j`` of its index is ``qubits[j]``)."""
-    if (1 << nmeasured) <= _HISTOGRAM_LIMIT:
+    """Write the float64 marginal of ``qubits[:nmeasured]`` into ``out`` (bit ``j`` of its index is ``qubits[j]``).
+
+    Fastest with ascending ``qubits`` (``CpuDevice`` sorts them and reorders the result).
+    """
+    in_order = nmeasured == nqubits
+    for j in range(nmeasured):
+        in_order = in_order and qubits[j] == j
+    if in_order:
+        _all_probabilities(state, nqubits, out)
+    elif (1 << nmeasured) <= _HISTOGRAM_LIMIT:
         _marginal_histogram(state, nqubits, qubits, nmeasured, out)
     else:
         _marginal_per_outcome(state, nqubits, qubits, nmeasured, out)

@@ -30,6 +30,8 @@ def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  #
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=1)
     backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    finished = backend.run(basis_circuit(7), shots=77)
+    counts = finished.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts()
     slow = backend.run(slow_qobj())
     _, pid = _running_worker(sqlite_url, slow.job_id(), 1)
     quick = [backend.run(basis_circuit(value), shots=20 + value) for value in range(5)]
@@ -40,6 +42,8 @@ def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  #
     assert job_row(sqlite_url, slow.job_id()).status == "RUNNING"  # nobody has noticed yet
 
     servers(sqlite_url, workers=1, port=server.port)  # same address: the client's jobs carry on
+    again = CloudProvider().enable_account(token, server.url).retrieve_job(finished.job_id())
+    assert again.status() is JobStatus.DONE and again.result().get_counts() == counts == {expected_key(7): 77}
     for value, job in enumerate(quick):
         assert job.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(value): 20 + value}
     slow.refresh()
@@ -49,6 +53,23 @@ def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  #
         assert info.error_message
     else:
         assert info.attempts <= 2 and "requeued" in info.note and str(pid) in info.note
+    assert slow.cancel()
+    assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
+
+
+def test_graceful_stop_puts_the_running_job_back(sqlite_url, servers):  # noqa: F811
+    token = add_user(sqlite_url, "alice")
+    server = servers(sqlite_url, workers=1)
+    backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    slow = backend.run(slow_qobj())
+    _running_worker(sqlite_url, slow.job_id(), 1)
+    server.stop()  # SIGTERM: the worker stops at a gate boundary and gives the job back
+    assert server.process.returncode == 0, server.log()
+    row = job_row(sqlite_url, slow.job_id())
+    assert (row.status, row.attempts) == ("QUEUED", 0) and "was stopped" in row.note, (row, server.log())
+
+    servers(sqlite_url, workers=1, port=server.port)
+    _running_worker(sqlite_url, slow.job_id(), 1)  # it resumes, as a first attempt
     assert slow.cancel()
     assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 
@@ -99,12 +100,18 @@ def _serve(args: argparse.Namespace) -> int:
     supervisor.start()
     print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
           f"job store {_masked(store.url)}", file=sys.stderr, flush=True)
+    # uvicorn shuts down on SIGINT/SIGTERM and then raises the signal again with
+    # the handlers it found; quiet ones let us stop the workers cleanly after it.
+    stop_signals = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         uvicorn.run(create_app(store, catalog, __version__, args.lease), host=args.host, port=args.port,
                     log_level=args.log_level, access_log=args.log_level == "debug")
     finally:
+        print("gpuq: stopping the workers; their running jobs go back in the queue", file=sys.stderr, flush=True)
         supervisor.stop()
         store.close()
+        for signum, handler in stop_signals.items():
+            signal.signal(signum, handler)
     return 0
 
 

@@ -43,6 +43,7 @@ class Supervisor:
         self._deaths = [0] * count
         self._next_start = [0.0] * count
         self._stop = threading.Event()
+        self._stop_timeout = 10.0
         self._thread = threading.Thread(target=self._watch, name="gpuq-supervisor", daemon=True)
 
     def start(self) -> None:
@@ -61,20 +62,10 @@ class Supervisor:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every worker to stop (running jobs go back in the queue); kill those that do not in time."""
+        self._stop_timeout = timeout
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
-        for process in self._processes:
-            if process is not None and process.is_alive():
-                process.terminate()
-        deadline = time.monotonic() + timeout
-        for process in self._processes:
-            if process is not None:
-                process.join(max(0.0, deadline - time.monotonic()))
-                if process.is_alive():
-                    process.kill()
-                    process.join()
-        self._account_for_dead()
 
     def _watch(self) -> None:
         last_reap = time.monotonic()
@@ -88,6 +79,21 @@ class Supervisor:
             except Exception:  # the watch must go on whatever one round met
                 log.exception("worker supervision round failed")
             self._stop.wait(self.watch_interval)
+        # Stop the workers from this thread: they die with the thread that started them.
+        self._stop_workers(self._stop_timeout)
+
+    def _stop_workers(self, timeout: float) -> None:
+        for process in self._processes:
+            if process is not None and process.is_alive():
+                process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in self._processes:
+            if process is not None:
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+        self._account_for_dead()
 
     def _start_missing(self) -> None:
         now = time.monotonic()

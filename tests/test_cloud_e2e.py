@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,12 @@ def test_fifty_jobs_five_threads_two_workers(db_url, servers):  # noqa: F811
         assert seen == sorted(seen, reverse=True), f"queue position of {job_id} grew: {seen}"
     assert any(len(seen) > 1 for seen in positions.values())  # positions were really watched moving
     assert backend.status().pending_jobs == 0
+    _assert_engine_never_loaded(server.process.pid)
+
+
+def _assert_engine_never_loaded(pid: int) -> None:
+    """The API process ran no simulation: Numba's libraries were never even mapped into it."""
+    maps = Path(f"/proc/{pid}/maps")
+    if not maps.exists():
+        pytest.skip("no /proc here to look into the server process")
+    assert "numba" not in maps.read_text(), "the API process loaded the engine"

@@ -9,7 +9,7 @@ needs a live worker with a usable GPU.
 from __future__ import annotations
 
 from ..exceptions import BackendNotFoundError
-from ..models.backend import BackendStatus
+from ..models.backend import BackendConfiguration, BackendStatus
 from ..providers.local import Local
 from ..providers.local.backends import LocalSimulator
 from .limits import BackendLimits, Limits
@@ -22,6 +22,7 @@ class Catalog:
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
         self._backends: dict[str, LocalSimulator] = {b.name(): b for b in Local.backends()}
+        self._configs = {name: self._configuration(name) for name in self._backends}
 
     def names(self) -> list[str]:
         """Every backend name, sorted."""
@@ -46,6 +47,22 @@ class Catalog:
         """The largest body any backend accepts."""
         return self.limits.largest_request((name, b.method) for name, b in self._backends.items())
 
+    def _configuration(self, name: str) -> BackendConfiguration:
+        """The configuration clients see: the server's caps in place of this host's memory.
+
+        It is read from the CPU-pinned twin, whose description never probes a
+        GPU: the API process must not open a CUDA context it will never use.
+        """
+        backend = self.backend(name)
+        twin = self._backends.get(f"{backend.base_name}_cpu", backend)
+        caps = self.limits_for(name)
+        config = twin.configuration()
+        return config.model_copy(update=dict(
+            backend_name=name, device=backend.device, local=False, n_qubits=caps.max_qubits,
+            max_qubits={precision: caps.max_qubits for precision in ("single", "double")},
+            max_shots=min(config.max_shots, caps.max_shots), max_experiments=caps.max_experiments,
+            extra={**config.extra, "max_request_bytes": caps.max_request_bytes}))
+
     def info(self, name: str, pending_jobs: int, workers: dict[str, bool]) -> BackendInfo:
         """Configuration, properties and status of one backend, as the server offers it.
 
@@ -55,13 +72,7 @@ class Catalog:
             workers: the live workers, and whether each has a usable GPU.
         """
         backend = self.backend(name)
-        caps = self.limits_for(name)
-        config = backend.configuration()
-        n_qubits = caps.max_qubits
-        config = config.model_copy(update=dict(
-            local=False, n_qubits=n_qubits, max_qubits={p: n_qubits for p in config.max_qubits or ("single", "double")},
-            max_shots=min(config.max_shots, caps.max_shots), max_experiments=caps.max_experiments,
-            extra={**config.extra, "max_request_bytes": caps.max_request_bytes}))
+        config = self._configs[name]
         if backend.device == "gpu":
             operational = any(workers.values())
             message = "active" if operational else "not operational: no worker with a usable GPU is connected"

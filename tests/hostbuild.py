@@ -14,7 +14,7 @@ import ctypes
 import shutil
 import subprocess
 import tempfile
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ def _build_dir() -> Path:
     return directory
 
 
-@lru_cache(maxsize=None)
+@cache
 def library(family: str) -> ctypes.CDLL:
     """Compile ``kernels/<family>.cu`` for the host (once per session) and load it."""
     source = KERNELS_DIR / f"{family}.cu"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
-
 import reference
+
 from gpuq.exceptions import SimulationError
 from gpuq.sim.devices.cpu import CpuDevice
 

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "kernels"
-ENTRY = re.compile(r"GPUQ_KERNEL\s+void\s+(\w+)\s*\(([^)]*)\)", re.S)
+ENTRY = re.compile(r"GPUQ_KERNEL\s+void\s+(\w+)\s*\(([^)]*)\)", re.DOTALL)
 SUFFIX = re.compile(r"_c(64|128)$")
 
 

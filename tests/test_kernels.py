@@ -9,11 +9,11 @@ The host build runs the CUDA source of ``kernels/*.cu`` sequentially (see
 
 from __future__ import annotations
 
+import hostbuild
 import numpy as np
 import pytest
-
-import hostbuild
 import reference
+
 from gpuq.sim.devices import cpu_kernels
 from gpuq.sim.devices.base import control_mask
 
@@ -76,7 +76,7 @@ def test_apply_matrix(host, dtype, k, ncontrols):
         matrix = reference.random_unitary(k, np.random.default_rng(index))
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), matrix.astype(dtype).reshape(-1))
         run_both(host["matrix"].apply_matrix, cpu_kernels.apply_matrix, dtype, args, index,
-                 lambda s: reference.apply(s, targets, matrix, controls), f"matrix on {targets} ctrl {controls}")
+                 lambda s, t=targets, m=matrix, c=controls: reference.apply(s, t, m, c), f"matrix on {targets} ctrl {controls}")
 
 
 @DTYPES
@@ -86,7 +86,7 @@ def test_apply_diagonal(host, dtype, k, ncontrols):
         phases = np.exp(1j * np.random.default_rng(index).uniform(0, 2 * np.pi, 1 << k))
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), phases.astype(dtype))
         run_both(host["diagonal"].apply_diagonal, cpu_kernels.apply_diagonal, dtype, args, index,
-                 lambda s: reference.apply(s, targets, np.diag(phases), controls), f"diagonal on {targets}")
+                 lambda s, t=targets, d=phases, c=controls: reference.apply(s, t, np.diag(d), c), f"diagonal on {targets}")
 
 
 def permutation_matrix(perm: np.ndarray) -> np.ndarray:
@@ -104,7 +104,7 @@ def test_apply_permutation(host, dtype, k, ncontrols):
         perm = np.random.default_rng(index).permutation(1 << k).astype(np.int64)
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), perm)
         run_both(host["permute"].apply_permutation, cpu_kernels.apply_permutation, dtype, args, index,
-                 lambda s: reference.apply(s, targets, permutation_matrix(perm), controls),
+                 lambda s, t=targets, p=perm, c=controls: reference.apply(s, t, permutation_matrix(p), c),
                  f"permutation {perm.tolist()} on {targets}")
 
 
@@ -116,10 +116,10 @@ def test_apply_x_and_swap(host, dtype, ncontrols):
         mask = control_mask(controls)
         x = permutation_matrix(np.array([1, 0]))
         run_both(host["permute"].apply_x, cpu_kernels.apply_x, dtype, (targets[0], mask), index,
-                 lambda s: reference.apply(s, targets[:1], x, controls), f"x on {targets[0]}")
+                 lambda s, t=targets, c=controls, u=x: reference.apply(s, t[:1], u, c), f"x on {targets[0]}")
         swap = permutation_matrix(np.array([0, 2, 1, 3]))
         run_both(host["permute"].apply_swap, cpu_kernels.apply_swap, dtype, (targets[0], targets[1], mask),
-                 index, lambda s: reference.apply(s, targets, swap, controls), f"swap of {targets}")
+                 index, lambda s, t=targets, c=controls, u=swap: reference.apply(s, t, u, c), f"swap of {targets}")
 
 
 @DTYPES

@@ -6,7 +6,6 @@ contiguous arrays of the state's dtype; the kernels then only move amplitudes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -71,7 +70,7 @@ class CpuDevice(Device):
         return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {numba.__version__})"
 
     def zero_state(self, nqubits: int, precision: str) -> np.ndarray:
-        state = np.zeros(1 << nqubits, dtype=state_dtype(precision))
+        state: np.ndarray = np.zeros(1 << nqubits, dtype=state_dtype(precision))
         state[0] = 1
         return state
 

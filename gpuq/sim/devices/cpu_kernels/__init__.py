@@ -42,10 +42,10 @@ def _choose_cache_dir() -> None:
 
 _choose_cache_dir()
 
-from .diagonal import apply_diagonal  # noqa: E402  (after the cache directory is chosen)
-from .matrix import apply_matrix  # noqa: E402
-from .measure import collapse, marginal_probabilities, probabilities  # noqa: E402
-from .permute import apply_permutation, apply_swap, apply_x  # noqa: E402
+from .diagonal import apply_diagonal  # after the cache directory is chosen
+from .matrix import apply_matrix
+from .measure import collapse, marginal_probabilities, probabilities
+from .permute import apply_permutation, apply_swap, apply_x
 
 __all__ = [
     "apply_diagonal",

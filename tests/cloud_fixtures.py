@@ -77,7 +77,7 @@ def run_gpuq(*args: str, env: dict[str, str] | None = None, input: str | None = 
              timeout: float = 60.0) -> subprocess.CompletedProcess:
     """Run a ``gpuq`` command to its end and return what it printed."""
     return subprocess.run(gpuq_command(*args), cwd=REPO, env=env or child_env(), input=input, text=True,
-                          capture_output=True, timeout=timeout)
+                          capture_output=True, timeout=timeout, check=False)
 
 
 def add_user(db_url: str, name: str) -> str:
@@ -103,7 +103,7 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         """Start the server and wait until ``/health`` answers."""
         command = gpuq_command("serve", "--port", str(self.port), "--db", self.db_url, "--workers",
                                str(self.workers), "--log-level", "info", *FAST_WORKER_ARGS, *self.extra)

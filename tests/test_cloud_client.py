@@ -6,8 +6,8 @@ import socket
 import threading
 
 import pytest
-
 from cloud_fixtures import config_dir  # noqa: F401  (fixture)
+
 from gpuq import AccountError, CloudError, JobStatus
 from gpuq.providers.cloud import CloudProvider
 from gpuq.providers.cloud.client import CloudClient

@@ -11,10 +11,23 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from cloud_fixtures import (  # noqa: F401
+    JOB_TIMEOUT,
+    REPO,
+    add_user,
+    basis_circuit,
+    child_env,
+    config_dir,
+    db_url,
+    expected_key,
+    run_gpuq,
+    servers,
+    sqlite_url,
+    wait_until,
+    workers,
+)
 
 import gpuq
-from cloud_fixtures import (JOB_TIMEOUT, REPO, add_user, basis_circuit, child_env, config_dir, db_url,  # noqa: F401
-                            expected_key, run_gpuq, servers, sqlite_url, wait_until, workers)
 from gpuq import AccountError, JobStatus
 from gpuq.providers.cloud import CloudProvider
 
@@ -75,11 +88,11 @@ def test_remote_workflow(sqlite_url, servers, workers, config_dir):  # noqa: F81
 
     # A new Python process picks the job up by id and gets the same result.
     script = ("import json, gpuq; gpuq.Cloud.load_account(); "
-              "job = gpuq.Cloud.get_backend('qasm_simulator').retrieve_job(%r); "
+              "job = gpuq.Cloud.get_backend('qasm_simulator').retrieve_job(JOB_ID); "
               "print(json.dumps({'counts': job.result().get_counts(), 'created': job.creation_date().isoformat()}))"
-              % jobs[0].job_id())
+              ).replace("JOB_ID", repr(jobs[0].job_id()))
     later = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=60, check=False)
     assert later.returncode == 0, later.stderr
     answer = json.loads(later.stdout)
     assert answer == {"counts": result.get_counts(), "created": jobs[0].creation_date().isoformat()}

@@ -6,9 +6,20 @@ import os
 import signal
 
 import pytest
+from cloud_fixtures import (  # noqa: F401
+    JOB_TIMEOUT,
+    add_user,
+    basis_circuit,
+    db_url,
+    expected_key,
+    job_row,
+    servers,
+    slow_qobj,
+    sqlite_url,
+    wait_until,
+    workers,
+)
 
-from cloud_fixtures import (JOB_TIMEOUT, add_user, basis_circuit, db_url, expected_key, job_row,  # noqa: F401
-                            servers, slow_qobj, sqlite_url, wait_until, workers)
 from gpuq import JobStatus
 from gpuq.providers.cloud import CloudProvider
 from gpuq.server.procs import pid_alive, worker_pid
@@ -16,10 +27,10 @@ from gpuq.server.procs import pid_alive, worker_pid
 pytestmark = pytest.mark.cloud
 
 
-def _running_worker(db_url: str, job_id: str, attempt: int) -> tuple[str, int]:
+def _running_worker(url: str, job_id: str, attempt: int) -> tuple[str, int]:
     """Wait until the job runs its ``attempt``-th time; return the worker's name and pid."""
     def running():
-        row = job_row(db_url, job_id)
+        row = job_row(url, job_id)
         return row if row.status == "RUNNING" and row.attempts == attempt else None
 
     row = wait_until(running, timeout=JOB_TIMEOUT, message=f"job {job_id} to run (attempt {attempt})")

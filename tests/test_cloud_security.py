@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from cloud_fixtures import ServerProcess, add_user, basis_circuit
 
 import gpuq
-from cloud_fixtures import ServerProcess, add_user, basis_circuit
 from gpuq import AccountError, CloudError
 from gpuq.providers.cloud import CloudProvider
 

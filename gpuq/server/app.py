@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from typing import Optional
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,7 +33,22 @@ log = logging.getLogger("gpuq.server")
 _DRAIN_LIMIT = 64 * 2**20
 """After a body goes over its cap, read and drop up to this much more, so the client sees the 413."""
 
-_ERRORS = {401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody},
+                                             422: {"model": ErrorBody}}
+
+
+def current_user(request: Request) -> User:
+    """The user of the request's bearer token; 401 without a valid one."""
+    user = authenticate(request.app.state.store, request.headers.get("authorization"))
+    if user is None:
+        raise HTTPException(401, "missing or invalid bearer token: send 'Authorization: Bearer <token>' "
+                                 "with a token from 'gpuq server add-user'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+"""A route parameter that requires a valid token and holds its user."""
 
 
 def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0) -> FastAPI:
@@ -41,15 +57,8 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     ``lease`` is how recently a worker must have been seen to count as connected.
     """
     app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS)
+    app.state.store = store
     _add_error_handlers(app)
-
-    def current_user(request: Request) -> User:
-        user = authenticate(store, request.headers.get("authorization"))
-        if user is None:
-            raise HTTPException(401, "missing or invalid bearer token: send 'Authorization: Bearer <token>' "
-                                     "with a token from 'gpuq server add-user'",
-                                headers={"WWW-Authenticate": "Bearer"})
-        return user
 
     def owned_job(job_id: str, user: User) -> JobRecord:
         record = store.get(job_id, user.id)
@@ -65,16 +74,16 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         return Health(version=version, jobs=store.count_by_status(), workers=len(store.live_workers(lease)))
 
     @app.get(f"{API_PREFIX}/user", response_model=UserInfo)
-    def whoami(user: User = Depends(current_user)) -> UserInfo:
+    def whoami(user: CurrentUser) -> UserInfo:
         return UserInfo(name=user.name)
 
     @app.get(f"{API_PREFIX}/backends", response_model=BackendList)
-    def list_backends(user: User = Depends(current_user)) -> BackendList:
+    def list_backends(user: CurrentUser) -> BackendList:
         pending, workers = store.pending_counts(), store.live_workers(lease)
         return BackendList(backends=[catalog.info(name, pending.get(name, 0), workers) for name in catalog.names()])
 
     @app.get(f"{API_PREFIX}/backends/{{name}}", response_model=BackendInfo)
-    def get_backend(name: str, user: User = Depends(current_user)) -> BackendInfo:
+    def get_backend(name: str, user: CurrentUser) -> BackendInfo:
         try:
             catalog.backend(name)
         except BackendNotFoundError as exc:
@@ -83,7 +92,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
 
     @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201,
               responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}})
-    async def submit_job(request: Request, user: User = Depends(current_user)) -> JobInfo:
+    async def submit_job(request: Request, user: CurrentUser) -> JobInfo:
         body = await _read_body(request, catalog.largest_request())
         admitted = await run_in_threadpool(admit, body, catalog, gpu_workers)
         record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
@@ -92,20 +101,19 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         return await run_in_threadpool(_info, store, record)
 
     @app.get(f"{API_PREFIX}/jobs", response_model=JobList)
-    def list_jobs(backend: Optional[str] = None, status: Optional[str] = None,
-                  limit: int = Query(10, ge=1, le=100), before: Optional[str] = None,
-                  user: User = Depends(current_user)) -> JobList:
+    def list_jobs(user: CurrentUser, backend: str | None = None, status: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=100)] = 10, before: str | None = None) -> JobList:
         if status is not None and status.upper() not in STATUSES:
             raise Rejection(422, f"status: unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
         records, cursor = store.list_jobs(user.id, backend, status.upper() if status else None, limit, before)
         return JobList(jobs=[_info(store, record) for record in records], next=cursor)
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}", response_model=JobInfo)
-    def get_job(job_id: str, user: User = Depends(current_user)) -> JobInfo:
+    def get_job(job_id: str, user: CurrentUser) -> JobInfo:
         return _info(store, owned_job(job_id, user))
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}/result", responses={200: {"model": Result}, 409: {"model": ErrorBody}})
-    def get_result(job_id: str, user: User = Depends(current_user)) -> Response:
+    def get_result(job_id: str, user: CurrentUser) -> Response:
         record = owned_job(job_id, user)
         text = store.result_json(job_id) if record.status == DONE else None
         if text is None:
@@ -114,7 +122,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         return Response(content=text, media_type="application/json")
 
     @app.post(f"{API_PREFIX}/jobs/{{job_id}}/cancel", response_model=JobInfo)
-    def cancel_job(job_id: str, user: User = Depends(current_user)) -> JobInfo:
+    def cancel_job(job_id: str, user: CurrentUser) -> JobInfo:
         owned_job(job_id, user)
         record = store.cancel(job_id, user.id)
         assert record is not None
@@ -125,7 +133,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
 
 def _info(store: JobStore, record: JobRecord) -> JobInfo:
     return JobInfo(job_id=record.id, backend=record.backend, status=record.status,
-                   creation_date=_utc(record.created_at), start_date=_utc(record.started_at),
+                   creation_date=record.created_at.replace(tzinfo=datetime.timezone.utc), start_date=_utc(record.started_at),
                    end_date=_utc(record.finished_at), queue_position=store.queue_position(record),
                    error_message=record.error, cancel_requested=record.cancel_requested, attempts=record.attempts,
                    note=record.note, qobj_id=record.qobj_id)
@@ -182,6 +190,6 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _error(status: int, detail: str, field: str | None = None, limit: int | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
+           headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = ErrorBody(detail=detail, field=field, limit=limit).model_dump()
-    return JSONResponse(status_code=status, content=body, headers=headers)
+    return JSONResponse(status_code=status, content=body, headers=dict(headers) if headers else None)

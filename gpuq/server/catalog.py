@@ -21,7 +21,7 @@ class Catalog:
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
-        self._backends: dict[str, LocalSimulator] = {b.name(): b for b in Local.backends()}
+        self._backends = {b.name(): b for b in Local.backends() if isinstance(b, LocalSimulator)}
         self._configs = {name: self._configuration(name) for name in self._backends}
 
     def names(self) -> list[str]:
@@ -57,11 +57,11 @@ class Catalog:
         twin = self._backends.get(f"{backend.base_name}_cpu", backend)
         caps = self.limits_for(name)
         config = twin.configuration()
-        return config.model_copy(update=dict(
-            backend_name=name, device=backend.device, local=False, n_qubits=caps.max_qubits,
-            max_qubits={precision: caps.max_qubits for precision in ("single", "double")},
-            max_shots=min(config.max_shots, caps.max_shots), max_experiments=caps.max_experiments,
-            extra={**config.extra, "max_request_bytes": caps.max_request_bytes}))
+        return config.model_copy(update={
+            "backend_name": name, "device": backend.device, "local": False, "n_qubits": caps.max_qubits,
+            "max_qubits": {precision: caps.max_qubits for precision in ("single", "double")},
+            "max_shots": min(config.max_shots, caps.max_shots), "max_experiments": caps.max_experiments,
+            "extra": {**config.extra, "max_request_bytes": caps.max_request_bytes}})
 
     def info(self, name: str, pending_jobs: int, workers: dict[str, bool]) -> BackendInfo:
         """Configuration, properties and status of one backend, as the server offers it.

@@ -86,7 +86,7 @@ class Limits:
         self._config = config or LimitsFile()
 
     @classmethod
-    def from_file(cls, path: str | None) -> "Limits":
+    def from_file(cls, path: str | None) -> Limits:
         """Read a limits file; None gives the built-ins.
 
         Raises:

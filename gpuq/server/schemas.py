@@ -7,7 +7,7 @@ Shared by the server and the cloud client; it imports pydantic and
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,13 +37,13 @@ class JobInfo(BaseModel):
     backend: str
     status: str = Field(description="QUEUED, RUNNING, DONE, ERROR or CANCELLED")
     creation_date: datetime.datetime
-    start_date: Optional[datetime.datetime] = None
-    end_date: Optional[datetime.datetime] = None
-    queue_position: Optional[int] = Field(None, description="1 for the next job to run; null when not queued")
-    error_message: Optional[str] = None
+    start_date: datetime.datetime | None = None
+    end_date: datetime.datetime | None = None
+    queue_position: int | None = Field(None, description="1 for the next job to run; null when not queued")
+    error_message: str | None = None
     cancel_requested: bool = False
     attempts: int = 0
-    note: Optional[str] = Field(None, description="why the job was requeued or stopped, when it was")
+    note: str | None = Field(None, description="why the job was requeued or stopped, when it was")
     qobj_id: str = ""
 
 
@@ -51,7 +51,7 @@ class JobList(BaseModel):
     """A page of jobs, newest first; pass ``next`` as ``before`` to get the following page."""
 
     jobs: list[JobInfo]
-    next: Optional[str] = None
+    next: str | None = None
 
 
 class BackendInfo(BaseModel):
@@ -88,5 +88,5 @@ class ErrorBody(BaseModel):
     """Every error answer: what went wrong and, when it applies, the field and the limit."""
 
     detail: str
-    field: Optional[str] = None
-    limit: Optional[Any] = None
+    field: str | None = None
+    limit: Any | None = None

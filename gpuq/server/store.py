@@ -284,10 +284,10 @@ class JobStore:
         with transaction(self.engine, write=True) as conn:
             cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(*_held(job_id, worker))).scalar()
             if cancel:
-                values: dict[str, Any] = dict(status=CANCELLED, finished_at=utcnow())
+                values: dict[str, Any] = {"status": CANCELLED, "finished_at": utcnow()}
             else:
-                values = dict(status=QUEUED, queue_order=_next_queue_order(conn), started_at=None,
-                              attempts=jobs.c.attempts - 1)
+                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
+                          "attempts": jobs.c.attempts - 1}
             return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
                 worker=None, worker_space=None, heartbeat_at=None, note=reason, **values)).rowcount == 1
 
@@ -303,13 +303,13 @@ class JobStore:
                 return None
             now = utcnow()
             if row.cancel_requested:
-                values: dict[str, Any] = dict(status=CANCELLED, finished_at=now, note=reason)
+                values: dict[str, Any] = {"status": CANCELLED, "finished_at": now, "note": reason}
             elif row.attempts < max_attempts:
-                values = dict(status=QUEUED, queue_order=_next_queue_order(conn), started_at=None,
-                              note=f"requeued: {reason}")
+                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
+                          "note": f"requeued: {reason}"}
             else:
-                values = dict(status=ERROR, finished_at=now, note=reason,
-                              error=f"{reason}; the job was tried {row.attempts} times and is not retried again")
+                values = {"status": ERROR, "finished_at": now, "note": reason,
+                          "error": f"{reason}; the job was tried {row.attempts} times and is not retried again"}
             updated = conn.execute(jobs.update().where(*_held(job_id, worker)).values(
                 worker=None, worker_space=None, heartbeat_at=None, **values)).rowcount
         return values["status"] if updated == 1 else None

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..exceptions import JobCancelledError
 from ..models.result import Result
 from ..models.validation import load_qobj
-from ..providers.local import Local
+from ..providers.local import Local, LocalSimulator
 from ..providers.local.options import resolve_options
 from ..providers.local.runner import run_qobj
 from ..sim.devices.select import gpu_unavailable_reason
@@ -132,6 +132,7 @@ class Worker:
         try:
             qobj = load_qobj(self.store.qobj_json(record.id))
             backend = Local.get_backend(record.backend)
+            assert isinstance(backend, LocalSimulator)
             options = resolve_options(qobj.config, backend.options, {})
             pin = None if backend.device == "auto" else backend.device
             result = run_qobj(qobj, backend.name(), backend.method, pin, options, should_stop, record.id)

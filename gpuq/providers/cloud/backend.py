@@ -32,7 +32,7 @@ _PAGE = 100
 class CloudBackend(BaseBackend):
     """A simulator on a gpuq server."""
 
-    def __init__(self, provider: "CloudProvider", client: CloudClient, info: BackendInfo):
+    def __init__(self, provider: CloudProvider, client: CloudClient, info: BackendInfo):
         self._provider = provider
         self._client = client
         self._info = info

@@ -52,7 +52,7 @@ def job_status(text: str) -> JobStatus:
 class CloudJob(BaseJob):
     """A job on a gpuq server."""
 
-    def __init__(self, backend: "CloudBackend", info: JobInfo):
+    def __init__(self, backend: CloudBackend, info: JobInfo):
         self._backend = backend
         self._client = backend._client
         self._info = info
@@ -65,7 +65,7 @@ class CloudJob(BaseJob):
         """The job's id on the server."""
         return self._info.job_id
 
-    def backend(self) -> "CloudBackend":
+    def backend(self) -> CloudBackend:
         """The backend the job was submitted to."""
         return self._backend
 
@@ -140,7 +140,7 @@ class CloudJob(BaseJob):
             pause = min(pause * 2, wait)
         return self._status
 
-    def refresh(self) -> "CloudJob":
+    def refresh(self) -> CloudJob:
         """Ask the server where the job stands (nothing to ask once it is final)."""
         if not self._status.is_final:
             self._update(JobInfo.model_validate(self._client.get(self._path())))

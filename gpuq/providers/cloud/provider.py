@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from ...exceptions import AccountError, CloudError
 from ...server.schemas import API_PREFIX, BackendInfo, BackendList, JobInfo, UserInfo
-from ..base import BaseProvider, JobStatus
+from ..base import BaseBackend, BaseProvider, JobStatus
 from . import accounts
 from .backend import CloudBackend, list_jobs
 from .client import DEFAULT_TIMEOUT, CloudClient
@@ -32,7 +32,7 @@ class CloudProvider(BaseProvider):
         self._user: str | None = None
 
     # --------------------------------------------------------------- accounts
-    def enable_account(self, token: str, url: str) -> "CloudProvider":
+    def enable_account(self, token: str, url: str) -> CloudProvider:
         """Use this token and server for this session (nothing is saved); checks both with the server.
 
         Raises:
@@ -63,7 +63,7 @@ class CloudProvider(BaseProvider):
         """
         return str(accounts.save_account(accounts.check_account(token, url), name, overwrite))
 
-    def load_account(self, name: str = accounts.DEFAULT_NAME) -> "CloudProvider":
+    def load_account(self, name: str = accounts.DEFAULT_NAME) -> CloudProvider:
         """Enable the saved account ``name``.
 
         Raises:
@@ -100,7 +100,7 @@ class CloudProvider(BaseProvider):
         self._client = self._account = self._user = None
 
     # --------------------------------------------------------------- backends
-    def _all_backends(self) -> list[CloudBackend]:
+    def _all_backends(self) -> list[BaseBackend]:
         client = self._require_client()
         listing = BackendList.model_validate(client.get(f"{API_PREFIX}/backends"))
         return [CloudBackend(self, client, info) for info in listing.backends]

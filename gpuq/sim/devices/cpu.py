@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numba
 import numpy as np
 
 from ...exceptions import SimulationError
@@ -16,6 +17,9 @@ from .base import Device, check_operands, control_mask, nqubits_of, state_dtype
 
 _FALLBACK_FREE_BYTES = 4 << 30
 """Assumed free memory where /proc/meminfo cannot be read (not Linux)."""
+
+_SERIAL_BELOW = 1 << 14
+"""States with fewer amplitudes run on one thread: waking the pool costs more than the pass."""
 
 MAX_TARGETS = 6
 """Most targets of a dense matrix (GPUQ_MAX_TARGETS in kernels/common.cuh)."""
@@ -38,6 +42,19 @@ def _available_memory() -> int:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):
         return _FALLBACK_FREE_BYTES
+
+
+def _launch(kernel, state: np.ndarray, *args) -> None:
+    """Call a Numba kernel, on one thread for small states (threads are per calling thread in Numba)."""
+    if state.shape[0] >= _SERIAL_BELOW:
+        kernel(state, *args)
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        kernel(state, *args)
+    finally:
+        numba.set_num_threads(before)
 
 
 def _check_state(state: object) -> np.ndarray:
@@ -64,8 +81,6 @@ class CpuDevice(Device):
         return _available_memory()
 
     def description(self) -> str:
-        import numba
-
         threads = numba.get_num_threads()
         return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {numba.__version__})"
 
@@ -101,12 +116,12 @@ class CpuDevice(Device):
             raise SimulationError(f"dense matrices act on at most {MAX_TARGETS} qubits, not {k}")
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, matrix, 1 << k)
         flat = np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1)
-        cpu_kernels.apply_matrix(state, nqubits, targets_arr, k, mask, flat)
+        _launch(cpu_kernels.apply_matrix, state, nqubits, targets_arr, k, mask, flat)
 
     def apply_diagonal(self, state, targets, diag, controls=()):
         diag = np.asarray(diag).reshape(-1)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, diag, diag.shape[0])
-        cpu_kernels.apply_diagonal(state, nqubits, targets_arr, len(targets), mask,
+        _launch(cpu_kernels.apply_diagonal, state, nqubits, targets_arr, len(targets), mask,
                                    np.ascontiguousarray(diag, dtype=state.dtype))
 
     def apply_permutation(self, state, targets, perm, controls=()):
@@ -118,11 +133,11 @@ class CpuDevice(Device):
         if k == 0 or np.array_equal(perm, np.arange(perm.shape[0])):
             return
         if k == 1:
-            cpu_kernels.apply_x(state, nqubits, int(targets[0]), mask)
+            _launch(cpu_kernels.apply_x, state, nqubits, int(targets[0]), mask)
         elif k == 2 and np.array_equal(perm, _SWAP):
-            cpu_kernels.apply_swap(state, nqubits, int(targets[0]), int(targets[1]), mask)
+            _launch(cpu_kernels.apply_swap, state, nqubits, int(targets[0]), int(targets[1]), mask)
         else:
-            cpu_kernels.apply_permutation(state, nqubits, targets_arr, k, mask, np.ascontiguousarray(perm))
+            _launch(cpu_kernels.apply_permutation, state, nqubits, targets_arr, k, mask, np.ascontiguousarray(perm))
 
     def marginal_probabilities(self, state, qubits):
         state = _check_state(state)
@@ -132,7 +147,7 @@ class CpuDevice(Device):
         order = np.argsort(np.asarray(qubits, dtype=np.int64), kind="stable")
         ascending = np.asarray(qubits, dtype=np.int32)[order]
         out = np.empty(1 << len(qubits), dtype=np.float64)
-        cpu_kernels.marginal_probabilities(state, nqubits, ascending, len(qubits), out)
+        _launch(cpu_kernels.marginal_probabilities, state, nqubits, ascending, len(qubits), out)
         if np.array_equal(order, np.arange(len(qubits))):
             return out
         return _reorder_bits(out, order)
@@ -148,7 +163,7 @@ class CpuDevice(Device):
         bits = 0
         for j, qubit in enumerate(qubits):
             bits |= ((outcome >> j) & 1) << int(qubit)
-        cpu_kernels.collapse(state, nqubits, control_mask(qubits), bits, 1.0 / float(np.sqrt(probability)))
+        _launch(cpu_kernels.collapse, state, nqubits, control_mask(qubits), bits, 1.0 / float(np.sqrt(probability)))
 
     def sample(self, state, qubits, shots, seed):
         if shots < 0:

@@ -65,6 +65,7 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 fi
 
 datadir="$(mktemp -d "${TMPDIR:-/tmp}/gpuq-pg.XXXXXX")"
+cd "$datadir"  # the cluster's owner may not be allowed into the directory we were started from
 if [ "$(id -u)" -eq 0 ]; then chown postgres: "$datadir"; fi
 chmod 700 "$datadir"
 

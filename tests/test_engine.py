@@ -173,7 +173,9 @@ def test_fusion_is_exact_on_a_deep_random_circuit(device_name, rng):
             qc.cz(q, q + 1)
         qc.rzz(rng.uniform(), 0, 7)
         qc.ccx(1, 4, 6)
-    off = _run(qc, "statevector", device_name, fusion_enable=False).get_statevector()
+    unfused = _run(qc, "statevector", device_name, fusion_enable=False)
+    off = unfused.get_statevector()
+    assert unfused.results[0].metadata["fusion"]["passes"] == unfused.results[0].metadata["fusion"]["gates"]
     for k in (2, 3, 4, 5):
         result = _run(qc, "statevector", device_name, fusion_max_qubits=k)
         np.testing.assert_allclose(result.get_statevector(), off, atol=1e-10)

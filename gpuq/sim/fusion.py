@@ -5,7 +5,7 @@ fused block of several, as long as the block's arithmetic stays below the
 memory bound. The planner keeps a set of *open blocks* with disjoint qubits:
 each qubit belongs to at most one open block, the one that last touched it.
 A gate joins the block that owns its qubits, merges the blocks it spans, or
-takes any open block with room when its qubits are free; when it cannot fit
+starts a new block when its qubits are free; when it cannot fit
 within ``max_qubits``, the blocks in its way are closed. Blocks are emitted
 in the order they close, which keeps every dependency: a block closes before
 any later gate on its qubits is placed in another block, and open blocks
@@ -76,7 +76,9 @@ class _Planner:
                     self._close(block)
             involved = [keep] if keep is not None else []
         if not involved:
-            target = self._roomiest_fit(qubits)
+            # A gate on free qubits starts its own block: packing it into an unrelated
+            # block would spend that block's room, which its neighbours' gates need.
+            target = self._new_block()
         else:
             target = involved[0]
             for other in involved[1:]:
@@ -98,11 +100,7 @@ class _Planner:
                 found.append(block)
         return found
 
-    def _roomiest_fit(self, qubits: set[int]) -> _Block:
-        """The fullest open block the gate still fits in (packing blocks tightly), or a new one."""
-        fits = [b for b in self.open if len(b.qubits | qubits) <= self.max_qubits]
-        if fits:
-            return max(fits, key=lambda block: len(block.qubits))
+    def _new_block(self) -> _Block:
         block = _Block()
         self.open.append(block)
         return block

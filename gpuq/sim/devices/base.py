@@ -66,6 +66,24 @@ def check_operands(nqubits: int, targets: Sequence[int], controls: Sequence[int]
         raise SimulationError(f"operand of length {operand_len} does not act on {len(targets)} qubit(s)")
 
 
+MAX_TARGETS = 6
+"""Most targets of a dense matrix (GPUQ_MAX_TARGETS in kernels/common.cuh)."""
+
+
+def check_matrix(matrix: Any, ntargets: int) -> np.ndarray:
+    """Return ``matrix`` as an array after checking it is ``2**k × 2**k`` with k at most MAX_TARGETS.
+
+    Raises:
+        SimulationError: a wrong shape, or too many targets for the dense kernel.
+    """
+    matrix = np.asarray(matrix)
+    if matrix.shape != (1 << ntargets, 1 << ntargets):
+        raise SimulationError(f"matrix of shape {matrix.shape} does not act on {ntargets} qubit(s)")
+    if ntargets > MAX_TARGETS:
+        raise SimulationError(f"dense matrices act on at most {MAX_TARGETS} qubits, not {ntargets}")
+    return matrix
+
+
 def nqubits_of(state: Any) -> int:
     """Number of qubits of a statevector (its length is a power of two)."""
     return int(math.log2(state.shape[0]))

@@ -12,36 +12,24 @@ import numba
 import numpy as np
 
 from ...exceptions import SimulationError
+from ..memory import host_free_bytes
 from . import cpu_kernels
-from .base import Device, check_operands, control_mask, nqubits_of, state_dtype
+from .base import (
+    Device,
+    check_matrix,
+    check_operands,
+    control_mask,
+    nqubits_of,
+    state_dtype,
+)
 
-_FALLBACK_FREE_BYTES = 4 << 30
 """Assumed free memory where /proc/meminfo cannot be read (not Linux)."""
 
 _SERIAL_BELOW = 1 << 14
 """States with fewer amplitudes run on one thread: waking the pool costs more than the pass."""
 
-MAX_TARGETS = 6
-"""Most targets of a dense matrix (GPUQ_MAX_TARGETS in kernels/common.cuh)."""
 
 _SWAP = np.array([0, 2, 1, 3])
-
-
-def _available_memory() -> int:
-    """MemAvailable from /proc/meminfo in bytes, or a conservative fallback."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import os
-
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return _FALLBACK_FREE_BYTES
 
 
 def _launch(kernel, state: np.ndarray, *args) -> None:
@@ -78,7 +66,7 @@ class CpuDevice(Device):
     fusion_limit: ClassVar[int] = 4
 
     def free_bytes(self) -> int:
-        return _available_memory()
+        return host_free_bytes()
 
     def description(self) -> str:
         threads = numba.get_num_threads()
@@ -108,12 +96,8 @@ class CpuDevice(Device):
         return state, nqubits, np.asarray(targets, dtype=np.int32), control_mask(controls)
 
     def apply_matrix(self, state, targets, matrix, controls=()):
-        matrix = np.asarray(matrix)
         k = len(targets)
-        if matrix.shape != (1 << k, 1 << k):
-            raise SimulationError(f"matrix of shape {matrix.shape} does not act on {k} qubit(s)")
-        if k > MAX_TARGETS:
-            raise SimulationError(f"dense matrices act on at most {MAX_TARGETS} qubits, not {k}")
+        matrix = check_matrix(matrix, k)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, matrix, 1 << k)
         flat = np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1)
         _launch(cpu_kernels.apply_matrix, state, nqubits, targets_arr, k, mask, flat)

@@ -19,11 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...exceptions import InsufficientMemoryError, SimulationError
-from .base import Device, check_operands, control_mask, state_dtype
+from .base import Device, check_matrix, check_operands, control_mask, state_dtype
 from .kernel_sources import kernel_source, kernels_dir
-
-MAX_TARGETS = 6
-"""Most targets of a dense matrix (GPUQ_MAX_TARGETS in kernels/common.cuh)."""
 
 _BLOCK_THREADS = 256
 _BLOCKS_PER_SM = 32
@@ -248,12 +245,8 @@ class GpuDevice(Device):
 
     @_wrap_cuda_errors("apply_matrix")
     def apply_matrix(self, state, targets, matrix, controls=()):
-        matrix = np.asarray(matrix)
         k = len(targets)
-        if matrix.shape != (1 << k, 1 << k):
-            raise SimulationError(f"matrix of shape {matrix.shape} does not act on {k} qubit(s)")
-        if k > MAX_TARGETS:
-            raise SimulationError(f"dense matrices act on at most {MAX_TARGETS} qubits, not {k}")
+        matrix = check_matrix(matrix, k)
         cupy, nqubits, targets_dev, mask = self._prepare(state, targets, controls, 1 << k)
         flat = cupy.asarray(np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1))
         items = 1 << (nqubits - k - len(controls))

@@ -41,7 +41,7 @@ def _qobj(nqubits: int = 2, **config) -> dict:
          "instructions": [{"name": "h", "qubits": [0]}, {"name": "measure", "qubits": [0], "memory": [0]}]}]}
 
 
-ENDPOINTS = [("GET", "/backends"), ("GET", "/backends/qasm_simulator"), ("GET", "/jobs"), ("GET", "/user"),
+ENDPOINTS = [("GET", "/openapi.json"), ("GET", "/backends"), ("GET", "/backends/qasm_simulator"), ("GET", "/jobs"), ("GET", "/user"),
              ("POST", "/jobs"), ("GET", "/jobs/x"), ("GET", "/jobs/x/result"), ("POST", "/jobs/x/cancel")]
 
 
@@ -59,6 +59,15 @@ def test_every_endpoint_needs_a_valid_token(lab, method, path, header):
 def test_health_needs_no_token(lab):
     server, _ = lab
     assert requests.get(f"{server.url}/health", timeout=10).json()["status"] == "ok"
+
+
+def test_the_schema_is_for_token_holders(lab):
+    server, tokens = lab
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert requests.get(f"{server.url}{path}", timeout=10).status_code == 404
+    schema = requests.get(_api(server, "/openapi.json"), headers={"Authorization": f"Bearer {tokens['alice']}"},
+                          timeout=10).json()
+    assert "/api/v1/jobs" in schema["paths"] and "Qobj" in schema["components"]["schemas"]
 
 
 def test_a_bad_token_is_an_account_error(lab):

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,7 +26,7 @@ from ..models.result import Result
 from .admission import Rejection, admit
 from .auth import authenticate
 from .catalog import Catalog
-from .schemas import API_PREFIX, BackendInfo, BackendList, ErrorBody, Health, JobInfo, JobList, UserInfo
+from .schemas import API_PREFIX, BackendInfo, BackendList, ErrorBody, Health, JobInfo, JobList, JobSubmission, UserInfo
 from .store import DONE, STATUSES, JobRecord, JobStore, User
 
 log = logging.getLogger("gpuq.server")
@@ -56,7 +57,9 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
 
     ``lease`` is how recently a worker must have been seen to count as connected.
     """
-    app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS)
+    # The schema is served to token holders only (every route but /health needs a token).
+    app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None,
+                  redoc_url=None)
     app.state.store = store
     _add_error_handlers(app)
 
@@ -72,6 +75,10 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     @app.get("/health", response_model=Health)
     def health() -> Health:
         return Health(version=version, jobs=store.count_by_status(), workers=len(store.live_workers(lease)))
+
+    @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
+    def openapi(user: CurrentUser) -> dict[str, Any]:
+        return _openapi(app)
 
     @app.get(f"{API_PREFIX}/user", response_model=UserInfo)
     def whoami(user: CurrentUser) -> UserInfo:
@@ -90,7 +97,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
             raise HTTPException(404, str(exc)) from exc
         return catalog.info(name, store.pending_counts().get(name, 0), store.live_workers(lease))
 
-    @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201,
+    @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201, openapi_extra=_SUBMISSION_BODY,
               responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}})
     async def submit_job(request: Request, user: CurrentUser) -> JobInfo:
         body = await _read_body(request, catalog.largest_request())
@@ -129,6 +136,23 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         return _info(store, record)
 
     return app
+
+
+_SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/JobSubmission"}}}}}
+"""The body of POST /jobs, which the route reads itself (to cap its size before parsing)."""
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The API's OpenAPI description, with the submission body and the models it nests."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        submission = JobSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
+        models = schema.setdefault("components", {}).setdefault("schemas", {})
+        models.update(submission.pop("$defs", {}))
+        models["JobSubmission"] = submission
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _info(store: JobStore, record: JobRecord) -> JobInfo:

@@ -74,7 +74,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
 
     @app.get("/health", response_model=Health)
     def health() -> Health:
-        return Health(version=version, jobs=store.count_by_status(), workers=len(store.live_workers(lease)))
+        return Health(version=version, jobs=store.active_counts(), workers=len(store.live_workers(lease)))
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi(user: CurrentUser) -> dict[str, Any]:

@@ -112,8 +112,9 @@ def make_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             path = sa.engine.make_url(url).database
-            if path and path != ":memory:":
-                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            if path and path != ":memory:" and not os.path.isdir(os.path.dirname(path) or "."):
+                # The store holds every user's jobs: a new directory for it is private.
+                os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
             engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             _setup_sqlite(engine)
         else:

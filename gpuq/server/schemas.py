@@ -76,7 +76,7 @@ class UserInfo(BaseModel):
 
 
 class Health(BaseModel):
-    """``GET /health``: the server answers; how many jobs are in each state, how many workers are connected."""
+    """``GET /health``: the server answers; how many jobs are queued and running, how many workers are connected."""
 
     status: str = "ok"
     version: str

@@ -1,0 +1,1 @@
+"""gpuq against peer simulators: same circuits, same run, ratios (see docs/benchmarks.md)."""

@@ -1,0 +1,5 @@
+"""``python -m benchmarks``: run the side-by-side benchmark."""
+
+from benchmarks.run import main
+
+main()

@@ -1,0 +1,226 @@
+"""Run gpuq and every installed peer on the same circuits; write JSON, then docs/benchmarks.md.
+
+    python -m benchmarks [--qubits 24,26] [--circuits qft,random,ghz,corpus]
+                         [--precisions single,double] [--simulators gpuq,qsim,...]
+                         [--repeats 3] [--peers-python benchmarks/.venv-peers/bin/python]
+
+gpuq runs with this interpreter (or ``--gpuq-python``); peers run with the
+peers' virtualenv (see benchmarks/requirements.txt). Every measurement is one
+fresh worker process with 2 threads pinned for everyone. gpuq runs first in
+each group and its output is the reference the peers are checked against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pickle
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks import circuits, report  # noqa: E402
+
+PEERS = ("qsim", "qiskit-aer", "qulacs", "qibojit", "lightning.qubit")
+PRECISIONS_OF = {"gpuq": ("single", "double"), "qiskit-aer": ("single", "double"), "qsim": ("single",),
+                 "qulacs": ("double",), "qibojit": ("single", "double"),
+                 "lightning.qubit": ("single", "double")}
+TOLERANCE = {"single": 1e-4, "double": 1e-8}
+# Shot counts are random on both sides: 1e6 shots give 1 - F of order 1e-6.
+SHOT_TOLERANCE = 1e-4
+COLD_START = ("import time; t=time.perf_counter(); from gpuq import QuantumCircuit, execute; "
+              "qc=QuantumCircuit(5); qc.h(0); [qc.cx(i, i+1) for i in range(4)]; "
+              "execute(qc, 'statevector_simulator_cpu').result().get_statevector(); "
+              "print(time.perf_counter()-t)")
+
+
+def thread_env(threads: int) -> dict:
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "QIBO_NUM_THREADS"):
+        env[var] = str(threads)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def machine_info() -> dict:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = re.search(r"Model name:\s*(.+)", lscpu)
+    mem_kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    flags = re.search(r"Flags:\s*(.+)", lscpu)
+    return {"cpu_model": model.group(1).strip() if model else platform.processor(),
+            "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1),
+            "avx512f": bool(flags and "avx512f" in flags.group(1).split()),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_at_start": os.getloadavg()}
+
+
+def machine_slug(info: dict) -> str:
+    model = re.sub(r"[^a-z0-9]+", "-", info["cpu_model"].lower()).strip("-")
+    return f"{model[:40]}-{info['cores']}c"
+
+
+def call_worker(python: str, spec: dict, tmp: Path, threads: int, timeout: float) -> dict:
+    spec_path = tmp / "spec.json"
+    spec["out"] = str(tmp / "out.json")
+    Path(spec["out"]).unlink(missing_ok=True)
+    spec_path.write_text(json.dumps(spec))
+    try:
+        proc = subprocess.run([python, str(HERE / "worker.py"), str(spec_path)], env=thread_env(threads),
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}",
+                "stderr_tail": proc.stderr[-2000:]}
+    return json.loads(Path(spec["out"]).read_text())
+
+
+def cold_start(python: str, repeats: int) -> dict:
+    """Wall time of a fresh process importing gpuq and running a 5-qubit job."""
+    def once(env):
+        t0 = time.perf_counter()
+        out = subprocess.run([python, "-c", COLD_START], env=env, capture_output=True, text=True, check=True)
+        return time.perf_counter() - t0, float(out.stdout.strip())
+
+    env = thread_env(2)
+    once(env)  # fills the default Numba cache
+    warm = [once(env) for _ in range(repeats)]
+    cold = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(once({**env, "NUMBA_CACHE_DIR": cache}))
+    return {"warm_cache_s": statistics.median(w for w, _ in warm),
+            "warm_cache_in_process_s": statistics.median(i for _, i in warm),
+            "cold_cache_s": statistics.median(w for w, _ in cold),
+            "cold_cache_in_process_s": statistics.median(i for _, i in cold), "repeats": repeats}
+
+
+def groups(args) -> list[tuple[str, int | None]]:
+    out = []
+    for kind in args.circuits:
+        if kind in ("qft", "random"):
+            out += [(kind, n) for n in args.qubits]
+        elif kind == "ghz":
+            out.append(("ghz", args.ghz_qubits))
+        elif kind == "corpus":
+            out += [(f"corpus:{name}", None) for name in circuits.CORPUS_FILES]
+    return out
+
+
+def write_ops(path: Path, kind: str, nqubits: int | None) -> dict:
+    qc, shots = circuits.build(kind, nqubits)
+    job = {"ops": circuits.flatten(qc), "nqubits": qc.num_qubits, "shots": shots}
+    with open(path, "wb") as f:
+        pickle.dump(job, f)
+    return job
+
+
+def run_group(args, kind, nqubits, tmp: Path, log) -> list[dict]:
+    t0 = time.perf_counter()
+    try:
+        job = write_ops(tmp / "ops.pkl", kind, nqubits)
+    except Exception as exc:  # a corpus file gpuq cannot import is recorded, not fatal
+        log(f"skip {kind}: {exc}")
+        return [{"circuit": kind, "error": f"circuit not built: {exc}"}]
+    build_s = time.perf_counter() - t0
+    n = job["nqubits"]
+    warm_kind_n = min(n, 12) if nqubits else None
+    if nqubits:
+        write_ops(tmp / "warm.pkl", kind, warm_kind_n)
+    else:
+        (tmp / "warm.pkl").write_bytes((tmp / "ops.pkl").read_bytes())
+    results = []
+    for precision in args.precisions:
+        ref = tmp / ("ref.json" if job["shots"] else "ref.npy")
+        ref.unlink(missing_ok=True)
+        for sim in args.simulators:
+            if precision not in PRECISIONS_OF[sim]:
+                continue
+            python = args.gpuq_python if sim == "gpuq" else args.peers_python
+            spec = {"simulator": sim, "precision": precision, "circuit": kind, "ops": str(tmp / "ops.pkl"),
+                    "warmup_ops": str(tmp / "warm.pkl"), "repeats": args.repeats, "reference": str(ref)}
+            res = call_worker(python, spec, tmp, args.threads, args.timeout)
+            res.setdefault("simulator", sim)
+            res.setdefault("precision", precision)
+            res.setdefault("circuit", kind)
+            res.setdefault("nqubits", n)
+            res["gpuq_circuit_build_s"] = build_s
+            fid = res.get("check", {}).get("fidelity")
+            tol = SHOT_TOLERANCE if job["shots"] else TOLERANCE[precision]
+            if fid is not None:
+                res["check"]["tolerance"] = tol
+                res["check"]["agrees"] = bool(fid > 1 - tol)
+            log(f"{kind:32s} n={n:2d} {precision:6s} {sim:16s} "
+                + (f"sim {res['sim_s']:8.3f} s  build {res['build_s']:.3f} s  peak {res['peak_rss_mib']:.0f} MiB"
+                   f"  F={fid}" if "sim_s" in res else f"ERROR {res['error']}"))
+            results.append(res)
+        ref.unlink(missing_ok=True)
+    return results
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    csv = lambda s: [x for x in s.split(",") if x]  # noqa: E731
+    p.add_argument("--qubits", type=lambda s: [int(x) for x in csv(s)], default=[24, 26])
+    p.add_argument("--ghz-qubits", type=int, default=24)
+    p.add_argument("--circuits", type=csv, default=["qft", "random", "ghz", "corpus"])
+    p.add_argument("--precisions", type=csv, default=["single", "double"])
+    p.add_argument("--simulators", type=csv, default=["gpuq", *PEERS])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--timeout", type=float, default=1800, help="seconds per worker process")
+    p.add_argument("--gpuq-python", default=sys.executable)
+    p.add_argument("--peers-python", default=str(HERE / ".venv-peers" / "bin" / "python"))
+    p.add_argument("--results-dir", type=Path, default=HERE / "results")
+    p.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md",
+                   help="markdown report to write ('' to skip)")
+    p.add_argument("--skip-cold-start", action="store_true")
+    args = p.parse_args(argv)
+    if "gpuq" in args.simulators:  # gpuq first: its output is the reference
+        args.simulators = ["gpuq"] + [s for s in args.simulators if s != "gpuq"]
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    log = lambda msg: print(msg, flush=True)  # noqa: E731
+    if not Path(args.peers_python).exists():
+        log(f"peers' python {args.peers_python} not found: peers skipped")
+        args.simulators = [s for s in args.simulators if s == "gpuq"]
+    info = machine_info()
+    data = {"machine": info, "date": dt.datetime.now().isoformat(timespec="seconds"),
+            "argv": sys.argv[1:], "threads": args.threads, "repeats": args.repeats, "results": []}
+    with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        data["bandwidth"] = call_worker(args.gpuq_python, {"mode": "bandwidth", "threads": args.threads,
+                                                           "log2_elements": 25, "repeats": 5}, tmp, args.threads, 600)
+        log(f"bandwidth: {data['bandwidth']}")
+        if not args.skip_cold_start:
+            data["cold_start"] = cold_start(args.gpuq_python, 3)
+            log(f"cold start: {data['cold_start']}")
+        for kind, n in groups(args):
+            data["results"] += run_group(args, kind, n, tmp, log)
+    data["machine"]["load_at_end"] = os.getloadavg()
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / f"{machine_slug(info)}-{dt.date.today().isoformat()}.json"
+    out.write_text(json.dumps(data, indent=1, default=str))
+    log(f"wrote {out}")
+    if str(args.docs):
+        report.write(data, args.docs, out.relative_to(REPO) if out.is_relative_to(REPO) else out)
+        log(f"wrote {args.docs}")
+
+
+if __name__ == "__main__":
+    main()

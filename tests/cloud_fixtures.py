@@ -268,7 +268,9 @@ def slow_qobj(nqubits: int = 20, layers: int = 30000) -> dict:
 
     The tests never wait for it to end: they cancel it or kill its worker.
     """
-    instructions = [{"name": "h", "qubits": [layer % nqubits]} for layer in range(layers)]
+    # Distinct angles on rotating qubits: nothing for an optimiser to cancel or merge.
+    instructions = [{"name": "rx", "qubits": [layer % nqubits], "params": [0.1 + 1e-4 * layer]}
+                    for layer in range(layers)]
     return {"config": {"shots": 1, "fusion_enable": False},
             "experiments": [{"header": {"name": "slow"}, "config": {"n_qubits": nqubits},
                              "instructions": instructions}]}

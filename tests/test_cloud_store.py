@@ -190,6 +190,12 @@ def test_live_workers_are_those_seen_within_the_lease(store):
     assert list(store.live_workers(lease=30)) == ["b:2:y"]
 
 
+def test_a_new_sqlite_directory_is_private(tmp_path):
+    store = JobStore(str(tmp_path / "new" / "jobs.db"))
+    store.close()
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
 def test_urls_people_type_are_accepted():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

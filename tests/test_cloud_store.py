@@ -184,10 +184,13 @@ def test_live_workers_are_those_seen_within_the_lease(store):
     with transaction(store.engine, write=True) as conn:
         conn.execute(workers.update().where(workers.c.name == "b:2:y").values(seen_at=old))
     assert store.live_workers(lease=30) == {"a:1:x": False}
-    store.touch_worker("b:2:y")
+    store.touch_worker("b:2:y", "b", has_gpu=True)
     assert store.live_workers(lease=30) == {"a:1:x": False, "b:2:y": True}
     store.remove_worker("a:1:x")
     assert list(store.live_workers(lease=30)) == ["b:2:y"]
+    store.forget_workers(older_than=0)
+    store.touch_worker("b:2:y", "b", has_gpu=True)  # a forgotten worker that is still there comes back
+    assert store.live_workers(lease=30) == {"b:2:y": True}
 
 
 def test_a_new_sqlite_directory_is_private(tmp_path):

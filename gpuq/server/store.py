@@ -322,10 +322,13 @@ class JobStore:
             conn.execute(workers.delete().where(workers.c.name == name))
             conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now, seen_at=now))
 
-    def touch_worker(self, name: str) -> None:
-        """Record that a worker is still there."""
+    def touch_worker(self, name: str, host: str, has_gpu: bool) -> None:
+        """Record that a worker is still there (announcing it again if its record was dropped meanwhile)."""
+        now = utcnow()
         with transaction(self.engine, write=True) as conn:
-            conn.execute(workers.update().where(workers.c.name == name).values(seen_at=utcnow()))
+            if conn.execute(workers.update().where(workers.c.name == name).values(seen_at=now)).rowcount == 0:
+                conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now,
+                                                     seen_at=now))
 
     def remove_worker(self, name: str) -> None:
         """Forget a worker that stopped."""

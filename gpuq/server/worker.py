@@ -81,7 +81,7 @@ class Worker:
                     record = self.store.claim(self.worker_id, self.space, self.has_gpu)
                     if record is None and time.monotonic() - last_touch > self._touch_interval:
                         last_touch = time.monotonic()
-                        self.store.touch_worker(self.worker_id)
+                        self.store.touch_worker(self.worker_id, socket.gethostname(), self.has_gpu)
                     if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
                         last_reap = time.monotonic()
                         reap(self.store, self.settings.lease)
@@ -152,7 +152,7 @@ class Worker:
                 held, cancel_requested = self.store.heartbeat(job_id, self.worker_id)
                 if time.monotonic() - last_touch > self._touch_interval:
                     last_touch = time.monotonic()
-                    self.store.touch_worker(self.worker_id)
+                    self.store.touch_worker(self.worker_id, socket.gethostname(), self.has_gpu)
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("heartbeat of job %s failed: %s", job_id, exc)
                 continue

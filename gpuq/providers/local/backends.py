@@ -21,7 +21,7 @@ from ...sim.devices.base import state_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.memory import HEADROOM, host_free_bytes, max_qubits
 from ...sim.ops import lower_experiment
-from ..base import BaseBackend
+from ..base import BaseBackend, JobStatus
 from .job import LocalJob
 from .options import MAX_SHOTS, SimulatorOptions, check_option_names, resolve_options
 from .runner import BACKEND_VERSION, run_qobj
@@ -94,12 +94,16 @@ class LocalSimulator(BaseBackend):
                                  last_update_date=datetime.datetime.now(datetime.timezone.utc).isoformat())
 
     def status(self) -> BackendStatus:
-        """Operational unless pinned to a GPU that is not usable (the message says why)."""
+        """Operational unless pinned to a GPU that is not usable (the message says why).
+
+        ``pending_jobs`` counts the jobs waiting in the queue, as the job server does.
+        """
         self._jobs = [job for job in self._jobs if not job.in_final_state()]
+        queued = sum(job.status() is JobStatus.QUEUED for job in self._jobs)
         reason = gpu_unavailable_reason() if self._pin == "gpu" else None
         message = "active" if reason is None else f"not operational: {reason}"
         return BackendStatus(backend_name=self.name(), backend_version=BACKEND_VERSION,
-                             operational=reason is None, pending_jobs=len(self._jobs), status_msg=message)
+                             operational=reason is None, pending_jobs=queued, status_msg=message)
 
     # ------------------------------------------------------------------ run
     def run(self, qobj: Qobj | dict | QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> LocalJob:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+NOTES_MARKER = "<!-- analysis: kept when the page is regenerated -->"
 TARGETS_NOTE = ("single: gpuq ≤ 1.0 × qsim on random and QFT; double: gpuq ≤ 0.5 × the fastest "
                 "double-precision peer on random and QFT; GHZ-24, 10^6 shots: gpuq ≤ 1.0 × the fastest "
                 "peer; warm-cache cold start of a 5-qubit job ≤ 1.5 s")
@@ -85,7 +86,7 @@ def result_rows(data: dict) -> list[str]:
                 f"{'ok' if check.get('agrees') else 'DISAGREES'} (1−F={1 - check['fidelity']:.1e})"
                 if check.get("fidelity") is not None else "unchecked")
             rows.append(f"| {circuit} | {n} | {precision} | {name} | {r['sim_s']:.3f} | {r['build_s']:.3f} "
-                        f"| {ratio} | {count} {unit}s, {per * 1e3:.1f} ms/{unit} ({vs} bound) "
+                        f"| {ratio} | {count} {unit}{'es' if unit == 'pass' else 's'}, {per * 1e3:.1f} ms/{unit} ({vs} bound) "
                         f"| {r['peak_rss_mib']:.0f} | {fid} |")
     return rows
 
@@ -188,4 +189,21 @@ def write(data: dict, md_path: Path, json_path) -> None:
               "benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements.txt",
               ".venv/bin/python -m benchmarks --qubits 24,26      # writes benchmarks/results/*.json and this page",
               "```", ""]
-    md_path.write_text("\n".join(lines))
+    # Hand-written analysis below the marker survives a regenerated page.
+    notes = ""
+    if md_path.exists() and NOTES_MARKER in md_path.read_text():
+        notes = md_path.read_text().split(NOTES_MARKER, 1)[1]
+    md_path.write_text("\n".join(lines) + "\n" + NOTES_MARKER + notes)
+
+
+def main() -> None:
+    """``python -m benchmarks.report RESULTS.json [docs/benchmarks.md]``: rebuild the page from raw figures."""
+    import json
+    import sys
+    src = Path(sys.argv[1])
+    md = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+    write(json.loads(src.read_text()), md, src)
+
+
+if __name__ == "__main__":
+    main()

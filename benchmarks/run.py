@@ -148,6 +148,11 @@ def run_group(args, kind, nqubits, tmp: Path, log) -> list[dict]:
         for sim in args.simulators:
             if precision not in PRECISIONS_OF[sim]:
                 continue
+            if sim in args.large_skip and n > args.large_from - 1 and nqubits:
+                results.append({"simulator": sim, "precision": precision, "circuit": kind, "nqubits": n,
+                                "error": f"skipped at >= {args.large_from} qubits (time budget, --large-skip)"})
+                log(f"{kind:32s} n={n:2d} {precision:6s} {sim:16s} skipped (--large-skip)")
+                continue
             python = args.gpuq_python if sim == "gpuq" else args.peers_python
             spec = {"simulator": sim, "precision": precision, "circuit": kind, "ops": str(tmp / "ops.pkl"),
                     "warmup_ops": str(tmp / "warm.pkl"), "repeats": args.repeats, "reference": str(ref)}
@@ -179,6 +184,9 @@ def parse_args(argv=None):
     p.add_argument("--precisions", type=csv, default=["single", "double"])
     p.add_argument("--simulators", type=csv, default=["gpuq", *PEERS])
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--large-from", type=int, default=99,
+                   help="from this many qubits on, leave out the simulators in --large-skip")
+    p.add_argument("--large-skip", type=csv, default=["qulacs", "qibojit", "lightning.qubit"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--timeout", type=float, default=1800, help="seconds per worker process")
     p.add_argument("--gpuq-python", default=sys.executable)

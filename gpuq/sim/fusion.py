@@ -11,8 +11,9 @@ in the order they close, which keeps every dependency: a block closes before
 any later gate on its qubits is placed in another block, and open blocks
 never share a qubit, so they commute with each other.
 
-A block of diagonal gates becomes one diagonal, anything else one dense
-matrix on the block's qubits; a block of a single gate is left as it is, so
+A block of diagonal gates becomes one diagonal, a block of permutations (X,
+CX, SWAP, CCX chains) one permutation, anything else one dense matrix on the
+block's qubits; a block of a single gate is left as it is, so
 its fast path (diagonal, permutation, controls as a mask) is kept. Fusion is
 exact up to rounding: the block's operator is the product of its gates'
 operators, built with NumPy in double precision.
@@ -27,16 +28,23 @@ import numpy as np
 from .ops import GateOp
 
 
+MAX_DIAGONAL_QUBITS = 6
+"""Largest all-diagonal block. A diagonal pass costs about one plain pass for any
+width with high targets; with 8 or more of the lowest qubits the CPU kernel's
+groups stop being contiguous and it costs more than a dense 4-qubit pass."""
+
+
 def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
     """Plan a run of gates (no conditions, no measurements) into fused operations.
 
     Args:
         gates: consecutive unitary operations.
-        max_qubits: largest block; 1 or less turns fusion off.
+        max_qubits: largest block with a non-diagonal gate; 1 or less turns fusion off.
+            Blocks of diagonal gates only may grow to ``max(max_qubits, MAX_DIAGONAL_QUBITS)``.
     """
     if max_qubits <= 1:
         return list(gates)
-    planner = _Planner(max_qubits)
+    planner = _Planner(max_qubits, max(max_qubits, MAX_DIAGONAL_QUBITS))
     for gate in gates:
         planner.add(gate)
     planner.close_all()
@@ -46,31 +54,33 @@ def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
 class _Block:
     """An open block: its qubits and gates, in order."""
 
-    __slots__ = ("qubits", "gates")
+    __slots__ = ("qubits", "gates", "diagonal")
 
     def __init__(self) -> None:
         self.qubits: set[int] = set()
         self.gates: list[GateOp] = []
+        self.diagonal = True
 
 
 class _Planner:
     """Places gates into open blocks and records blocks in the order they close."""
 
-    def __init__(self, max_qubits: int):
+    def __init__(self, max_qubits: int, max_diagonal_qubits: int):
         self.max_qubits = max_qubits
+        self.max_diagonal_qubits = max_diagonal_qubits
         self.owner: dict[int, _Block] = {}
         self.open: list[_Block] = []
         self.closed: list[list[GateOp]] = []
 
     def add(self, gate: GateOp) -> None:
         qubits = set(gate.qubits)
+        diagonal = gate.kind == "diagonal"
         involved = self._owners(qubits)
         union = qubits.union(*(block.qubits for block in involved))
-        if len(union) > self.max_qubits:
+        if len(union) > self._limit(involved, diagonal):
             # Keep the smallest involved block growing if the gate then fits; close the others.
-            keep = min(involved, key=lambda block: len(block.qubits))
-            if len(keep.qubits | qubits) > self.max_qubits:
-                keep = None
+            fits = [b for b in involved if len(b.qubits | qubits) <= self._limit([b], diagonal)]
+            keep = min(fits, key=lambda block: len(block.qubits)) if fits else None
             for block in involved:
                 if block is not keep:
                     self._close(block)
@@ -85,8 +95,15 @@ class _Planner:
                 self._absorb(target, other)
         target.gates.append(gate)
         target.qubits |= qubits
+        target.diagonal = target.diagonal and diagonal
         for qubit in qubits:
             self.owner[qubit] = target
+
+    def _limit(self, blocks: list[_Block], diagonal: bool) -> int:
+        """How wide a block holding ``blocks`` and the new gate may grow."""
+        if diagonal and all(block.diagonal for block in blocks):
+            return self.max_diagonal_qubits
+        return self.max_qubits
 
     def close_all(self) -> None:
         for block in list(self.open):
@@ -109,6 +126,7 @@ class _Planner:
         """Merge ``other`` into ``target``: both open, disjoint, so their gates commute."""
         target.gates.extend(other.gates)
         target.qubits |= other.qubits
+        target.diagonal = target.diagonal and other.diagonal
         for qubit in other.qubits:
             self.owner[qubit] = target
         self.open.remove(other)
@@ -131,6 +149,11 @@ def _merge(block: list[GateOp]) -> GateOp:
         for gate in block:
             diag *= _diagonal_on(gate, qubits)
         return GateOp("diagonal", qubits, (), diag, None, "fused")
+    if all(gate.kind == "permutation" for gate in block):
+        perm = np.arange(1 << len(qubits))
+        for gate in block:
+            perm = _permutation_on(gate, qubits)[perm]
+        return GateOp("permutation", qubits, (), perm, None, "fused")
     matrix = np.eye(1 << len(qubits), dtype=complex)
     for gate in block:
         matrix = _apply_rows(gate, qubits, matrix)
@@ -160,6 +183,18 @@ def _diagonal_on(gate: GateOp, qubits: tuple[int, ...]) -> np.ndarray:
     index = np.arange(1 << len(qubits))
     diag = np.asarray(gate.operand, dtype=complex)[_gather(index, targets)]
     return np.where((index & cmask) == cmask, diag, 1)
+
+
+def _permutation_on(gate: GateOp, qubits: tuple[int, ...]) -> np.ndarray:
+    """Where each local index of the block's qubits goes under ``gate`` (a permutation gate)."""
+    targets, cmask = _local_masks(gate, qubits)
+    tmask = sum(1 << t for t in targets)
+    index = np.arange(1 << len(qubits))
+    moved = np.asarray(gate.operand)[_gather(index, targets)]
+    scattered = np.zeros_like(index)
+    for j, t in enumerate(targets):
+        scattered |= ((moved >> j) & 1) << t
+    return np.where((index & cmask) == cmask, (index & ~tmask) | scattered, index)
 
 
 def _dense(gate: GateOp) -> np.ndarray:

@@ -1,0 +1,74 @@
+"""The fusion planner: the plan's operator equals the circuit's, and blocks keep their cheap kinds."""
+
+import numpy as np
+import pytest
+import reference
+
+from gpuq import QuantumCircuit, compile
+from gpuq.sim.fusion import MAX_DIAGONAL_QUBITS, fuse
+from gpuq.sim.ops import lower_experiment
+
+
+def _ops(circuit):
+    return lower_experiment(compile(circuit).experiments[0])
+
+
+def _operator(ops, nqubits):
+    """Product of every operation's full matrix, built with the independent reference."""
+    total = np.eye(1 << nqubits, dtype=complex)
+    for op in ops:
+        if op.kind == "matrix":
+            local = np.asarray(op.operand)
+        elif op.kind == "diagonal":
+            local = np.diag(op.operand)
+        else:
+            local = np.zeros((len(op.operand),) * 2)
+            local[op.operand, np.arange(len(op.operand))] = 1
+        total = reference.embed(nqubits, op.targets, local, op.controls) @ total
+    return total
+
+
+def _random_circuit(nqubits, depth, rng):
+    qc = QuantumCircuit(nqubits)
+    names = ["h", "x", "cx", "cz", "cp", "rz", "swap", "ccx", "u3", "rzz", "cswap", "t"]
+    for _ in range(depth):
+        name = rng.choice(names)
+        spec_qubits = {"cx": 2, "cz": 2, "cp": 2, "swap": 2, "rzz": 2, "ccx": 3, "cswap": 3}.get(name, 1)
+        qubits = [int(q) for q in rng.choice(nqubits, spec_qubits, replace=False)]
+        params = {"cp": 1, "rz": 1, "rzz": 1, "u3": 3}.get(name, 0)
+        getattr(qc, name)(*rng.uniform(-np.pi, np.pi, params), *qubits)
+    return qc
+
+
+@pytest.mark.parametrize("max_qubits", [2, 3, 4, 5])
+def test_plan_operator_equals_the_circuit_operator(max_qubits, rng):
+    for _ in range(5):
+        ops = _ops(_random_circuit(6, 40, rng))
+        plan = fuse(ops, max_qubits)
+        assert len(plan) <= len(ops)
+        np.testing.assert_allclose(_operator(plan, 6), _operator(ops, 6), atol=1e-10)
+        for op in (op for op in plan if op.name == "fused"):   # a wider single gate passes unfused
+            limit = max(max_qubits, MAX_DIAGONAL_QUBITS) if op.kind == "diagonal" else max_qubits
+            assert len(op.qubits) <= limit
+
+
+def test_a_cx_chain_stays_a_permutation():
+    qc = QuantumCircuit(4)
+    for q in range(3):
+        qc.cx(q, q + 1)
+    (op,) = fuse(_ops(qc), 4)
+    assert op.kind == "permutation"
+    np.testing.assert_allclose(_operator([op], 4), _operator(_ops(qc), 4))
+
+
+def test_a_phase_ladder_becomes_one_wide_diagonal():
+    qc = QuantumCircuit(6)
+    for k in range(5):
+        qc.cp(0.1 * (k + 1), k, 5)
+    (op,) = fuse(_ops(qc), 2)
+    assert op.kind == "diagonal" and len(op.targets) == 6
+
+
+def test_fusion_off_keeps_every_gate():
+    ops = _ops(_random_circuit(4, 20, np.random.default_rng(3)))
+    assert fuse(ops, 1) == ops

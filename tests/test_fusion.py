@@ -62,11 +62,11 @@ def test_a_cx_chain_stays_a_permutation():
 
 
 def test_a_phase_ladder_becomes_one_wide_diagonal():
-    qc = QuantumCircuit(6)
-    for k in range(5):
-        qc.cp(0.1 * (k + 1), k, 5)
+    qc = QuantumCircuit(MAX_DIAGONAL_QUBITS)
+    for k in range(MAX_DIAGONAL_QUBITS - 1):
+        qc.cp(0.1 * (k + 1), k, MAX_DIAGONAL_QUBITS - 1)
     (op,) = fuse(_ops(qc), 2)
-    assert op.kind == "diagonal" and len(op.targets) == 6
+    assert op.kind == "diagonal" and len(op.targets) == MAX_DIAGONAL_QUBITS
 
 
 def test_fusion_off_keeps_every_gate():

@@ -28,10 +28,11 @@ import numpy as np
 from .ops import GateOp
 
 
-MAX_DIAGONAL_QUBITS = 6
-"""Largest all-diagonal block. A diagonal pass costs about one plain pass for any
-width with high targets; with 8 or more of the lowest qubits the CPU kernel's
-groups stop being contiguous and it costs more than a dense 4-qubit pass."""
+MAX_DIAGONAL_QUBITS = 4
+"""Largest all-diagonal block when the dense limit is smaller (say 2 or 3). Wider
+diagonals were measured slower on QFT-24 (cap 6: 2.96 s, cap 4: 2.37 s): when a
+diagonal covers the lowest qubits the CPU kernel's groups stop being contiguous
+(``benchmarks/kernel_bandwidth.py``). Raise it once that kernel streams."""
 
 
 def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:

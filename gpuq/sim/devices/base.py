@@ -84,6 +84,24 @@ def check_matrix(matrix: Any, ntargets: int) -> np.ndarray:
     return matrix
 
 
+def collapse_arguments(nqubits: int, qubits: Sequence[int], outcome: int,
+                       probability: float) -> tuple[int, int, float]:
+    """Check a collapse request and turn it into the kernel's ``(qubit_mask, outcome_bits, scale)``.
+
+    Raises:
+        SimulationError: bad qubits, an outcome that does not fit, or a probability that is not positive.
+    """
+    check_operands(nqubits, qubits, (), 1 << len(qubits))
+    if not 0 <= outcome < 1 << len(qubits):
+        raise SimulationError(f"outcome {outcome} out of range for {len(qubits)} measured qubit(s)")
+    if not probability > 0:
+        raise SimulationError(f"cannot collapse onto outcome {outcome} of probability {probability}")
+    bits = 0
+    for j, qubit in enumerate(qubits):
+        bits |= ((outcome >> j) & 1) << int(qubit)
+    return control_mask(qubits), bits, 1.0 / math.sqrt(probability)
+
+
 def nqubits_of(state: Any) -> int:
     """Number of qubits of a statevector (its length is a power of two)."""
     return int(math.log2(state.shape[0]))

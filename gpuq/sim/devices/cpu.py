@@ -18,12 +18,11 @@ from .base import (
     Device,
     check_matrix,
     check_operands,
+    collapse_arguments,
     control_mask,
     nqubits_of,
     state_dtype,
 )
-
-"""Assumed free memory where /proc/meminfo cannot be read (not Linux)."""
 
 _SERIAL_BELOW = 1 << 14
 """States with fewer amplitudes run on one thread: waking the pool costs more than the pass."""
@@ -139,15 +138,8 @@ class CpuDevice(Device):
     def collapse(self, state, qubits, outcome, probability):
         state = _check_state(state)
         nqubits = nqubits_of(state)
-        check_operands(nqubits, qubits, (), 1 << len(qubits))
-        if not 0 <= outcome < 1 << len(qubits):
-            raise SimulationError(f"outcome {outcome} out of range for {len(qubits)} measured qubit(s)")
-        if not probability > 0:
-            raise SimulationError(f"cannot collapse onto outcome {outcome} of probability {probability}")
-        bits = 0
-        for j, qubit in enumerate(qubits):
-            bits |= ((outcome >> j) & 1) << int(qubit)
-        _launch(cpu_kernels.collapse, state, nqubits, control_mask(qubits), bits, 1.0 / float(np.sqrt(probability)))
+        mask, bits, scale = collapse_arguments(nqubits, qubits, outcome, probability)
+        _launch(cpu_kernels.collapse, state, nqubits, mask, bits, scale)
 
     def sample(self, state, qubits, shots, seed):
         if shots < 0:

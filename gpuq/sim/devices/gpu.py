@@ -19,7 +19,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...exceptions import InsufficientMemoryError, SimulationError
-from .base import Device, check_matrix, check_operands, control_mask, state_dtype
+from .base import (
+    Device,
+    check_matrix,
+    check_operands,
+    collapse_arguments,
+    control_mask,
+    state_dtype,
+)
 from .kernel_sources import kernel_source, kernels_dir
 
 _BLOCK_THREADS = 256
@@ -305,16 +312,9 @@ class GpuDevice(Device):
     @_wrap_cuda_errors("collapse")
     def collapse(self, state, qubits, outcome, probability):
         _cupy_mod, nqubits, _targets, _mask = self._prepare(state, qubits, (), 1 << len(qubits))
-        if not 0 <= outcome < 1 << len(qubits):
-            raise SimulationError(f"outcome {outcome} out of range for {len(qubits)} measured qubit(s)")
-        if not probability > 0:
-            raise SimulationError(f"cannot collapse onto outcome {outcome} of probability {probability}")
-        bits = 0
-        for j, qubit in enumerate(qubits):
-            bits |= ((outcome >> j) & 1) << int(qubit)
+        mask, bits, scale = collapse_arguments(nqubits, qubits, outcome, probability)
         self._launch("measure", "collapse", state.dtype, state.shape[0],
-                     (state, np.int32(nqubits), np.uint64(control_mask(qubits)), np.uint64(bits),
-                      np.float64(1.0 / np.sqrt(probability))))
+                     (state, np.int32(nqubits), np.uint64(mask), np.uint64(bits), np.float64(scale)))
 
     @_wrap_cuda_errors("sampling")
     def sample(self, state, qubits, shots, seed):

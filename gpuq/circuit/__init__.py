@@ -5,5 +5,15 @@ from .instruction import CircuitInstruction, Condition, Operation
 from .quantumcircuit import QuantumCircuit
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit
 
-__all__ = ["GATES", "CircuitInstruction", "ClassicalRegister", "Clbit", "Condition", "Operation",
-           "QuantumCircuit", "QuantumRegister", "Qubit", "gate_matrix"]
+__all__ = [
+    "CircuitInstruction",
+    "ClassicalRegister",
+    "Clbit",
+    "Condition",
+    "GATES",
+    "Operation",
+    "QuantumCircuit",
+    "QuantumRegister",
+    "Qubit",
+    "gate_matrix",
+]

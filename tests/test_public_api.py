@@ -1,0 +1,22 @@
+"""The public API: every package's ``__all__`` is sorted and every name in it exists."""
+
+import importlib
+
+import pytest
+
+PACKAGES = ["gpuq", "gpuq.circuit", "gpuq.models", "gpuq.providers", "gpuq.providers.local", "gpuq.providers.cloud"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_is_sorted_and_importable(name):
+    module = importlib.import_module(name)
+    assert module.__all__ == sorted(module.__all__)
+    for public in module.__all__:
+        assert hasattr(module, public), f"{name}.{public} is listed in __all__ but missing"
+
+
+def test_the_top_level_offers_the_workflow():
+    import gpuq
+
+    for name in ("QuantumCircuit", "Local", "Cloud", "compile", "execute", "diagnose", "GpuqError", "JobStatus"):
+        assert name in gpuq.__all__

@@ -97,6 +97,17 @@ def test_conditions_on_a_whole_register(device_name):
     assert counts == {"11": 50}
 
 
+def test_a_later_measurement_overwrites_its_clbit(device_name):
+    qc = QuantumCircuit(2, 2, name="overwrite")
+    qc.x(0)
+    qc.measure(0, 0)      # clbit 0 reads 1 ...
+    qc.x(0)
+    qc.measure(0, 0)      # ... and is then overwritten with 0
+    qc.x(1).c_if(qc.cregs[0], 0)
+    qc.measure(1, 1)
+    assert _run(qc, "qasm", device_name, shots=20, seed=1).get_counts() == {"10": 20}
+
+
 def test_statevector_backend_collapses_on_measurement(device_name):
     qc = QuantumCircuit(2, 1, name="collapse")
     qc.h(0)

@@ -193,10 +193,6 @@ GATES: dict[str, GateSpec] = {spec.name: spec for spec in [
 ]}
 """Every named gate gpuq simulates natively."""
 
-NON_GATE_INSTRUCTIONS = ("measure", "reset", "barrier", "unitary")
-"""Instruction names that are not entries of GATES."""
-
-
 def gate_spec(name: str) -> GateSpec:
     """Look a gate up by name.
 

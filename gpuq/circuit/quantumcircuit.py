@@ -11,7 +11,7 @@ from typing import Union
 import numpy as np
 
 from ..exceptions import CircuitError
-from .gates import GATES, check_unitary, gate_spec
+from .gates import check_unitary, gate_spec
 from .instruction import CircuitInstruction, Condition, InstructionSet, Operation
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit, Register
 
@@ -491,9 +491,3 @@ class QuantumCircuit:
         from .qasm import load
 
         return load(path)
-
-
-def supported_gates() -> list[str]:
-    """Names of every gate the library simulates natively."""
-    return sorted(GATES)
-

@@ -126,6 +126,16 @@ GPUQ_FN index_t local_offset(int m, const int* targets, int ntargets) {
     return offset;
 }
 
+// Local index of amplitude `index`: bit j of the result is bit targets[j] of `index`
+// (the inverse of local_offset).
+GPUQ_FN int local_index(index_t index, const int* targets, int ntargets) {
+    int m = 0;
+    for (int j = 0; j < ntargets; ++j) {
+        m |= (int)((index >> targets[j]) & 1) << j;
+    }
+    return m;
+}
+
 }  // namespace gpuq
 
 #endif  // GPUQ_COMMON_CUH

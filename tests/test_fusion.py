@@ -5,7 +5,7 @@ import pytest
 import reference
 
 from gpuq import QuantumCircuit, compile
-from gpuq.sim.fusion import MAX_DIAGONAL_QUBITS, fuse
+from gpuq.sim.fusion import MAX_DIAGONAL_QUBITS, fuse, sink_diagonals
 from gpuq.sim.ops import lower_experiment
 
 
@@ -67,6 +67,37 @@ def test_a_phase_ladder_becomes_one_wide_diagonal():
         qc.cp(0.1 * (k + 1), k, MAX_DIAGONAL_QUBITS - 1)
     (op,) = fuse(_ops(qc), 2)
     assert op.kind == "diagonal" and len(op.targets) == MAX_DIAGONAL_QUBITS
+
+
+def test_sinking_diagonals_keeps_the_operator_and_every_gate(rng):
+    for _ in range(5):
+        ops = _ops(_random_circuit(5, 40, rng))
+        sunk = sink_diagonals(ops)
+        assert sorted(map(id, sunk)) == sorted(map(id, ops))
+        np.testing.assert_allclose(_operator(sunk, 5), _operator(ops, 5), atol=1e-12)
+
+
+def test_a_diagonal_waits_for_the_next_dense_gate_on_its_qubits():
+    qc = QuantumCircuit(4)
+    qc.cp(0.3, 0, 3)
+    qc.h(1)        # other qubits: the phase passes it
+    qc.cz(0, 2)    # diagonal: passes it too, and joins the wait
+    qc.h(0)        # acts on qubit 0: both phases come first
+    names = [op.name for op in sink_diagonals(_ops(qc))]
+    assert names == ["h", "cp", "cz", "h"]
+
+
+def test_a_qft_gathers_its_phases_into_wide_diagonals():
+    qc = QuantumCircuit(10)
+    for j in reversed(range(10)):
+        qc.h(j)
+        for k in reversed(range(j)):
+            qc.cp(np.pi / 2 ** (j - k), k, j)
+    ops = _ops(qc)
+    plan = fuse(ops, 2)
+    diagonals = [op for op in plan if op.kind == "diagonal"]
+    assert max(len(op.qubits) for op in diagonals) >= 5
+    assert len(plan) <= len(ops) // 4    # 55 gates -> 13 passes (17 without the waiting)
 
 
 def test_fusion_off_keeps_every_gate():

@@ -89,6 +89,39 @@ def test_apply_diagonal(host, dtype, k, ncontrols):
                  lambda s, t=targets, d=phases, c=controls: reference.apply(s, t, np.diag(d), c), f"diagonal on {targets}")
 
 
+WIDE_STATE_QUBITS = 14
+"""Above the diagonal kernel's tile of 2**12 amplitudes, so a tile's base carries target and control bits."""
+
+
+def elementwise_diagonal(state, targets, diag, controls):
+    """The dense reference of a diagonal operator: each amplitude times its own entry (or 1)."""
+    index = np.arange(state.shape[0])
+    local = sum(((index >> t) & 1) << j for j, t in enumerate(targets))
+    mask = control_mask(controls)
+    return np.where((index & mask) == mask, np.asarray(diag)[local] * state, state)
+
+
+@DTYPES
+@pytest.mark.parametrize("targets, controls", [
+    ([13, 12], []),                       # every target above the tile: one factor per tile
+    ([0, 13, 5], [12]),                   # targets on both sides, a control above
+    ([12], [0, 3]),                       # controls inside the tile
+    (list(range(0, 14, 2)), [1, 13]),     # a wide diagonal (7 targets) spread over the state
+    (list(range(10)), []),                # the lowest ten qubits (a QFT's fused phase ladders)
+])
+def test_apply_diagonal_across_tiles(host, dtype, targets, controls):
+    rng = np.random.default_rng(len(targets) * 7 + len(controls))
+    start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
+    diag = np.exp(1j * rng.uniform(0, 2 * np.pi, 1 << len(targets)))
+    args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), diag.astype(dtype))
+    on_numba, on_host = start.copy(), start.copy()
+    cpu_kernels.apply_diagonal(on_numba, WIDE_STATE_QUBITS, *args)
+    want = elementwise_diagonal(start.astype(complex), targets, diag, controls)
+    check(dtype, on_numba, want, "reference", f"numba diagonal on {targets} ctrl {controls}")
+    host["diagonal"].apply_diagonal(on_host, WIDE_STATE_QUBITS, *args)
+    check(dtype, on_host, on_numba, "host", f"host CUDA diagonal on {targets} ctrl {controls}")
+
+
 def permutation_matrix(perm: np.ndarray) -> np.ndarray:
     dim = perm.shape[0]
     matrix = np.zeros((dim, dim))

@@ -28,11 +28,12 @@ import numpy as np
 from .ops import GateOp
 
 
-MAX_DIAGONAL_QUBITS = 4
-"""Largest all-diagonal block when the dense limit is smaller (say 2 or 3). Wider
-diagonals were measured slower on QFT-24 (cap 6: 2.96 s, cap 4: 2.37 s): when a
-diagonal covers the lowest qubits the CPU kernel's groups stop being contiguous
-(``benchmarks/kernel_bandwidth.py``). Raise it once that kernel streams."""
+MAX_DIAGONAL_QUBITS = 12
+"""Widest all-diagonal block. A diagonal pass streams through the state at about the
+cost of one memory pass whatever its width (the kernel walks contiguous tiles), so
+wide is cheap; the cap keeps the fused table (``2**12`` entries, 64 KiB in double)
+within cache. On QFT-24 double (2 threads), with diagonals waiting for their next
+dense gate: cap 4 took 103 passes, cap 12 53 passes and 1.6 s instead of 2.6 s."""
 
 
 def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
@@ -46,10 +47,35 @@ def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
     if max_qubits <= 1:
         return list(gates)
     planner = _Planner(max_qubits, max(max_qubits, MAX_DIAGONAL_QUBITS))
-    for gate in gates:
+    for gate in sink_diagonals(gates):
         planner.add(gate)
     planner.close_all()
     return [_merge(block) for block in planner.closed]
+
+
+def sink_diagonals(gates: Sequence[GateOp]) -> list[GateOp]:
+    """Reorder ``gates`` so that each diagonal gate comes as late as it may.
+
+    A diagonal gate commutes with every other diagonal gate and with every gate
+    on other qubits, so it can wait until the first later non-diagonal gate on
+    one of its qubits. Waiting gathers diagonal gates that are spread between
+    dense ones (the controlled-phase ladders of a QFT) into runs the planner
+    merges into one wide diagonal pass. Exact: only commuting gates swap places.
+    """
+    ordered: list[GateOp] = []
+    waiting: dict[int, GateOp] = {}          # by position in ``gates``: kept in program order
+    waiting_on: dict[int, list[int]] = {}    # qubit -> positions of waiting gates on it
+    for position, gate in enumerate(gates):
+        if gate.kind == "diagonal":
+            waiting[position] = gate
+            for qubit in gate.qubits:
+                waiting_on.setdefault(qubit, []).append(position)
+            continue
+        due = sorted({p for qubit in gate.qubits for p in waiting_on.pop(qubit, ()) if p in waiting})
+        ordered.extend(waiting.pop(p) for p in due)
+        ordered.append(gate)
+    ordered.extend(waiting[p] for p in sorted(waiting))
+    return ordered
 
 
 class _Block:

@@ -265,7 +265,7 @@ class GpuDevice(Device):
         diag = np.asarray(diag).reshape(-1)
         cupy, nqubits, targets_dev, mask = self._prepare(state, targets, controls, diag.shape[0])
         diag_dev = cupy.asarray(np.ascontiguousarray(diag, dtype=state.dtype))
-        items = 1 << (nqubits - len(targets) - len(controls))
+        items = 1 << nqubits  # one per amplitude: the diagonal kernel streams (kernels/diagonal.cu)
         self._launch("diagonal", "apply_diagonal", state.dtype, items,
                      (state, np.int32(nqubits), targets_dev, np.int32(len(targets)), np.uint64(mask), diag_dev))
 

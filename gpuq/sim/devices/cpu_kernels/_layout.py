@@ -1,6 +1,6 @@
 """Index arithmetic shared by the Numba kernels: the twin of ``kernels/common.cuh``.
 
-A kernel's work items are *groups*: group ``g`` has zero bits inserted at every
+The dense and permutation kernels' work items are *groups*: group ``g`` has zero bits inserted at every
 target and control position, then the control bits set, giving ``base``; its
 amplitudes are ``base + offset(m)``. Consecutive groups form equally spaced
 *stretches* (contiguous when qubit 0 is neither target nor control); the CPU
@@ -79,6 +79,15 @@ def local_offsets(targets, ntargets):
             offset |= ((m >> j) & 1) << targets[j]
         offsets[m] = offset
     return offsets
+
+
+@numba.njit(nogil=True, cache=True)
+def local_index(index, targets, ntargets):
+    """``m`` with bit ``j`` equal to bit ``targets[j]`` of ``index`` (the inverse of ``local_offsets``)."""
+    m = 0
+    for j in range(ntargets):
+        m |= ((index >> targets[j]) & 1) << j
+    return m
 
 
 @numba.njit(nogil=True, cache=True)

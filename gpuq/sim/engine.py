@@ -184,7 +184,7 @@ class _Runner:
         state = self.device.from_host(identity.reshape(-1))
         for op in plan:
             self._apply(state, op, offset=nqubits)
-        matrix = _with_phase(self.device.to_host(state).reshape(dim, dim), global_phase)
+        matrix = _with_phase(self.device.into_host(state).reshape(dim, dim), global_phase)
         return ExperimentOutcome(unitary=matrix, metadata={"method": "unitary"})
 
     def statevector(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
@@ -192,7 +192,7 @@ class _Runner:
         check_fits(self.device, required_bytes(nqubits, self.settings.precision))
         state = self._new_state(nqubits)
         value = self._walk(state, plan, 0, 1, 0, pending=None)
-        vector = _with_phase(self.device.to_host(state), global_phase)
+        vector = _with_phase(self.device.into_host(state), global_phase)
         outcome = ExperimentOutcome(statevector=vector, metadata={"method": "statevector"})
         if any(isinstance(op, MeasureOp) for op in plan):
             outcome.counts = {hex(value): 1}

@@ -138,6 +138,14 @@ class Device(ABC):
     def to_host(self, state: Any) -> np.ndarray:
         """Copy the state to a host NumPy array: only for an explicit statevector request."""
 
+    def into_host(self, state: Any) -> np.ndarray:
+        """Hand a final state over as a host NumPy array; ``state`` must not be used afterwards.
+
+        Unlike ``to_host`` this may return ``state``'s own memory (the CPU does), so
+        returning a statevector needs one state of memory, not two.
+        """
+        return self.to_host(state)
+
     @abstractmethod
     def copy(self, state: Any) -> Any:
         """A new state on the device equal to ``state`` (used for measurement branching)."""

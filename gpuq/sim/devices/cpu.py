@@ -85,6 +85,9 @@ class CpuDevice(Device):
     def to_host(self, state: np.ndarray) -> np.ndarray:
         return np.array(_check_state(state), copy=True)
 
+    def into_host(self, state: np.ndarray) -> np.ndarray:
+        return _check_state(state)
+
     def copy(self, state: np.ndarray) -> np.ndarray:
         return np.array(_check_state(state), copy=True)
 
@@ -165,13 +168,15 @@ def _reorder_bits(probs: np.ndarray, order: np.ndarray) -> np.ndarray:
 def sample_from_probabilities(probs: np.ndarray, shots: int, seed: int) -> np.ndarray:
     """Draw ``shots`` outcome indices from ``probs`` (need not be normalised), in random order.
 
+    A float64 ``probs`` is overwritten by its running sum (no second 2**n array).
+
     The uniforms are sorted so that the binary searches walk the cumulative
     distribution once (cache friendly for wide marginals), then the outcomes
     are shuffled with the same generator: the result is a sequence of
     independent draws. Seeded by PCG64, so a seed always gives the same draws.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
-    cdf = np.cumsum(probs, dtype=np.float64)
+    cdf = np.cumsum(probs, dtype=np.float64, out=probs if probs.dtype == np.float64 else None)
     total = cdf[-1]
     if not total > 0:
         raise SimulationError("cannot sample from a state of zero norm")

@@ -8,7 +8,7 @@ import pytest
 import reference
 
 from gpuq.exceptions import SimulationError
-from gpuq.sim.devices.cpu import CpuDevice
+from gpuq.sim.devices.cpu import CpuDevice, sorted_draws
 
 TOLERANCE = {"single": 2e-6, "double": 1e-13}
 
@@ -124,6 +124,25 @@ def test_sample_statistics(cpu, precision):
     expected = reference.marginal(vector, qubits) * shots
     sigma = np.sqrt(expected + 1)
     assert np.all(np.abs(counts - expected) < 5 * sigma), (counts, expected)
+
+
+def test_sample_counts_tally_the_same_draws(cpu, precision):
+    vector, state = random_state(cpu, 5, precision, 8)
+    qubits = [4, 1, 0]
+    outcomes, counts = cpu.sample_counts(state, qubits, 30_000, seed=21)
+    assert np.all(np.diff(outcomes) > 0) and counts.sum() == 30_000
+    want_outcomes, want_counts = np.unique(cpu.sample(state, qubits, 30_000, seed=21), return_counts=True)
+    assert np.array_equal(outcomes, want_outcomes) and np.array_equal(counts, want_counts)
+    expected = reference.marginal(vector, qubits)[outcomes] * 30_000
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected + 1)), (counts, expected)
+
+
+@pytest.mark.parametrize("probs", [[0, 0, 1, 0], [0.5, 0.5, 0, 0], [0, 0.25, 0, 0.75], [1e-300, 0, 0, 1]])
+def test_sorted_draws_skip_outcomes_of_probability_zero(probs):
+    outcomes = sorted_draws(np.array(probs), 100_000, np.random.default_rng(4))
+    assert np.all(np.diff(outcomes) >= 0)
+    assert set(outcomes.tolist()) <= {i for i, p in enumerate(probs) if p > 0}
+    assert sorted_draws(np.array(probs), 0, np.random.default_rng(4)).shape == (0,)
 
 
 def test_sample_never_draws_impossible_outcomes(cpu):

@@ -141,6 +141,39 @@ def test_apply_permutation(host, dtype, k, ncontrols):
                  f"permutation {perm.tolist()} on {targets}")
 
 
+def elementwise_permutation(state, targets, perm, controls):
+    """The reference of a permutation operator by index arithmetic (a dense 2**14 matrix is too big)."""
+    index = np.arange(state.shape[0])
+    local = sum(((index >> t) & 1) << j for j, t in enumerate(targets))
+    moved = np.asarray(perm)[local]
+    cleared = index & ~sum(1 << t for t in targets)
+    destination = cleared | sum(((moved >> j) & 1) << t for j, t in enumerate(targets))
+    mask = control_mask(controls)
+    destination = np.where((index & mask) == mask, destination, index)
+    result = np.empty_like(state)
+    result[destination] = state
+    return result
+
+
+@DTYPES
+@pytest.mark.parametrize("targets, controls", [
+    ([10, 13, 11, 12], []),       # high targets: long runs of groups, moved in several buffers
+    ([2, 9, 4, 13], [0]),         # spread targets, a control on the lowest qubit (strided runs)
+    ([0, 1], [13]),               # the lowest qubits
+])
+def test_apply_permutation_on_a_wide_state(host, dtype, targets, controls):
+    rng = np.random.default_rng(len(targets) + 10 * len(controls))
+    start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
+    perm = rng.permutation(1 << len(targets)).astype(np.int64)
+    args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), perm)
+    on_numba, on_host = start.copy(), start.copy()
+    cpu_kernels.apply_permutation(on_numba, WIDE_STATE_QUBITS, *args)
+    want = elementwise_permutation(start.astype(complex), targets, perm, controls)
+    check(dtype, on_numba, want, "reference", f"numba permutation on {targets} ctrl {controls}")
+    host["permute"].apply_permutation(on_host, WIDE_STATE_QUBITS, *args)
+    check(dtype, on_host, on_numba, "host", f"host CUDA permutation on {targets} ctrl {controls}")
+
+
 @DTYPES
 @CONTROLS
 def test_apply_x_and_swap(host, dtype, ncontrols):

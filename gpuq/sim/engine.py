@@ -280,17 +280,17 @@ class _Runner:
                 value: int) -> list[tuple[int, int]]:
         """Draw ``shots`` outcomes of ``qubits`` and turn them into (classical value, shots) leaves."""
         seed = int(self.rng.integers(2**63))
-        outcomes = self.device.sample(state, qubits, shots, seed)
         position = {q: j for j, q in enumerate(qubits)}
         written = 0
         for _, clbit in pairs:
             written |= 1 << clbit
         base = value & ~written
         if self.settings.memory:
+            outcomes = self.device.sample(state, qubits, shots, seed)
             distinct, inverse = np.unique(outcomes, return_inverse=True)
             values = [_clbits_of(int(u), pairs, position, base) for u in distinct]
             return [(values[i], 1) for i in inverse]
-        distinct, tallies = np.unique(outcomes, return_counts=True)
+        distinct, tallies = self.device.sample_counts(state, qubits, shots, seed)
         return [(_clbits_of(int(u), pairs, position, base), int(n)) for u, n in zip(distinct, tallies)]
 
     def _outcome(self, leaves: list[tuple[int, int]], method: str) -> ExperimentOutcome:

@@ -184,5 +184,15 @@ class Device(ABC):
         The same seed gives the same outcomes on the same device.
         """
 
+    def sample_counts(self, state: Any, qubits: Sequence[int], shots: int,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``shots`` outcomes as in ``sample`` and tally them: ``(outcomes, counts)``.
+
+        ``outcomes`` ascend without repeats and ``counts`` are their tallies; a
+        device that draws in sorted order overrides this to skip the shuffle and
+        the sort a tally of ``sample`` costs.
+        """
+        return np.unique(self.sample(state, qubits, shots, seed), return_counts=True)
+
     def synchronize(self) -> None:
         """Wait for queued work to finish (a no-op on the CPU)."""

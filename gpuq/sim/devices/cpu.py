@@ -145,10 +145,16 @@ class CpuDevice(Device):
         _launch(cpu_kernels.collapse, state, nqubits, mask, bits, scale)
 
     def sample(self, state, qubits, shots, seed):
-        if shots < 0:
-            raise SimulationError(f"shots must be non-negative, not {shots}")
-        probs = self.marginal_probabilities(state, qubits)
-        return sample_from_probabilities(probs, shots, seed)
+        rng = np.random.Generator(np.random.PCG64(seed))
+        outcomes = sorted_draws(self.marginal_probabilities(state, qubits), shots, rng)
+        rng.shuffle(outcomes)
+        return outcomes
+
+    def sample_counts(self, state, qubits, shots, seed):
+        rng = np.random.Generator(np.random.PCG64(seed))
+        outcomes = sorted_draws(self.marginal_probabilities(state, qubits), shots, rng)
+        starts = np.flatnonzero(np.diff(outcomes, prepend=-1))
+        return outcomes[starts], np.diff(np.append(starts, shots))
 
 
 def _reorder_bits(probs: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -165,25 +171,23 @@ def _reorder_bits(probs: np.ndarray, order: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(probs.reshape((2,) * m).transpose(axes)).reshape(-1)
 
 
-def sample_from_probabilities(probs: np.ndarray, shots: int, seed: int) -> np.ndarray:
-    """Draw ``shots`` outcome indices from ``probs`` (need not be normalised), in random order.
+def sorted_draws(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``shots`` outcome indices from ``probs`` (need not be normalised), ascending.
 
-    A float64 ``probs`` is overwritten by its running sum (no second 2**n array).
-
-    The uniforms are sorted so that the binary searches walk the cumulative
-    distribution once (cache friendly for wide marginals), then the outcomes
-    are shuffled with the same generator: the result is a sequence of
-    independent draws. Seeded by PCG64, so a seed always gives the same draws.
+    O(len(probs) + shots), with no sort: the running sums of ``shots + 1``
+    exponential draws, scaled to the total probability, are distributed as
+    ``shots`` sorted uniforms (their order statistics), and one walk over the
+    probabilities assigns them all (``cpu_kernels.draw_sorted``). Seeded by the
+    caller's generator, so a seed always gives the same draws.
     """
-    rng = np.random.Generator(np.random.PCG64(seed))
-    cdf = np.cumsum(probs, dtype=np.float64, out=probs if probs.dtype == np.float64 else None)
-    total = cdf[-1]
+    if shots < 0:
+        raise SimulationError(f"shots must be non-negative, not {shots}")
+    probs = np.ascontiguousarray(probs, dtype=np.float64)
+    total, last = cpu_kernels.running_total(probs)
     if not total > 0:
         raise SimulationError("cannot sample from a state of zero norm")
-    uniforms = rng.random(shots)
-    uniforms.sort()
-    uniforms *= total
-    outcomes = np.searchsorted(cdf, uniforms, side="right").astype(np.int64)
-    np.minimum(outcomes, probs.shape[0] - 1, out=outcomes)
-    rng.shuffle(outcomes)
+    points = np.cumsum(rng.standard_exponential(shots + 1))
+    points = points[:shots] * (total / points[shots])
+    outcomes = np.empty(shots, dtype=np.int64)
+    cpu_kernels.draw_sorted(probs, points, last, outcomes)
     return outcomes

@@ -44,7 +44,7 @@ _choose_cache_dir()
 
 from .diagonal import apply_diagonal  # after the cache directory is chosen
 from .matrix import apply_matrix
-from .measure import collapse, marginal_probabilities, probabilities
+from .measure import collapse, draw_sorted, marginal_probabilities, probabilities, running_total
 from .permute import apply_permutation, apply_swap, apply_x
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "apply_swap",
     "apply_x",
     "collapse",
+    "draw_sorted",
     "marginal_probabilities",
     "probabilities",
+    "running_total",
 ]

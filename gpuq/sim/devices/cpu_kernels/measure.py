@@ -165,3 +165,34 @@ def marginal_probabilities(state, nqubits, qubits, nmeasured, out):
         _marginal_histogram(state, nqubits, qubits, nmeasured, out)
     else:
         _marginal_per_outcome(state, nqubits, qubits, nmeasured, out)
+
+
+@numba.njit(nogil=True, cache=True)
+def running_total(probs):
+    """``(sum, last)``: the sum of ``probs`` in index order (as ``draw_sorted`` adds them) and
+    the last index with a non-zero probability. Host-side sampling, no CUDA twin."""
+    total = 0.0
+    last = 0
+    for i in range(probs.shape[0]):
+        if probs[i] > 0:
+            last = i
+        total += probs[i]
+    return total, last
+
+
+@numba.njit(nogil=True, cache=True)
+def draw_sorted(probs, points, last, out):
+    """``out[k]``: the outcome whose slice of the running sum of ``probs`` holds ``points[k]``.
+
+    ``points`` ascend, so one walk over ``probs`` serves every draw: O(len(probs) + shots).
+    An outcome of probability 0 has an empty slice and is never drawn; a point at or
+    past the total (rounding) lands on ``last``, the last outcome that can occur.
+    Host-side sampling, no CUDA twin.
+    """
+    i = 0
+    upper = probs[0]
+    for k in range(points.shape[0]):
+        while points[k] >= upper and i < last:
+            i += 1
+            upper += probs[i]
+        out[k] = i

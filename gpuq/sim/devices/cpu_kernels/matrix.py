@@ -170,9 +170,13 @@ def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix):
                 _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, step)
 
 
-@numba.njit(nogil=True, cache=True)
 def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix):
-    """Apply the row-major ``matrix`` (flat, ``4**k`` entries) on ``targets[:ntargets]`` where controls are 1."""
+    """Apply the row-major ``matrix`` (flat, ``4**k`` entries) on ``targets[:ntargets]`` where controls are 1.
+
+    A Python dispatcher, not a Numba one: Numba compiles every kernel a jitted
+    function can reach, so a job that only needs one of these would pay to
+    compile all three (``cpu_kernels`` compiles lazily, per kernel used).
+    """
     if ntargets == 0:  # a controlled global phase: the one-entry diagonal
         apply_diagonal(state, nqubits, targets, 0, control_mask, matrix)
     elif ntargets == 1:

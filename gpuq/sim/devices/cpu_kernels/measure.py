@@ -150,11 +150,11 @@ def _all_probabilities(state, nqubits, out):
             out[i] = _norm2(state[i])
 
 
-@numba.njit(nogil=True, cache=True)
 def marginal_probabilities(state, nqubits, qubits, nmeasured, out):
     """Write the float64 marginal of ``qubits[:nmeasured]`` into ``out`` (bit ``j`` of its index is ``qubits[j]``).
 
-    Fastest with ascending ``qubits`` (``CpuDevice`` sorts them and reorders the result).
+    Fastest with ascending ``qubits`` (``CpuDevice`` sorts them and reorders the
+    result). A Python dispatcher, so that only the variant a job uses is compiled.
     """
     in_order = nmeasured == nqubits
     for j in range(nmeasured):

@@ -226,6 +226,10 @@ class Qibojit:
         import qibo
         qibo.set_backend("qibojit", platform="numba")
         qibo.set_threads(THREADS)
+        # Above this many shots Qibo draws frequencies with a Metropolis walk, which cannot
+        # move between |0...0> and |1...1> and returns biased GHZ counts; raised so that
+        # every shot count samples exactly (the GHZ-24 row has 10^6 shots).
+        qibo.set_metropolis_threshold(10**9)
 
     def build(self, ops, nqubits, shots, precision):
         import qibo

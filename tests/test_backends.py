@@ -1,8 +1,10 @@
 """Provider, backends and jobs of gpuq.Local: names, descriptions, validation, the job life cycle."""
 
+import gc
 import threading
 import time
 import uuid
+import weakref
 
 import pytest
 
@@ -185,3 +187,15 @@ def test_jobs_submitted_from_threads_all_complete():
     for thread in threads:
         thread.join()
     assert all(set(job.result(timeout=60).get_counts()) <= {"00", "11"} for job in jobs)
+
+
+def test_a_backend_does_not_keep_finished_jobs_alive():
+    """A finished job's Result (a statevector can fill the memory) lives only as long as the caller's job."""
+    backend = gpuq.Local.get_backend("statevector_simulator")
+    first = backend.run(_bell(measure=False))
+    first.result()
+    gone = weakref.ref(first)
+    del first
+    backend.run(_bell(measure=False)).result()
+    gc.collect()
+    assert gone() is None

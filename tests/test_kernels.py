@@ -59,14 +59,24 @@ def check(dtype, got, want, kind: str, what: str) -> None:
     assert error <= TOLERANCE[dtype][kind], f"{what}: |error| {error:.3g} > {TOLERANCE[dtype][kind]:g} ({kind})"
 
 
-def run_both(host_entry, numba_entry, dtype, args, seed, want, what):
-    """Apply one entry on Numba and on the host build to copies of one state; check both."""
-    start = random_state(dtype, seed)
+def compare(host_entry, numba_entry, start, nqubits, args, want, what):
+    """Apply one entry on Numba and on the host build to copies of ``start``; check both.
+
+    ``want`` is the reference's result for ``start``: Numba is checked against it,
+    the host build against Numba.
+    """
+    dtype = start.dtype.type
     on_numba, on_host = start.copy(), start.copy()
-    numba_entry(on_numba, NQUBITS, *args)
-    check(dtype, on_numba, want(start.astype(complex)), "reference", f"numba {what}")
-    host_entry(on_host, NQUBITS, *args)
+    numba_entry(on_numba, nqubits, *args)
+    check(dtype, on_numba, want, "reference", f"numba {what}")
+    host_entry(on_host, nqubits, *args)
     check(dtype, on_host, on_numba, "host", f"host CUDA {what}")
+
+
+def run_both(host_entry, numba_entry, dtype, args, seed, want, what):
+    """``compare`` on a seeded random state of ``NQUBITS``; ``want`` maps the start to the reference result."""
+    start = random_state(dtype, seed)
+    compare(host_entry, numba_entry, start, NQUBITS, args, want(start.astype(complex)), what)
 
 
 @DTYPES
@@ -114,12 +124,9 @@ def test_apply_diagonal_across_tiles(host, dtype, targets, controls):
     start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
     diag = np.exp(1j * rng.uniform(0, 2 * np.pi, 1 << len(targets)))
     args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), diag.astype(dtype))
-    on_numba, on_host = start.copy(), start.copy()
-    cpu_kernels.apply_diagonal(on_numba, WIDE_STATE_QUBITS, *args)
-    want = elementwise_diagonal(start.astype(complex), targets, diag, controls)
-    check(dtype, on_numba, want, "reference", f"numba diagonal on {targets} ctrl {controls}")
-    host["diagonal"].apply_diagonal(on_host, WIDE_STATE_QUBITS, *args)
-    check(dtype, on_host, on_numba, "host", f"host CUDA diagonal on {targets} ctrl {controls}")
+    compare(host["diagonal"].apply_diagonal, cpu_kernels.apply_diagonal, start, WIDE_STATE_QUBITS, args,
+            elementwise_diagonal(start.astype(complex), targets, diag, controls),
+            f"diagonal on {targets} ctrl {controls}")
 
 
 def permutation_matrix(perm: np.ndarray) -> np.ndarray:
@@ -166,12 +173,9 @@ def test_apply_permutation_on_a_wide_state(host, dtype, targets, controls):
     start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
     perm = rng.permutation(1 << len(targets)).astype(np.int64)
     args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), perm)
-    on_numba, on_host = start.copy(), start.copy()
-    cpu_kernels.apply_permutation(on_numba, WIDE_STATE_QUBITS, *args)
-    want = elementwise_permutation(start.astype(complex), targets, perm, controls)
-    check(dtype, on_numba, want, "reference", f"numba permutation on {targets} ctrl {controls}")
-    host["permute"].apply_permutation(on_host, WIDE_STATE_QUBITS, *args)
-    check(dtype, on_host, on_numba, "host", f"host CUDA permutation on {targets} ctrl {controls}")
+    compare(host["permute"].apply_permutation, cpu_kernels.apply_permutation, start, WIDE_STATE_QUBITS, args,
+            elementwise_permutation(start.astype(complex), targets, perm, controls),
+            f"permutation on {targets} ctrl {controls}")
 
 
 @DTYPES

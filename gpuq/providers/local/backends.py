@@ -98,7 +98,7 @@ class LocalSimulator(BaseBackend):
 
         ``pending_jobs`` counts the jobs waiting in the queue, as the job server does.
         """
-        self._jobs = [job for job in self._jobs if not job.in_final_state()]
+        self._forget_finished_jobs()
         queued = sum(job.status() is JobStatus.QUEUED for job in self._jobs)
         reason = gpu_unavailable_reason() if self._pin == "gpu" else None
         message = "active" if reason is None else f"not operational: {reason}"
@@ -126,8 +126,14 @@ class LocalSimulator(BaseBackend):
         job = LocalJob(self, lambda should_stop, job_id: run_qobj(
             qobj, self.name(), self.method, self._pin, resolved, should_stop, job_id))
         job.submit()
+        self._forget_finished_jobs()
         self._jobs.append(job)
         return job
+
+    def _forget_finished_jobs(self) -> None:
+        """Drop finished jobs from the queue count: a finished job holds its Result (a
+        statevector can be most of the memory), which only the caller's job object should keep."""
+        self._jobs = [job for job in self._jobs if not job.in_final_state()]
 
     def _validate(self, qobj: Qobj, options: SimulatorOptions) -> None:
         request, source = requested_device(self._pin, options.device)

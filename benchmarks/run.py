@@ -192,7 +192,7 @@ def parse_args(argv=None):
     p.add_argument("--gpuq-python", default=sys.executable)
     p.add_argument("--peers-python", default=str(HERE / ".venv-peers" / "bin" / "python"))
     p.add_argument("--results-dir", type=Path, default=HERE / "results")
-    p.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md",
+    p.add_argument("--docs", type=lambda s: Path(s) if s else None, default=REPO / "docs" / "benchmarks.md",
                    help="markdown report to write ('' to skip)")
     p.add_argument("--skip-cold-start", action="store_true")
     args = p.parse_args(argv)
@@ -210,6 +210,9 @@ def main(argv=None) -> None:
     info = machine_info()
     data = {"machine": info, "date": dt.datetime.now().isoformat(timespec="seconds"),
             "argv": sys.argv[1:], "threads": args.threads, "repeats": args.repeats, "results": []}
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / f"{machine_slug(info)}-{dt.date.today().isoformat()}.json"
+    save = lambda complete: out.write_text(json.dumps({**data, "complete": complete}, indent=1, default=str))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)
         data["bandwidth"] = call_worker(args.gpuq_python, {"mode": "bandwidth", "threads": args.threads,
@@ -220,12 +223,11 @@ def main(argv=None) -> None:
             log(f"cold start: {data['cold_start']}")
         for kind, n in groups(args):
             data["results"] += run_group(args, kind, n, tmp, log)
+            save(complete=False)  # an interrupted run keeps the groups it finished
     data["machine"]["load_at_end"] = os.getloadavg()
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"{machine_slug(info)}-{dt.date.today().isoformat()}.json"
-    out.write_text(json.dumps(data, indent=1, default=str))
+    save(complete=True)
     log(f"wrote {out}")
-    if str(args.docs):
+    if args.docs:
         report.write(data, args.docs, out.relative_to(REPO) if out.is_relative_to(REPO) else out)
         log(f"wrote {args.docs}")
 

@@ -226,10 +226,13 @@ class Qibojit:
         import qibo
         qibo.set_backend("qibojit", platform="numba")
         qibo.set_threads(THREADS)
-        # Above this many shots Qibo draws frequencies with a Metropolis walk, which cannot
-        # move between |0...0> and |1...1> and returns biased GHZ counts; raised so that
-        # every shot count samples exactly (the GHZ-24 row has 10^6 shots).
+        # From 100,000 shots on, qibojit draws frequencies with a Metropolis walk, which cannot
+        # move between |0...0> and |1...1> and returns biased GHZ counts. The threshold is raised
+        # so that every shot count samples exactly (the GHZ-24 row has 10^6 shots); qibojit's CPU
+        # backend copied the constant at import, so qibo.set_metropolis_threshold alone is not seen.
+        import qibojit.backends.cpu
         qibo.set_metropolis_threshold(10**9)
+        qibojit.backends.cpu.SHOT_METROPOLIS_THRESHOLD = 10**9
 
     def build(self, ops, nqubits, shots, precision):
         import qibo

@@ -3,11 +3,15 @@
     python -m benchmarks [--qubits 24,26] [--circuits qft,random,ghz,corpus]
                          [--precisions single,double] [--simulators gpuq,qsim,...]
                          [--repeats 3] [--peers-python benchmarks/.venv-peers/bin/python]
+    python -m benchmarks --resume benchmarks/results/<machine>-<date>.json
 
 gpuq runs with this interpreter (or ``--gpuq-python``); peers run with the
 peers' virtualenv (see benchmarks/requirements.txt). Every measurement is one
 fresh worker process with 2 threads pinned for everyone. gpuq runs first in
 each group and its output is the reference the peers are checked against.
+The JSON is saved after every circuit group; ``--resume`` finishes an
+interrupted run with its own options, running only the groups it lacks, and
+records when it was resumed.
 """
 
 from __future__ import annotations
@@ -119,6 +123,11 @@ def groups(args) -> list[tuple[str, int | None]]:
     return out
 
 
+def group_done(results: list[dict], kind: str, nqubits: int | None) -> bool:
+    """Whether a saved run already holds measurements of this circuit group."""
+    return any(r.get("circuit") == kind and (nqubits is None or r.get("nqubits") == nqubits) for r in results)
+
+
 def write_ops(path: Path, kind: str, nqubits: int | None) -> dict:
     qc, shots = circuits.build(kind, nqubits)
     job = {"ops": circuits.flatten(qc), "nqubits": qc.num_qubits, "shots": shots}
@@ -195,7 +204,14 @@ def parse_args(argv=None):
     p.add_argument("--docs", type=lambda s: Path(s) if s else None, default=REPO / "docs" / "benchmarks.md",
                    help="markdown report to write ('' to skip)")
     p.add_argument("--skip-cold-start", action="store_true")
+    p.add_argument("--resume", type=Path, help="finish this interrupted run (its own options are used)")
     args = p.parse_args(argv)
+    if args.resume:  # what to measure comes from the saved run; where things are, from this command
+        saved = json.loads(args.resume.read_text())
+        measured = p.parse_args(saved["argv"])
+        for where in ("docs", "gpuq_python", "peers_python", "timeout", "resume"):
+            setattr(measured, where, getattr(args, where))
+        args, args.saved = measured, saved
     if "gpuq" in args.simulators:  # gpuq first: its output is the reference
         args.simulators = ["gpuq"] + [s for s in args.simulators if s != "gpuq"]
     return args
@@ -207,21 +223,31 @@ def main(argv=None) -> None:
     if not Path(args.peers_python).exists():
         log(f"peers' python {args.peers_python} not found: peers skipped")
         args.simulators = [s for s in args.simulators if s == "gpuq"]
-    info = machine_info()
-    data = {"machine": info, "date": dt.datetime.now().isoformat(timespec="seconds"),
-            "argv": sys.argv[1:], "threads": args.threads, "repeats": args.repeats, "results": []}
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"{machine_slug(info)}-{dt.date.today().isoformat()}.json"
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    if args.resume:
+        data, out = args.saved, args.resume
+        data.pop("complete", None)
+        data.setdefault("resumed", []).append(now)
+    else:
+        data = {"machine": machine_info(), "date": now, "argv": sys.argv[1:], "threads": args.threads,
+                "repeats": args.repeats, "results": []}
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+        out = args.results_dir / f"{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
     save = lambda complete: out.write_text(json.dumps({**data, "complete": complete}, indent=1, default=str))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        data["bandwidth"] = call_worker(args.gpuq_python, {"mode": "bandwidth", "threads": args.threads,
-                                                           "log2_elements": 25, "repeats": 5}, tmp, args.threads, 600)
-        log(f"bandwidth: {data['bandwidth']}")
-        if not args.skip_cold_start:
+        if "bandwidth" not in data:
+            data["bandwidth"] = call_worker(args.gpuq_python, {"mode": "bandwidth", "threads": args.threads,
+                                                               "log2_elements": 25, "repeats": 5},
+                                            tmp, args.threads, 600)
+            log(f"bandwidth: {data['bandwidth']}")
+        if not args.skip_cold_start and "cold_start" not in data:
             data["cold_start"] = cold_start(args.gpuq_python, 3)
             log(f"cold start: {data['cold_start']}")
         for kind, n in groups(args):
+            if group_done(data["results"], kind, n):
+                log(f"{kind} n={n}: already measured in {out.name}")
+                continue
             data["results"] += run_group(args, kind, n, tmp, log)
             save(complete=False)  # an interrupted run keeps the groups it finished
     data["machine"]["load_at_end"] = os.getloadavg()

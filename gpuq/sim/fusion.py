@@ -21,6 +21,7 @@ operators, built with NumPy in double precision.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -218,10 +219,7 @@ def _permutation_on(gate: GateOp, qubits: tuple[int, ...]) -> np.ndarray:
     tmask = sum(1 << t for t in targets)
     index = np.arange(1 << len(qubits))
     moved = np.asarray(gate.operand)[_gather(index, targets)]
-    scattered = np.zeros_like(index)
-    for j, t in enumerate(targets):
-        scattered |= ((moved >> j) & 1) << t
-    return np.where((index & cmask) == cmask, (index & ~tmask) | scattered, index)
+    return np.where((index & cmask) == cmask, (index & ~tmask) | _scatter(moved, targets), index)
 
 
 def _dense(gate: GateOp) -> np.ndarray:
@@ -236,19 +234,34 @@ def _dense(gate: GateOp) -> np.ndarray:
 
 
 def _apply_rows(gate: GateOp, qubits: tuple[int, ...], matrix: np.ndarray) -> np.ndarray:
-    """Return ``G @ matrix`` where G is ``gate`` embedded in the block's qubits."""
+    """Return ``G @ matrix`` where G is ``gate`` embedded in the block's qubits (``matrix`` is updated)."""
     targets, cmask = _local_masks(gate, qubits)
+    rows = _row_groups(tuple(targets), cmask, len(qubits))
+    matrix[rows] = np.matmul(_dense(gate), matrix[rows])
+    return matrix
+
+
+@functools.lru_cache(maxsize=4096)
+def _row_groups(targets: tuple[int, ...], cmask: int, nbits: int) -> np.ndarray:
+    """Row indices a gate on local ``targets`` mixes, shape ``(groups, 2**len(targets))``.
+
+    Each group shares the non-target bits and has every control bit set. Cached:
+    a deep circuit asks for the same few shapes thousands of times, and building
+    them per gate dominated fusion planning (2016 gates of a 16-qubit corpus
+    circuit planned in 36 ms against 6 ms of simulation).
+    """
     tmask = sum(1 << t for t in targets)
-    operand = _dense(gate)
-    index = np.arange(1 << len(qubits))
-    # Group rows: each group shares the non-target bits ("base") and holds 2**k rows.
+    index = np.arange(1 << nbits)
     bases = index[((index & tmask) == 0) & ((index & cmask) == cmask)]
-    offsets = np.zeros(1 << len(targets), dtype=np.int64)
-    for m in range(len(offsets)):
-        for j, t in enumerate(targets):
-            if (m >> j) & 1:
-                offsets[m] |= 1 << t
-    rows = bases[:, None] | offsets[None, :]          # (groups, 2**k)
-    result = matrix.copy()
-    result[rows] = np.einsum("rs,gsc->grc", operand, matrix[rows])
-    return result
+    offsets = _scatter(np.arange(1 << len(targets)), targets)
+    rows = bases[:, None] | offsets[None, :]
+    rows.flags.writeable = False
+    return rows
+
+
+def _scatter(values: np.ndarray, bits: Sequence[int]) -> np.ndarray:
+    """Inverse of ``_gather``: bit j of each value moved to bit ``bits[j]``."""
+    out = np.zeros_like(values)
+    for j, bit in enumerate(bits):
+        out |= ((values >> j) & 1) << bit
+    return out

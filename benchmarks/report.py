@@ -194,6 +194,7 @@ def write(data: dict, md_path: Path, json_path) -> None:
               "```", "python -m venv benchmarks/.venv-peers",
               "benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements.txt",
               ".venv/bin/python -m benchmarks --qubits 24,26      # writes benchmarks/results/*.json and this page",
+              ".venv/bin/python -m benchmarks --resume benchmarks/results/<file>.json   # finish an interrupted run",
               "```", ""]
     # Hand-written analysis below the marker survives a regenerated page.
     notes = ""

@@ -58,7 +58,9 @@ class CpuDevice(Device):
     ``fusion_limit`` is 4: measured on the project's 2-core machine, one pass
     of a dense 4-qubit matrix costs about as much as three or four 1-qubit
     passes, so fusing further than 4 qubits stops paying off (see the
-    kernel bandwidth table in ``benchmarks/kernel_bandwidth.py``).
+    kernel bandwidth table in ``benchmarks/kernel_bandwidth.py``). The limit
+    does not depend on the state size: k = 3 and 4 were within noise of each
+    other from 12 to 24 qubits, k = 2 and 5 slower (docs/benchmarks.md).
     """
 
     kind: ClassVar[str] = "cpu"

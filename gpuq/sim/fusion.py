@@ -184,7 +184,7 @@ def _merge(block: list[GateOp]) -> GateOp:
         return GateOp("permutation", qubits, (), perm, None, "fused")
     matrix = np.eye(1 << len(qubits), dtype=complex)
     for gate in block:
-        matrix = _apply_rows(gate, qubits, matrix)
+        _apply_rows(gate, qubits, matrix)
     return GateOp("matrix", qubits, (), matrix, None, "fused")
 
 
@@ -233,12 +233,11 @@ def _dense(gate: GateOp) -> np.ndarray:
     return matrix
 
 
-def _apply_rows(gate: GateOp, qubits: tuple[int, ...], matrix: np.ndarray) -> np.ndarray:
-    """Return ``G @ matrix`` where G is ``gate`` embedded in the block's qubits (``matrix`` is updated)."""
+def _apply_rows(gate: GateOp, qubits: tuple[int, ...], matrix: np.ndarray) -> None:
+    """Replace ``matrix`` by ``G @ matrix`` in place, G being ``gate`` embedded in the block's qubits."""
     targets, cmask = _local_masks(gate, qubits)
     rows = _row_groups(tuple(targets), cmask, len(qubits))
     matrix[rows] = np.matmul(_dense(gate), matrix[rows])
-    return matrix
 
 
 @functools.lru_cache(maxsize=4096)

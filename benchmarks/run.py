@@ -184,6 +184,20 @@ def run_group(args, kind, nqubits, tmp: Path, log) -> list[dict]:
     return results
 
 
+def load_unfinished(path: Path, fail) -> dict:
+    """The saved run at ``path``, or ``fail(message)`` when it cannot be read or has nothing left to run."""
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        fail(f"--resume: cannot read {path}: {exc}")
+    if not isinstance(saved, dict) or not isinstance(saved.get("argv"), list) \
+            or not isinstance(saved.get("results"), list):
+        fail(f"--resume: {path} is not a benchmark run written by this runner (no argv or results)")
+    if saved.get("complete"):
+        fail(f"--resume: {path} is a complete run; nothing to resume")
+    return saved
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     csv = lambda s: [x for x in s.split(",") if x]  # noqa: E731
@@ -207,7 +221,7 @@ def parse_args(argv=None):
     p.add_argument("--resume", type=Path, help="finish this interrupted run (its own options are used)")
     args = p.parse_args(argv)
     if args.resume:  # what to measure comes from the saved run; where things are, from this command
-        saved = json.loads(args.resume.read_text())
+        saved = load_unfinished(args.resume, p.error)
         measured = p.parse_args(saved["argv"])
         for where in ("docs", "gpuq_python", "peers_python", "timeout", "resume"):
             setattr(measured, where, getattr(args, where))

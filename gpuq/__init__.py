@@ -4,6 +4,7 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 ``gpuq.Cloud``), ``execute`` it, and read counts or states from the result.
 """
 
+from ._version import __version__
 from .circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
 from .diagnose import diagnose
@@ -27,7 +28,6 @@ from .providers import JobStatus
 from .providers.cloud import Cloud
 from .providers.local import Local
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AccountError",

@@ -12,48 +12,56 @@ from typing import Any, Union
 
 from .circuit.quantumcircuit import QuantumCircuit
 from .exceptions import CircuitError, QobjValidationError
-from .models.qobj import Condition, Experiment, ExperimentConfig, ExperimentHeader, Instruction, Qobj, QobjConfig, QobjHeader
+from .models.options import QobjConfig, validate_options
+from .models.qobj import Condition, Experiment, ExperimentConfig, ExperimentHeader, Instruction, Qobj, QobjHeader
+from .providers.base import BaseBackend, BaseJob
 
 Circuits = Union[QuantumCircuit, Sequence[QuantumCircuit]]
 
 
-def compile(circuits: Circuits, backend: Any = None, shots: int = 1024, memory: bool = False,
-            seed: int | None = None, qobj_id: str | None = None, **run_config: Any) -> Qobj:
+def compile(circuits: Circuits, backend: BaseBackend | None = None, qobj_id: str | None = None,
+            seed: int | None = None, **options: Any) -> Qobj:
     """Compile circuits into a ``Qobj`` for ``backend``.
 
+    The Qobj's config holds only the options given here; whatever is left out
+    falls back, when the Qobj runs, to the backend's options (``set_options``)
+    and then to the defaults.
+
     Args:
-        circuits: one circuit or a list of them; each becomes an experiment.
-        backend: the backend (object or name) the Qobj is meant for; its
-            ``basis_gates`` are checked. None skips the check.
-        shots: shots per experiment (1 or more).
-        memory: also return per-shot outcomes.
-        seed: seed of the simulator's random numbers (``seed_simulator``).
+        circuits: one circuit or a list of them; each becomes an experiment
+            (the same circuit may appear more than once).
+        backend: the backend object the Qobj is meant for; the instructions it
+            supports are checked. None skips the check.
         qobj_id: an identifier; a UUID when omitted.
-        **run_config: further options of the backend (``precision``, ``device``, …).
+        seed: shorthand for ``seed_simulator``.
+        **options: run options (``shots``, ``memory``, ``seed_simulator``,
+            ``precision``, ``device``, ...; see ``gpuq.models.RunOptions``).
 
     Raises:
-        CircuitError: a circuit uses a gate the backend does not list.
-        QobjValidationError: a bad option (shots ≤ 0, a non-circuit).
+        CircuitError: a circuit uses a gate the backend does not support.
+        QobjValidationError: an unknown option or a bad value, or no circuits.
     """
+    if isinstance(backend, str):
+        raise QobjValidationError(f"compile() takes a backend object, not the name {backend!r}; "
+                                  "get one with gpuq.Local.get_backend(name), or use execute()", "backend")
     circuit_list = [circuits] if isinstance(circuits, QuantumCircuit) else list(circuits)
     if not circuit_list:
         raise QobjValidationError("no circuits to compile", "experiments")
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
-        raise QobjValidationError(f"shots must be a positive integer, got {shots!r}", "config.shots")
-    if "seed_simulator" in run_config:
-        seed = run_config.pop("seed_simulator")
-    basis, backend_name = _backend_basis(backend)
-    names = [c.name for c in circuit_list if isinstance(c, QuantumCircuit)]
-    if len(set(names)) != len(names):
-        raise QobjValidationError(f"experiment names must be unique, got {names}", "experiments")
-    experiments = [_experiment(circuit, basis, index) for index, circuit in enumerate(circuit_list)]
-    config = QobjConfig(shots=shots, memory=memory, seed_simulator=seed, **run_config)
+    if seed is not None:
+        options.setdefault("seed_simulator", seed)
+    config = QobjConfig(**validate_options(options, "config"))
+    supported = backend.supported_instructions() if backend is not None else None
+    experiments = [_experiment(circuit, supported, index) for index, circuit in enumerate(circuit_list)]
+    header = QobjHeader(backend_name=backend.name() if backend is not None else None)
     fields = {"qobj_id": qobj_id} if qobj_id else {}
-    return Qobj(config=config, header=QobjHeader(backend_name=backend_name), experiments=experiments, **fields)
+    return Qobj(config=config, header=header, experiments=experiments, **fields)
 
 
-def execute(circuits: Circuits, backend: Any, **options: Any):
-    """Compile ``circuits`` for ``backend`` and run them; returns the job at once."""
+def execute(circuits: Circuits, backend: BaseBackend | str, **options: Any) -> BaseJob:
+    """Compile ``circuits`` for ``backend`` (an object, or a local backend's name) and run them.
+
+    Returns the job at once; ``options`` are as for ``compile``.
+    """
     if isinstance(backend, str):
         from .providers.local import Local
 
@@ -61,18 +69,7 @@ def execute(circuits: Circuits, backend: Any, **options: Any):
     return backend.run(compile(circuits, backend, **options))
 
 
-def _backend_basis(backend: Any) -> tuple[set[str] | None, str | None]:
-    if backend is None:
-        return None, None
-    if isinstance(backend, str):
-        from .providers.local import Local
-
-        backend = Local.get_backend(backend)
-    config = backend.configuration()
-    return set(config.basis_gates), config.backend_name
-
-
-def _experiment(circuit: QuantumCircuit, basis: set[str] | None, index: int) -> Experiment:
+def _experiment(circuit: QuantumCircuit, supported: set[str] | None, index: int) -> Experiment:
     if not isinstance(circuit, QuantumCircuit):
         raise QobjValidationError(f"expected a QuantumCircuit, got {type(circuit).__name__}", f"experiments.{index}")
     if circuit.num_qubits == 0:
@@ -80,9 +77,9 @@ def _experiment(circuit: QuantumCircuit, basis: set[str] | None, index: int) -> 
     instructions = []
     for inst in circuit.data:
         name = inst.operation.name
-        if basis is not None and name not in basis and name not in ("measure", "barrier", "reset"):
+        if supported is not None and name not in supported:
             raise CircuitError(f"circuit {circuit.name!r} uses {name!r}, which the backend does not support; "
-                               f"its basis gates are: {', '.join(sorted(basis))}")
+                               f"it supports: {', '.join(sorted(supported))}")
         instructions.append(_instruction(circuit, inst))
     header = ExperimentHeader(
         name=circuit.name,

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from typing import get_args
+
 from ..exceptions import BackendNotFoundError, GpuqError
+from ..models.options import DeviceName, Precision, RunOptions
 
 PROGRESS_AFTER_S = 2.0
 """A run shows progress on stderr once it has taken this long."""
@@ -43,18 +46,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", default="qasm_simulator",
                         help="backend name, as 'gpuq backends' lists them; cloud:NAME for a backend of the "
                              "saved cloud account (default: qasm_simulator)")
-    parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
+    parser.add_argument("--device", choices=get_args(DeviceName), default=None,
                         help="where to run (default: the backend's pin, then GPUQ_DEVICE, then auto)")
-    parser.add_argument("--precision", choices=("single", "double"), default="double",
-                        help="amplitude precision (default: double)")
-    parser.add_argument("--shots", type=_positive_int, default=1024, help="shots (default: 1024)")
+    parser.add_argument("--precision", choices=get_args(Precision), default=None,
+                        help=f"amplitude precision (default: {_default('precision')})")
+    parser.add_argument("--shots", type=_positive_int, default=None, help=f"shots (default: {_default('shots')})")
     parser.add_argument("--seed", type=_seed, default=None, help="seed of the simulator, for reproducible counts")
+    parser.add_argument("--max-memory-mb", type=_positive_int, default=None, metavar="MB",
+                        help="most memory the run may use, in MiB (default: what is free, or GPUQ_MAX_MEMORY_MB)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="say in full why the device was chosen, and how the time was spent")
     parser.add_argument("--json", action="store_true", help="print the whole Result as JSON, and nothing else")
     parser.add_argument("--plot", metavar="PATH.png", default=None,
                         help='write a histogram of the outcomes (needs matplotlib: pip install "gpuq[plot]")')
     parser.add_argument("--top", type=_positive_int, default=16, metavar="K",
                         help="how many outcomes or amplitudes to show (default: 16)")
     parser.set_defaults(handler=run_command)
+
+
+def _default(option: str) -> object:
+    """The run option's default, as the options model declares it."""
+    return RunOptions.model_fields[option].default
 
 
 def _positive_int(text: str) -> int:
@@ -87,10 +99,9 @@ def run_command(args: argparse.Namespace) -> int:
         _check_plot_target(args.plot)
     circuit = load(args.file)
     backend = find_backend(args.backend)
-    options = {"precision": args.precision}
-    if args.device is not None:
-        options["device"] = args.device
-    qobj = compile_circuits(circuit, backend, shots=args.shots, seed=args.seed, **options)
+    options = {"precision": args.precision, "device": args.device, "shots": args.shots,
+               "seed_simulator": args.seed, "max_memory_mb": args.max_memory_mb}
+    qobj = compile_circuits(circuit, backend, **{k: v for k, v in options.items() if v is not None})
     started = time.perf_counter()
     job = backend.run(qobj)
     _wait(job, backend.name())
@@ -99,7 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json())
     else:
-        _print_report(result, circuit, backend.name(), elapsed, args.top)
+        _print_report(result, circuit, args.backend, elapsed, args.top, args.verbose)
     if args.plot is not None:
         _plot(result, args.plot, args.top, circuit.name)
         if not args.json:
@@ -159,17 +170,22 @@ def _wait(job, backend_name: str) -> None:
 
 
 # ------------------------------------------------------------------ report
-def _print_report(result, circuit, backend_name: str, elapsed: float, top: int) -> None:
+def _print_report(result, circuit, backend_name: str, elapsed: float, top: int, verbose: bool = False) -> None:
     experiment = result.results[0]
     meta = experiment.metadata
     summary = (f"{circuit.name} ({circuit.num_qubits} qubits, {circuit.num_clbits} clbits, "
                f"{circuit.size()} operations)")
+    reason = str(meta.get("device_reason", "reason not reported"))
+    if not verbose:
+        reason = reason.split(" (", 1)[0]  # the short reason; the full one (with any advice) is for --verbose
+    if backend_name.startswith("cloud:"):
+        reason = f"on the server: {reason}"
     rows = [
         ("circuit", summary),
         ("backend", backend_name),
-        ("device", f"{meta.get('device', '?')} ({meta.get('device_reason', 'reason not reported')})"),
+        ("device", f"{meta.get('device', '?')} ({reason})"),
         ("precision", str(meta.get("precision", "?"))),
-        ("time", f"{elapsed:.3f} s (simulation {experiment.time_taken:.3f} s)"),
+        ("time", _time_line(elapsed, experiment)),
     ]
     if experiment.data.counts is not None and experiment.data.statevector is None:
         rows.insert(4, ("shots", f"{experiment.shots}" + (f", seed {experiment.seed_simulator}"
@@ -188,6 +204,14 @@ def _print_report(result, circuit, backend_name: str, elapsed: float, top: int) 
     elif experiment.data.unitary is not None:
         size = np.asarray(result.get_unitary()).shape
         print(f"unitary: a {size[0]} x {size[1]} matrix; use --json to get it")
+
+
+def _time_line(elapsed: float, experiment) -> str:
+    """Wall time, with what the experiment spent compiling kernels apart from simulating."""
+    compiling = float(experiment.metadata.get("compile_time", 0.0))
+    simulating = float(experiment.metadata.get("simulation_time", experiment.time_taken))
+    parts = ([f"compiling kernels {compiling:.3f} s"] if compiling >= 0.0005 else []) + [f"simulation {simulating:.3f} s"]
+    return f"{elapsed:.3f} s ({', '.join(parts)})"
 
 
 def top_counts(counts: dict[str, int], top: int) -> list[tuple[str, int]]:

@@ -1,7 +1,8 @@
 """The one wire format, used by local and cloud backends alike."""
 
 from .backend import BackendConfiguration, BackendProperties, BackendStatus, GateConfig
-from .qobj import Condition, Experiment, ExperimentConfig, ExperimentHeader, Instruction, Qobj, QobjConfig, QobjHeader
+from .options import QobjConfig, RunOptions, merge_options
+from .qobj import Condition, Experiment, ExperimentConfig, ExperimentHeader, Instruction, Qobj, QobjHeader
 from .result import ExperimentResult, ExperimentResultData, Result, format_key
 
 __all__ = [
@@ -20,5 +21,7 @@ __all__ = [
     "QobjConfig",
     "QobjHeader",
     "Result",
+    "RunOptions",
     "format_key",
+    "merge_options",
 ]

@@ -15,6 +15,8 @@ from typing import Any, Literal, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .options import QobjConfig
+
 ComplexPair = tuple[float, float]
 """A complex number on the wire: ``[real, imag]``."""
 
@@ -108,22 +110,6 @@ class Experiment(_Model):
     header: ExperimentHeader = Field(default_factory=ExperimentHeader)
     config: ExperimentConfig
     instructions: list[Instruction] = Field(default_factory=list)
-
-
-class QobjConfig(BaseModel):
-    """Run options shared by every experiment; unknown keys are rejected by the backend's options model.
-
-    Fields left as None fall back to the backend's options, then to defaults
-    (see ``gpuq.providers.local.options.resolve_options``).
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    shots: Optional[int] = None
-    memory: Optional[bool] = None
-    seed_simulator: Optional[int] = None
-    precision: Optional[Literal["single", "double"]] = None
-    device: Optional[Literal["auto", "cpu", "gpu"]] = None
 
 
 class QobjHeader(BaseModel):

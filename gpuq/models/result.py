@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._version import __version__
 from ..exceptions import JobError
 from .arrays import ComplexArray
 from .qobj import ExperimentHeader
@@ -59,7 +60,7 @@ class Result(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     backend_name: str
-    backend_version: str = "0.1.0"
+    backend_version: str = __version__
     qobj_id: str = ""
     job_id: str = ""
     success: bool = True

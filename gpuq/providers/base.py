@@ -104,6 +104,26 @@ class BaseBackend(ABC):
     def run(self, qobj: Any, **options: Any) -> BaseJob:
         """Validate and submit ``qobj``; returns the job at once."""
 
+    def supported_instructions(self) -> set[str]:
+        """Instruction names the backend runs: its basis gates plus measure, reset and barrier."""
+        return set(self.configuration().basis_gates) | {"measure", "reset", "barrier"}
+
+    def _compiled(self, run_input: Any) -> Any:
+        """Circuits (one, or a non-empty list) compiled for this backend; anything else as given.
+
+        ``run()`` accepts circuits as well as a Qobj; the options given to
+        ``run()`` then apply as run-time options, not as the Qobj's config.
+        """
+        from ..circuit.quantumcircuit import QuantumCircuit
+
+        if isinstance(run_input, QuantumCircuit) or (
+                isinstance(run_input, (list, tuple)) and run_input
+                and all(isinstance(item, QuantumCircuit) for item in run_input)):
+            from ..compiler import compile as compile_circuits
+
+            return compile_circuits(run_input, self)
+        return run_input
+
     def provider(self) -> "BaseProvider | None":
         """The provider this backend came from."""
         return getattr(self, "_provider", None)

@@ -16,9 +16,8 @@ import pydantic
 from ..exceptions import BackendNotFoundError, GpuqError, QobjValidationError
 from ..models.qobj import Qobj
 from ..models.validation import qobj_error
-from ..providers.local.options import SimulatorOptions, resolve_options
-from ..sim.devices.select import requested_device
-from ..sim.ops import lower_experiment
+from ..models.options import RunOptions
+from ..providers.local.prepare import prepare
 from .catalog import Catalog
 from .limits import LimitExceeded, check_qobj, check_request_bytes
 from .schemas import JobSubmission
@@ -46,7 +45,7 @@ class Admitted:
 
     backend: str
     qobj: Qobj
-    options: SimulatorOptions
+    options: RunOptions
     needs_gpu: bool
 
 
@@ -78,11 +77,9 @@ def admit(body: bytes, catalog: Catalog, gpu_workers: Callable[[], int]) -> Admi
     backend = catalog.backend(submission.backend)
     qobj = submission.qobj
     try:
-        options = resolve_options(qobj.config, backend.options, {})
-        check_qobj(qobj, options.shots if backend.method == "qasm" else 1, catalog.limits_for(submission.backend))
-        requested_device(None if backend.device == "auto" else backend.device, options.device)
-        for index, experiment in enumerate(qobj.experiments):
-            lower_experiment(experiment, index, allow_nonunitary=backend.method != "unitary")
+        prepared = prepare(qobj, backend, check_devices=False)
+        options = prepared.options
+        check_qobj(qobj, prepared.shots, catalog.limits_for(submission.backend))
     except LimitExceeded as exc:
         raise Rejection(exc.status_code, str(exc), exc.field, exc.limit) from exc
     except QobjValidationError as exc:

@@ -24,8 +24,8 @@ from ..exceptions import JobCancelledError
 from ..models.result import Result
 from ..models.validation import load_qobj
 from ..providers.local import Local, LocalSimulator
-from ..providers.local.options import resolve_options
-from ..providers.local.runner import run_qobj
+from ..providers.local.prepare import prepare
+from ..providers.local.runner import run_prepared
 from ..sim.devices.select import gpu_unavailable_reason
 from .procs import die_with_parent, new_worker_id, process_space
 from .recovery import reap
@@ -133,9 +133,7 @@ class Worker:
             qobj = load_qobj(self.store.qobj_json(record.id))
             backend = Local.get_backend(record.backend)
             assert isinstance(backend, LocalSimulator)
-            options = resolve_options(qobj.config, backend.options, {})
-            pin = None if backend.device == "auto" else backend.device
-            result = run_qobj(qobj, backend.name(), backend.method, pin, options, should_stop, record.id)
+            result = run_prepared(prepare(qobj, backend), should_stop, record.id)
         except JobCancelledError:
             if self._stop.is_set() and not cancel_requested():
                 return None, None, None

@@ -14,9 +14,9 @@ from urllib.parse import quote
 from ...circuit.quantumcircuit import QuantumCircuit
 from ...exceptions import JobError
 from ...models.backend import BackendConfiguration, BackendProperties, BackendStatus
+from ...models.options import QobjConfig, validate_options
 from ...models.qobj import Qobj
 from ...models.validation import load_qobj
-from ...providers.local.options import check_option_names
 from ...server.schemas import API_PREFIX, BackendInfo, JobInfo, JobList
 from ..base import BaseBackend, JobStatus
 from .client import CloudClient
@@ -65,17 +65,10 @@ class CloudBackend(BaseBackend):
             QobjValidationError: a bad Qobj or an unknown option, naming the field.
             CloudError: the server refused the job (the message names the field and the limit).
         """
-        if isinstance(qobj, QuantumCircuit) or (isinstance(qobj, (list, tuple)) and qobj
-                                                 and all(isinstance(c, QuantumCircuit) for c in qobj)):
-            from ...compiler import compile as compile_circuits
-
-            qobj = compile_circuits(qobj, self, **options)
-            options = {}
-        qobj = load_qobj(qobj)
+        qobj = load_qobj(self._compiled(qobj))
         if options:
-            check_option_names(options)
-            config = qobj.config.model_dump(exclude_none=True) | {k: v for k, v in options.items() if v is not None}
-            qobj = qobj.model_copy(update={"config": type(qobj.config).model_validate(config)})
+            config = qobj.config.model_dump(exclude_none=True) | validate_options(options, "config")
+            qobj = qobj.model_copy(update={"config": QobjConfig.model_validate(config)})
         body = f'{{"backend": {json.dumps(self.name())}, "qobj": {qobj.model_dump_json()}}}'.encode()
         return CloudJob(self, JobInfo.model_validate(self._client.post(f"{API_PREFIX}/jobs", body)))
 

@@ -13,20 +13,20 @@ from typing import Any, ClassVar
 
 from ...circuit.gates import GATES
 from ...circuit.quantumcircuit import QuantumCircuit
-from ...exceptions import BackendUnavailableError, InsufficientMemoryError
 from ...models.backend import BackendConfiguration, BackendProperties, BackendStatus, GateConfig
+from ...models.options import MAX_SHOTS, RunOptions, merge_options
 from ...models.qobj import Qobj
-from ...models.validation import load_qobj
-from ...sim.devices.base import state_bytes
-from ...sim.devices.select import gpu_unavailable_reason, requested_device
-from ...sim.memory import HEADROOM, host_free_bytes, max_qubits
-from ...sim.ops import lower_experiment
+from ...sim.capacity import available_max_qubits, machine_max_qubits
+from ...sim.devices.select import gpu_unavailable_reason
 from ..base import BaseBackend, JobStatus
 from .job import LocalJob
-from .options import MAX_SHOTS, SimulatorOptions, check_option_names, resolve_options
-from .runner import BACKEND_VERSION, run_qobj
+from .prepare import prepare
+from .runner import BACKEND_VERSION, run_prepared
 
 _PARAM_NAMES = ("theta", "phi", "lam", "gamma")
+
+BASIS_GATES = sorted(GATES) + ["unitary"]
+"""The instructions every local simulator runs natively (plus measure, reset and barrier)."""
 
 
 def _gate_configs() -> list[GateConfig]:
@@ -40,7 +40,11 @@ def _gate_configs() -> list[GateConfig]:
 
 
 class LocalSimulator(BaseBackend):
-    """A simulator running on this machine; subclasses set the method and name."""
+    """A simulator running on this machine; subclasses set the method and name.
+
+    Each ``Local.get_backend()`` call returns a new backend, so options set on
+    one never reach another. Its configuration is built once, on first use.
+    """
 
     method: ClassVar[str]
     base_name: ClassVar[str]
@@ -49,7 +53,8 @@ class LocalSimulator(BaseBackend):
     def __init__(self, provider=None, device: str | None = None):
         self._provider = provider
         self._pin = device
-        self._options = SimulatorOptions()
+        self._options = RunOptions()
+        self._configuration: BackendConfiguration | None = None
         self._jobs: list[LocalJob] = []
 
     # ------------------------------------------------------------- identity
@@ -63,30 +68,43 @@ class LocalSimulator(BaseBackend):
         return self._pin or "auto"
 
     @property
-    def options(self) -> SimulatorOptions:
+    def pin(self) -> str | None:
+        """The device the backend's name pins, or None."""
+        return self._pin
+
+    @property
+    def options(self) -> RunOptions:
         """The backend's default run options."""
         return self._options
 
     def set_options(self, **fields: Any) -> None:
-        """Change default run options (validated; unknown names are rejected)."""
-        check_option_names(fields)
-        self._options = SimulatorOptions(**{**self._options.model_dump(), **fields})
+        """Change default run options of this backend object.
+
+        Raises:
+            QobjValidationError: an unknown option or a bad value, naming it and what is allowed.
+        """
+        self._options = merge_options(self._options, None, fields)
 
     # ---------------------------------------------------------- description
-    def _max_qubits(self) -> dict[str, int]:
-        _, free = self._largest_device(self.device)
-        factor = 2 if self.method == "unitary" else 1
-        return {p: max_qubits(free, p) // factor for p in ("single", "double")}
-
     def configuration(self) -> BackendConfiguration:
-        """Name, gates, and the largest qubit count that fits the memory in hand now."""
-        limits = self._max_qubits()
-        return BackendConfiguration(
-            backend_name=self.name(), backend_version=BACKEND_VERSION, n_qubits=limits["double"],
-            max_qubits=limits, basis_gates=sorted(GATES) + ["unitary"], gates=_gate_configs(),
-            local=True, simulator=True, conditional=self.method != "unitary", memory=self.method == "qasm",
-            max_shots=MAX_SHOTS if self.method == "qasm" else 1, coupling_map=None,
-            description=self.summary, device=self.device)
+        """Name, gates, and the largest qubit count per precision this machine's memory holds (built once)."""
+        if self._configuration is None:
+            limits = machine_max_qubits(self.device, unitary=self.method == "unitary")
+            self._configuration = BackendConfiguration(
+                backend_name=self.name(), backend_version=BACKEND_VERSION, n_qubits=limits["double"],
+                max_qubits=limits, basis_gates=BASIS_GATES, gates=_gate_configs(),
+                local=True, simulator=True, conditional=self.method != "unitary", memory=self.method == "qasm",
+                max_shots=MAX_SHOTS if self.method == "qasm" else 1, coupling_map=None,
+                description=self.summary, device=self.device)
+        return self._configuration
+
+    def supported_instructions(self) -> set[str]:
+        """The gate library, ``unitary``, measure, reset and barrier (no memory probe, unlike configuration())."""
+        return set(BASIS_GATES) | {"measure", "reset", "barrier"}
+
+    def available_qubits(self, max_memory_mb: int | None = None) -> dict[str, int]:
+        """The largest qubit count per precision that fits the memory free now (within ``max_memory_mb``)."""
+        return available_max_qubits(self.device, unitary=self.method == "unitary", max_memory_mb=max_memory_mb)
 
     def properties(self) -> BackendProperties:
         """A noiseless simulator has no calibration data: empty lists, with the date of asking."""
@@ -109,22 +127,15 @@ class LocalSimulator(BaseBackend):
     def run(self, qobj: Qobj | dict | QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> LocalJob:
         """Validate and submit a Qobj (or circuits, compiled here); returns the job at once.
 
+        Options given here outrank the Qobj's config, which outranks ``set_options``.
+
         Raises:
             QobjValidationError: a bad Qobj or option, naming the field.
             BackendUnavailableError: the run needs a GPU that is not usable.
             InsufficientMemoryError: an experiment's state cannot fit the device.
         """
-        if isinstance(qobj, QuantumCircuit) or (isinstance(qobj, (list, tuple)) and qobj
-                                                 and all(isinstance(c, QuantumCircuit) for c in qobj)):
-            from ...compiler import compile as compile_circuits
-
-            qobj = compile_circuits(qobj, self, **options)
-            options = {}
-        qobj = load_qobj(qobj)
-        resolved = resolve_options(qobj.config, self._options, options)
-        self._validate(qobj, resolved)
-        job = LocalJob(self, lambda should_stop, job_id: run_qobj(
-            qobj, self.name(), self.method, self._pin, resolved, should_stop, job_id))
+        prepared = prepare(self._compiled(qobj), self, options)
+        job = LocalJob(self, lambda should_stop, job_id: run_prepared(prepared, should_stop, job_id))
         job.submit()
         self._forget_finished_jobs()
         self._jobs.append(job)
@@ -134,32 +145,6 @@ class LocalSimulator(BaseBackend):
         """Drop finished jobs from the queue count: a finished job holds its Result (a
         statevector can be most of the memory), which only the caller's job object should keep."""
         self._jobs = [job for job in self._jobs if not job.in_final_state()]
-
-    def _validate(self, qobj: Qobj, options: SimulatorOptions) -> None:
-        request, source = requested_device(self._pin, options.device)
-        if request == "gpu":
-            reason = gpu_unavailable_reason()
-            if reason is not None:
-                raise BackendUnavailableError(f"{self.name()}: the GPU was {source} but is not usable: {reason}")
-        limits = self._max_qubits()
-        for index, experiment in enumerate(qobj.experiments):
-            lower_experiment(experiment, index, allow_nonunitary=self.method != "unitary")
-            if experiment.config.n_qubits > limits[options.precision]:
-                nqubits = experiment.config.n_qubits * (2 if self.method == "unitary" else 1)
-                device, free = self._largest_device(request)
-                raise InsufficientMemoryError(state_bytes(nqubits, options.precision), int(free * HEADROOM), device,
-                                              f"experiment {experiment.header.name!r} ({nqubits}-qubit state)")
-
-    def _largest_device(self, request: str) -> tuple[str, int]:
-        """The device with the most free memory among those the request allows, and that memory."""
-        candidates = []
-        if request != "gpu":
-            candidates.append(("cpu", host_free_bytes()))
-        if request != "cpu" and gpu_unavailable_reason() is None:
-            from ...sim.devices.select import gpu_device
-
-            candidates.append(("gpu", gpu_device().free_bytes()))
-        return max(candidates, key=lambda item: item[1], default=("gpu", 0))
 
 
 class QasmSimulator(LocalSimulator):

@@ -1,0 +1,128 @@
+"""The one validation path of a local-engine job: ``prepare(qobj, backend, options) -> PreparedJob``.
+
+Used by the local backends' ``run()``, by the job server's admission and by
+its workers. It loads the Qobj, merges the options, resolves which device
+may run it, lowers every experiment once (``gpuq.sim.ops``), and checks that
+each one fits in memory, all before any job exists or anything is allocated.
+The runner then executes the prepared job as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ...exceptions import BackendUnavailableError, InsufficientMemoryError
+from ...models.options import RunOptions, merge_options
+from ...models.qobj import Experiment, Qobj
+from ...models.validation import load_qobj
+from ...sim.devices.select import gpu_unavailable_reason, requested_device
+from ...sim.capacity import fit_check
+from ...sim.ops import Op, lower_experiment
+
+
+class Simulator(Protocol):
+    """What ``prepare`` needs of a backend: its name, method, device pin and default options."""
+
+    method: str
+
+    def name(self) -> str: ...
+
+    @property
+    def pin(self) -> str | None: ...
+
+    @property
+    def options(self) -> RunOptions: ...
+
+
+@dataclass(frozen=True)
+class PreparedExperiment:
+    """One experiment, validated and lowered.
+
+    Attributes:
+        index: its position in the Qobj.
+        experiment: the Qobj's experiment (header and sizes).
+        ops: its lowered operations.
+        state_qubits: qubits of the simulated state (twice the circuit's for a unitary).
+    """
+
+    index: int
+    experiment: Experiment
+    ops: tuple[Op, ...]
+    state_qubits: int
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """A Qobj ready to run: options resolved, device request known, experiments lowered.
+
+    Attributes:
+        qobj: the validated Qobj.
+        backend_name: the backend it runs on.
+        method: "qasm", "statevector" or "unitary".
+        pin: the device the backend's name pins, or None.
+        options: the merged run options.
+        device_request: "auto", "cpu" or "gpu", after pin, option and GPUQ_DEVICE.
+        device_source: where the request came from, for the result's metadata.
+        experiments: the lowered experiments, in order.
+    """
+
+    qobj: Qobj
+    backend_name: str
+    method: str
+    pin: str | None
+    options: RunOptions
+    device_request: str
+    device_source: str
+    experiments: tuple[PreparedExperiment, ...]
+
+    @property
+    def shots(self) -> int:
+        """Shots per experiment: the option for the qasm method, one run otherwise."""
+        return self.options.shots if self.method == "qasm" else 1
+
+
+def prepare(qobj: Any, backend: Simulator, options: dict[str, Any] | None = None,
+            check_devices: bool = True) -> PreparedJob:
+    """Validate ``qobj`` for ``backend`` with ``options`` (``run()`` keywords) and lower it.
+
+    Args:
+        qobj: a ``Qobj``, a dict or JSON text.
+        backend: the local simulator (or the server's catalog entry) that will run it.
+        options: run-time options, which outrank the Qobj's config and the backend's options.
+        check_devices: check this process's devices (GPU present, memory); the job
+            server's admission passes False, since its workers run the job elsewhere.
+
+    Raises:
+        QobjValidationError: a bad Qobj or option, naming the field.
+        BackendUnavailableError: the run needs a GPU that is not usable here.
+        InsufficientMemoryError: an experiment cannot fit the memory it may use.
+    """
+    loaded = load_qobj(qobj)
+    resolved = merge_options(backend.options, loaded.config, options)
+    request, source = requested_device(backend.pin, resolved.device)
+    unitary = backend.method == "unitary"
+    experiments = tuple(
+        PreparedExperiment(index, experiment, tuple(lower_experiment(experiment, index, allow_nonunitary=not unitary)),
+                           experiment.config.n_qubits * (2 if unitary else 1))
+        for index, experiment in enumerate(loaded.experiments))
+    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source, experiments)
+    if check_devices:
+        _check_devices(job)
+    return job
+
+
+def _check_devices(job: PreparedJob) -> None:
+    """The GPU is usable when asked for, and every experiment fits the largest device allowed."""
+    if job.device_request == "gpu":
+        reason = gpu_unavailable_reason()
+        if reason is not None:
+            raise BackendUnavailableError(f"{job.backend_name}: the GPU was {job.device_source} but is not usable: "
+                                          f"{reason}")
+    for prepared in job.experiments:
+        problem = fit_check(prepared.state_qubits, job.options.precision, job.device_request,
+                            job.options.max_memory_mb)
+        if problem is not None:
+            raise InsufficientMemoryError(
+                problem.needed, problem.available, problem.device,
+                f"experiment {prepared.experiment.header.name!r} ({prepared.state_qubits}-qubit state)")

@@ -193,8 +193,8 @@ def write(data: dict, md_path: Path, json_path) -> None:
               *versions(data), "", "## How to rerun", "",
               "```", "python -m venv benchmarks/.venv-peers",
               "benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements.txt",
-              ".venv/bin/python -m benchmarks --qubits 24,26      # writes benchmarks/results/*.json and this page",
-              ".venv/bin/python -m benchmarks --resume benchmarks/results/<file>.json   # finish an interrupted run",
+              ".venv/bin/python -m benchmarks --qubits 24,26 --docs docs/benchmarks.md   # JSON, and this page",
+              ".venv/bin/python -m benchmarks --resume benchmarks/results/<file>.json --docs docs/benchmarks.md   # finish a run",
               "```", ""]
     # Hand-written analysis below the marker survives a regenerated page.
     notes = ""

@@ -1,4 +1,4 @@
-"""Run gpuq and every installed peer on the same circuits; write JSON, then docs/benchmarks.md.
+"""Run gpuq and every installed peer on the same circuits; write JSON, and the markdown report when asked (--docs).
 
     python -m benchmarks [--qubits 24,26] [--circuits qft,random,ghz,corpus]
                          [--precisions single,double] [--simulators gpuq,qsim,...]
@@ -215,8 +215,9 @@ def parse_args(argv=None):
     p.add_argument("--gpuq-python", default=sys.executable)
     p.add_argument("--peers-python", default=str(HERE / ".venv-peers" / "bin" / "python"))
     p.add_argument("--results-dir", type=Path, default=HERE / "results")
-    p.add_argument("--docs", type=lambda s: Path(s) if s else None, default=REPO / "docs" / "benchmarks.md",
-                   help="markdown report to write ('' to skip)")
+    p.add_argument("--docs", type=lambda s: Path(s) if s else None, default=None, metavar="PATH.md",
+                   help="also write the markdown report there (e.g. docs/benchmarks.md, the committed page); "
+                        "by default only the JSON under --results-dir is written")
     p.add_argument("--skip-cold-start", action="store_true")
     p.add_argument("--resume", type=Path, help="finish this interrupted run (its own options are used)")
     args = p.parse_args(argv)

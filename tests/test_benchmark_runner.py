@@ -58,3 +58,8 @@ def test_resume_refuses_a_file_it_cannot_finish(tmp_path, capsys, content, compl
     with pytest.raises(SystemExit):
         run.parse_args(["--resume", str(saved)])
     assert complaint in capsys.readouterr().err
+
+
+def test_the_committed_docs_page_is_written_only_when_asked_for():
+    assert run.parse_args([]).docs is None
+    assert str(run.parse_args(["--docs", "docs/benchmarks.md"]).docs) == "docs/benchmarks.md"

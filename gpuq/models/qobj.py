@@ -78,6 +78,17 @@ class Instruction(_Model):
                 raise ValueError(f"parameter {value} is not finite")
         return values
 
+    @field_validator("matrix")
+    @classmethod
+    def _square(cls, rows: Optional[list[list[ComplexPair]]]) -> Optional[list[list[ComplexPair]]]:
+        if rows is None:
+            return rows
+        if not rows or any(len(row) != len(rows) for row in rows):
+            shape = f"{len(rows)} row(s) of lengths {sorted({len(row) for row in rows})}" if rows else "no rows"
+            raise ValueError(f"a unitary matrix must be square, with as many [real, imag] pairs per row as rows; "
+                             f"got {shape}")
+        return rows
+
     def matrix_array(self) -> np.ndarray:
         """The ``unitary`` matrix as a complex NumPy array."""
         pairs = np.asarray(self.matrix, dtype=float)
@@ -95,6 +106,13 @@ class ExperimentHeader(BaseModel):
     qreg_sizes: list[tuple[str, int]] = Field(default_factory=list)
     creg_sizes: list[tuple[str, int]] = Field(default_factory=list)
     global_phase: float = 0.0
+
+    @field_validator("global_phase")
+    @classmethod
+    def _finite_phase(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError(f"global_phase must be a finite number, got {value}")
+        return value
 
 
 class ExperimentConfig(_Model):

@@ -8,6 +8,7 @@ space with the last-declared register leftmost.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -83,9 +84,12 @@ class Result(BaseModel):
                 raise JobError(f"experiment index {key} out of range: {len(self.results)} experiment(s)")
             return self.results[key]
         name = key if isinstance(key, str) else getattr(key, "name", None)
-        for result in self.results:
-            if result.header.name == name:
-                return result
+        matches = [result for result in self.results if result.header.name == name]
+        if len(matches) > 1:
+            warnings.warn(f"{len(matches)} experiments are named {name!r}; returning the first (select one by "
+                          "index to get another)", UserWarning, stacklevel=3)
+        if matches:
+            return matches[0]
         raise JobError(f"no experiment named {name!r}; names: {[r.header.name for r in self.results]}")
 
     def _data(self, key: ExperimentKey, field: str) -> Any:

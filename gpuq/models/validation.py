@@ -15,7 +15,8 @@ def qobj_error(exc: pydantic.ValidationError) -> QobjValidationError:
     first = exc.errors()[0]
     path = ".".join(str(part) for part in first.get("loc", ()))
     more = len(exc.errors()) - 1
-    message = first.get("msg", "invalid value") + (f" (and {more} more problem(s))" if more else "")
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    message += f" (and {more} more problem(s))" if more else ""
     return QobjValidationError(message, path)
 
 

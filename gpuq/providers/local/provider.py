@@ -7,17 +7,16 @@ from .backends import LocalSimulator, QasmSimulator, StatevectorSimulator, Unita
 
 
 class LocalProvider(BaseProvider):
-    """Offers every local simulator, unpinned and pinned to the CPU or the GPU."""
+    """Offers every local simulator, unpinned and pinned to the CPU or the GPU.
 
-    def __init__(self):
-        self._backends: list[LocalSimulator] = [
-            cls(self, device)
-            for cls in (QasmSimulator, StatevectorSimulator, UnitarySimulator)
-            for device in (None, "cpu", "gpu")
-        ]
+    Every call hands out new backend objects (as Qiskit Aer does), so options
+    one script sets on its backend never change another's.
+    """
 
     def _all_backends(self) -> list[LocalSimulator]:
-        return list(self._backends)
+        return [cls(self, device)
+                for cls in (QasmSimulator, StatevectorSimulator, UnitarySimulator)
+                for device in (None, "cpu", "gpu")]
 
     def __repr__(self) -> str:
         return "<LocalProvider>"

@@ -88,7 +88,7 @@ def test_run_plot_without_matplotlib_says_how_to_install(tmp_path):
     (blocker / "__init__.py").write_text("raise ImportError('matplotlib is blocked for this test')\n")
     proc = gpuq_cli("run", str(GHZ), "--plot", str(tmp_path / "x.png"), tmp_path=tmp_path,
                     env={"PYTHONPATH": str(blocker.parent)})
-    assert_one_line_error(proc, 'pip install "gpuq[plot]"')
+    assert_one_line_error(proc, 'pip install matplotlib')
     assert not (tmp_path / "x.png").exists()
 
 

@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="say in full why the device was chosen, and how the time was spent")
     parser.add_argument("--json", action="store_true", help="print the whole Result as JSON, and nothing else")
     parser.add_argument("--plot", metavar="PATH.png", default=None,
-                        help='write a histogram of the outcomes (needs matplotlib: pip install "gpuq[plot]")')
+                        help='write a histogram of the outcomes (needs matplotlib: pip install matplotlib)')
     parser.add_argument("--top", type=_positive_int, default=16, metavar="K",
                         help="how many outcomes or amplitudes to show (default: 16)")
     parser.set_defaults(handler=run_command)
@@ -261,7 +261,7 @@ def _check_plot_target(path: str) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise CliError('--plot needs matplotlib, which is not installed: pip install "gpuq[plot]"') from None
+        raise CliError('--plot needs matplotlib, which is not installed: pip install matplotlib') from None
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise CliError(f"--plot: folder {parent} does not exist")

@@ -84,7 +84,7 @@ def _optional_fields() -> dict[str, Any]:
     for name, info in RunOptions.model_fields.items():
         optional = copy.copy(info)
         optional.default = None
-        fields[name] = (Optional[info.annotation], optional)  # type: ignore[name-defined]
+        fields[name] = (Optional[info.annotation], optional)
     return fields
 
 
@@ -103,7 +103,7 @@ class _PartialOptions(BaseModel):
         return data
 
 
-QobjConfig = pydantic.create_model(  # type: ignore[call-overload]
+QobjConfig = pydantic.create_model(
     "QobjConfig",
     __base__=_PartialOptions,
     __module__=__name__,

@@ -10,7 +10,7 @@ The runner then executes the prepared job as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ...exceptions import BackendUnavailableError, InsufficientMemoryError
 from ...models.options import RunOptions, merge_options
@@ -20,19 +20,8 @@ from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.capacity import fit_check
 from ...sim.ops import Op, lower_experiment
 
-
-class Simulator(Protocol):
-    """What ``prepare`` needs of a backend: its name, method, device pin and default options."""
-
-    method: str
-
-    def name(self) -> str: ...
-
-    @property
-    def pin(self) -> str | None: ...
-
-    @property
-    def options(self) -> RunOptions: ...
+if TYPE_CHECKING:
+    from .backends import LocalSimulator
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ class PreparedJob:
         return self.options.shots if self.method == "qasm" else 1
 
 
-def prepare(qobj: Any, backend: Simulator, options: dict[str, Any] | None = None,
+def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None = None,
             check_devices: bool = True) -> PreparedJob:
     """Validate ``qobj`` for ``backend`` with ``options`` (``run()`` keywords) and lower it.
 

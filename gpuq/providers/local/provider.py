@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..base import BaseProvider
-from .backends import LocalSimulator, QasmSimulator, StatevectorSimulator, UnitarySimulator
+from ..base import BaseBackend, BaseProvider
+from .backends import QasmSimulator, StatevectorSimulator, UnitarySimulator
 
 
 class LocalProvider(BaseProvider):
@@ -13,7 +13,7 @@ class LocalProvider(BaseProvider):
     one script sets on its backend never change another's.
     """
 
-    def _all_backends(self) -> list[LocalSimulator]:
+    def _all_backends(self) -> list[BaseBackend]:
         return [cls(self, device)
                 for cls in (QasmSimulator, StatevectorSimulator, UnitarySimulator)
                 for device in (None, "cpu", "gpu")]

@@ -112,6 +112,9 @@ def _check_devices(job: PreparedJob) -> None:
         problem = fit_check(prepared.state_qubits, job.options.precision, job.device_request,
                             job.options.max_memory_mb)
         if problem is not None:
-            raise InsufficientMemoryError(
-                problem.needed, problem.available, problem.device,
-                f"experiment {prepared.experiment.header.name!r} ({prepared.state_qubits}-qubit state)")
+            circuit_qubits = prepared.experiment.config.n_qubits
+            what = (f"{circuit_qubits}-qubit unitary" if job.method == "unitary"
+                    else f"{circuit_qubits}-qubit state")
+            raise InsufficientMemoryError(problem.needed, problem.available, problem.device,
+                                          f"experiment {prepared.experiment.header.name!r} ({what}, "
+                                          f"{job.options.precision} precision)")

@@ -1,6 +1,7 @@
-"""The public API: every package's ``__all__`` is sorted and every name in it exists."""
+"""The public API: every package's ``__all__`` is sorted, exists, and is exactly what the package offers."""
 
 import importlib
+import inspect
 
 import pytest
 
@@ -20,3 +21,11 @@ def test_the_top_level_offers_the_workflow():
 
     for name in ("QuantumCircuit", "Local", "Cloud", "compile", "execute", "diagnose", "GpuqError", "JobStatus"):
         assert name in gpuq.__all__
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_lists_exactly_the_public_names(name):
+    module = importlib.import_module(name)
+    public = {attr for attr, value in vars(module).items()
+              if not attr.startswith("_") and not inspect.ismodule(value) and attr != "annotations"}
+    assert set(module.__all__) == public

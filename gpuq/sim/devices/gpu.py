@@ -294,12 +294,15 @@ class GpuDevice(Device):
 
     @_wrap_cuda_errors("marginal probabilities")
     def marginal_probabilities(self, state, qubits):
-        ascending = sorted(int(q) for q in qubits)
+        requested = [int(q) for q in qubits]
+        ascending = sorted(requested)
         marginal = self._walk(state, qubits).marginal(ascending)
-        if ascending == [int(q) for q in qubits]:
+        if ascending == requested:
             return marginal
+        # Entry i of the result is entry src(i) of the ascending marginal: bit k of src(i) is the bit of i
+        # whose qubit is ascending[k].
         index = np.arange(marginal.shape[0], dtype=np.int64)
-        return marginal[outcome_bits(np, index, [ascending.index(int(q)) for q in qubits])]
+        return marginal[outcome_bits(np, index, [requested.index(q) for q in ascending])]
 
     @_wrap_cuda_errors("collapse")
     def collapse(self, state, qubits, outcome, probability):

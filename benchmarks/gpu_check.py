@@ -92,10 +92,7 @@ def copy_bandwidth(device: Any, nqubits: int, precision: str) -> float:
     def copy() -> None:
         b[...] = a
 
-    seconds = timed(device, copy)
-    nbytes = a.nbytes
-    del a, b
-    return 2 * nbytes / seconds / 1e9
+    return 2 * a.nbytes / timed(device, copy) / 1e9
 
 
 def kernel_cases(device: Any, nqubits: int, rng: np.random.Generator):
@@ -131,17 +128,16 @@ def kernel_bandwidth(device: Any, sizes: list[int], clock: Clock) -> list[dict[s
             traffic = 2 * state.nbytes / 1e9
             rows.append({"qubits": nqubits, "precision": precision, "kernel": "copy", "gbps": copy, "of_copy": 1.0})
             for name, apply in kernel_cases(device, nqubits, rng):
-                seconds = timed(device, lambda a=apply: a(state))
+                seconds = timed(device, lambda a=apply, s=state: a(s))
                 rows.append({"qubits": nqubits, "precision": precision, "kernel": name, "ms": seconds * 1e3,
                              "gbps": traffic / seconds, "of_copy": traffic / seconds / copy})
-            del state
+            state = None  # freed before the next size is allocated
     return rows
 
 
 def circuit_runs(sizes: list[int], clock: Clock, shots: int = 1000) -> list[dict[str, Any]]:
     """The benchmark circuits measured on every qubit, on ``qasm_simulator_gpu``."""
     from benchmarks.circuits import build
-
     from gpuq import execute
     from gpuq.exceptions import GpuqError
 
@@ -172,7 +168,6 @@ def circuit_runs(sizes: list[int], clock: Clock, shots: int = 1000) -> list[dict
 def largest_ghz(device: Any, clock: Clock, shots: int = 1_000_000, cap: int = 40) -> dict[str, Any]:
     """The largest single-precision GHZ the policy admits, sampled with ``shots`` shots."""
     from benchmarks.circuits import ghz
-
     from gpuq import execute
     from gpuq.exceptions import InsufficientMemoryError, JobError
 
@@ -201,9 +196,10 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"# gpu_check on {report['device']}", "", f"Started {report['started']}; {report['seconds']:.0f} s.", ""]
     tests = report.get("tests")
     if tests:
-        lines += ["## Test suite on the GPU", "", f"`{tests['command']}`: **{'passed' if tests['passed'] else 'FAILED'}**"
-                  f" ({tests['summary']})", ""]
-    lines += ["## Kernel bandwidth", "", "| qubits | precision | kernel | ms | GB/s | of copy |", "| --- | --- | --- | --- | --- | --- |"]
+        verdict = "passed" if tests["passed"] else "FAILED"
+        lines += ["## Test suite on the GPU", "", f"`{tests['command']}`: **{verdict}** ({tests['summary']})", ""]
+    lines += ["## Kernel bandwidth", "", "| qubits | precision | kernel | ms | GB/s | of copy |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for row in report["kernels"]:
         if "skipped" in row:
             lines.append(f"| {row['qubits']} | {row['precision']} | skipped: {row['skipped']} | | | |")

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gpuq.sim.devices.kernel_sources import FAMILIES, KERNELS
+from gpuq.sim.devices import kernel_sources
+from gpuq.sim.devices.kernel_sources import KERNELS
 
 KERNELS_DIR = Path(__file__).resolve().parents[1] / "kernels"
+FAMILIES = kernel_sources.FAMILIES
 
 _P, _I, _U64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_double
 CTYPES = {"state": _P, "complex": _P, "real": _P, "int32s": _P, "int64s": _P, "int": _I, "mask": _U64, "double": _D}

@@ -119,7 +119,7 @@ def test_samples_come_in_random_order_and_repeat_with_the_seed(gpu):
 def test_outcomes_of_probability_zero_are_never_drawn(gpu):
     host = np.zeros(1 << NQUBITS, dtype=np.complex128)
     host[[0b00000101, 0b11111111, 0b10000000]] = np.sqrt([0.25, 0.5, 0.25])  # chunks mostly empty
-    outcomes, counts = gpu.sample_counts(gpu.from_host(host), list(range(NQUBITS)), 20_000, seed=1)
+    outcomes, _counts = gpu.sample_counts(gpu.from_host(host), list(range(NQUBITS)), 20_000, seed=1)
     assert outcomes.tolist() == [0b00000101, 0b10000000, 0b11111111]
     assert gpu.sample(gpu.from_host(host), [0], 0, seed=1).shape == (0,)
 
@@ -168,7 +168,7 @@ def test_sampling_and_marginals_take_at_most_a_sixteenth_of_the_state(standin, p
     for qubits in ([0], list(range(nqubits))):
         standin.reset_peak()
         before = standin.used_bytes()
-        outcomes, counts = gpu.sample_counts(state, qubits, shots, seed=5)
+        outcomes, _counts = gpu.sample_counts(state, qubits, shots, seed=5)
         assert standin.peak_bytes() - before <= bound, f"sampling {len(qubits)} qubits took too much"
         standin.reset_peak()
         gpu.marginal_probabilities(state, qubits[:1])
@@ -177,7 +177,7 @@ def test_sampling_and_marginals_take_at_most_a_sixteenth_of_the_state(standin, p
 
 
 def test_chunks_are_a_bounded_part_of_the_state():
-    for nqubits in range(0, 40):
+    for nqubits in range(40):
         bits = chunk_bits(nqubits)
         assert bits <= nqubits
         if nqubits > 16:

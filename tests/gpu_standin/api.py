@@ -15,7 +15,7 @@ float32, float64, int32, int64, uint64 = np.float32, np.float64, np.int32, np.in
 complex64, complex128 = np.complex64, np.complex128
 
 
-class ndarray(np.ndarray):  # noqa: N801  (CuPy's name)
+class ndarray(np.ndarray):
     """A "device" array: NumPy memory counted by ``gpu_standin.memory``."""
 
     def __array_finalize__(self, obj) -> None:
@@ -118,7 +118,7 @@ def _wrap(name: str):
     return call
 
 
-sum = _wrap("sum")  # noqa: A001  (CuPy's name)
+sum = _wrap("sum")
 cumsum = _wrap("cumsum")
 searchsorted = _wrap("searchsorted")
 minimum = _wrap("minimum")

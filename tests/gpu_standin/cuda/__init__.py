@@ -26,7 +26,7 @@ class Device:
     def synchronize(self) -> None:
         """Kernels run synchronously on the host: nothing to wait for."""
 
-    def __enter__(self) -> Device:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:

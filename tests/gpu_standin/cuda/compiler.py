@@ -1,7 +1,7 @@
 """``cupy.cuda.compiler``: ``CompileException``."""
 
 
-class CompileException(Exception):  # noqa: N818  (CuPy's name)
+class CompileException(Exception):
     """CuPy's compile error: the compiler log and what was compiled."""
 
     def __init__(self, msg: str, source: str, name: str, options: tuple, backend: str = "nvrtc") -> None:

@@ -22,11 +22,11 @@ def _host_memory() -> tuple[int, int]:
     return values.get("MemAvailable", 4 << 30), values.get("MemTotal", 8 << 30)
 
 
-def getDeviceCount() -> int:  # noqa: N802  (CuPy's names)
+def getDeviceCount() -> int:
     return 1
 
 
-def memGetInfo() -> tuple[int, int]:  # noqa: N802
+def memGetInfo() -> tuple[int, int]:
     """(free, total): the capacity set in ``gpu_standin.memory`` less live arrays, else the host's memory."""
     limit = memory.capacity()
     if limit is None:
@@ -34,7 +34,7 @@ def memGetInfo() -> tuple[int, int]:  # noqa: N802
     return limit - memory.used_bytes(), limit
 
 
-def getDeviceProperties(device: int) -> dict:  # noqa: N802
+def getDeviceProperties(device: int) -> dict:
     if device != 0:
         raise CUDARuntimeError(101)
     total = memory.capacity() or _host_memory()[1]
@@ -42,9 +42,9 @@ def getDeviceProperties(device: int) -> dict:  # noqa: N802
             "multiProcessorCount": 132, "l2CacheSize": 50 * 2**20, "major": 9, "minor": 0}
 
 
-def runtimeGetVersion() -> int:  # noqa: N802
+def runtimeGetVersion() -> int:
     return 13000
 
 
-def driverGetVersion() -> int:  # noqa: N802
+def driverGetVersion() -> int:
     return 13000

@@ -3,9 +3,12 @@
 CuPy is imported only inside the functions of this module, never at import
 time, so ``import gpuq`` works on machines without it. Each kernel family is
 compiled by NVRTC on first use, once per process and precision, from the same
-source that ``nvcc --ptx`` and the host build check. Sums, marginals, scans and
-random numbers are CuPy library calls; only sampled outcomes (and marginals the
-engine asks for) come back to the host, never the state except in ``to_host``.
+source that ``nvcc --ptx`` and the host build check; launch arguments are cast
+from the signature table ``kernel_sources.KERNELS``. Sums, scans, sorts and
+random numbers are CuPy library calls. Marginals and sampling walk the state's
+probabilities in chunks (``gpu_probabilities``), so their extra memory is a
+small fraction of the state. Only sampled outcomes (and marginals the engine
+asks for) come back to the host, never the state except in ``to_host``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Every engine test takes the ``device`` fixture, parametrised over the CPU and
 the GPU. A device that is not here shows as skipped with the reason;
 ``--require-gpu`` turns the GPU's skip into a failure on GPU machines.
+``--gpu-standin`` installs the host stand-in of CuPy (``tests/gpu_standin``) as
+``cupy`` for the session, so every test on the "gpu" device (and every
+``device="auto"`` run) runs ``GpuDevice`` on the host build of ``kernels/*.cu``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,26 @@ TOLERANCE = {"single": 2e-5, "double": 1e-10}
 def pytest_addoption(parser):
     parser.addoption("--require-gpu", action="store_true", default=False,
                      help="fail, instead of skip, tests that need a GPU when none is usable")
+    parser.addoption("--gpu-standin", action="store_true", default=False,
+                     help="run the GPU device on the host stand-in of CuPy (tests/gpu_standin): no GPU needed")
+
+
+def pytest_configure(config):
+    if config.getoption("--gpu-standin"):
+        import hostbuild
+
+        reason = hostbuild.unavailable_reason()
+        if reason is not None:
+            raise pytest.UsageError(f"--gpu-standin needs the host build of the kernels, but {reason}")
+        import gpu_standin
+
+        gpu_standin.install()
+
+
+def pytest_report_header(config):
+    if config.getoption("--gpu-standin"):
+        return "gpu: the host stand-in of CuPy (tests/gpu_standin), kernels/*.cu built with g++"
+    return None
 
 
 def _gpu_or_skip(config) -> None:

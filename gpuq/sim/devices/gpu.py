@@ -3,14 +3,18 @@
 CuPy is imported only inside the functions of this module, never at import
 time, so ``import gpuq`` works on machines without it. Each kernel family is
 compiled by NVRTC on first use, once per process and precision, from the same
-source that ``nvcc --ptx`` and the host build check. Sums, marginals, scans and
-random numbers are CuPy library calls; only sampled outcomes (and marginals the
-engine asks for) come back to the host, never the state except in ``to_host``.
+source that ``nvcc --ptx`` and the host build check; launch arguments are cast
+from the signature table ``kernel_sources.KERNELS``. Sums, scans, sorts and
+random numbers are CuPy library calls. Marginals and sampling walk the state's
+probabilities in chunks (``gpu_probabilities``), so their extra memory is a
+small fraction of the state. Only sampled outcomes (and marginals the engine
+asks for) come back to the host, never the state except in ``to_host``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,14 +31,22 @@ from .base import (
     control_mask,
     state_dtype,
 )
-from .kernel_sources import kernel_source, kernels_dir
+from .gpu_probabilities import CHUNK_MAX_BITS, ChunkWalk, chunk_bits, outcome_bits
+from .kernel_sources import KERNELS, kernel_source, kernels_dir
 
 _BLOCK_THREADS = 256
-_BLOCKS_PER_SM = 32
+"""Threads per block: a multiple of the warp, small enough for the k = 6 dense kernel's registers."""
+
+_WAVES = 2
+"""Grid cap, in full waves of resident blocks: each thread then strides over several work items."""
+
 _SUFFIX = {np.dtype(np.complex64): "_c64", np.dtype(np.complex128): "_c128"}
 _INSTALL_HINT = 'install CuPy for your CUDA version: pip install "gpuq[cuda13]" (CUDA 13) or "gpuq[cuda12]" (CUDA 12)'
 _SWAP = np.array([0, 2, 1, 3])
-_REORDER_CHUNK = 1 << 24
+_OOM_SIZE = re.compile(r"allocating ([\d,]+) bytes")
+
+_SCALARS = {"int": np.int32, "mask": np.uint64, "double": np.float64}
+"""NumPy type of each scalar argument kind of ``KERNELS`` (C int, mask_t, double)."""
 
 
 def gpu_unavailable_reason() -> str | None:
@@ -56,6 +68,10 @@ def _probe() -> str | None:
         return f"CUDA driver error: {exc}"
     if count < 1:
         return "no CUDA device found"
+    try:
+        kernels_dir()
+    except SimulationError as exc:  # "kernel sources missing: ..."
+        return str(exc)
     return None
 
 
@@ -119,9 +135,8 @@ def _wrap_cuda_errors(action: str):
             try:
                 return method(self, *args, **kwargs)
             except cupy.cuda.memory.OutOfMemoryError as exc:
-                needed = _oom_bytes(exc)
-                raise InsufficientMemoryError(needed, gpu_free_bytes(), "gpu", what=action) from exc
-            except cupy.cuda.runtime.CUDARuntimeError as exc:
+                raise InsufficientMemoryError(_oom_bytes(exc), gpu_free_bytes(), "gpu", what=action) from exc
+            except (cupy.cuda.runtime.CUDARuntimeError, cupy.cuda.driver.CUDADriverError) as exc:
                 raise SimulationError(f"{action} failed on the GPU: {exc}") from exc
 
         wrapped.__name__ = method.__name__
@@ -132,52 +147,23 @@ def _wrap_cuda_errors(action: str):
 
 
 def _oom_bytes(exc: Exception) -> int:
-    """Bytes a failed allocation asked for (CuPy puts them in the first argument), else 0."""
-    args = getattr(exc, "args", ())
-    if args and isinstance(args[0], int):
-        return args[0]
-    return 0
+    """Bytes a failed allocation asked for, read from CuPy's message ("Out of memory allocating N bytes"), else 0.
 
-
-def _run_axes(nqubits: int, ascending: list[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Shape of the probabilities with each run of measured (or unmeasured) qubits as one axis.
-
-    Axes go from the highest qubit down (C order), so the axes left after
-    summing the unmeasured ones, flattened, index the ascending qubits. Merging
-    runs keeps the axis count within CuPy's limit (32) for any state size.
-    Returns the shape and the axes to sum.
+    CuPy's ``OutOfMemoryError(size, total, limit)`` keeps only its message in ``args``.
     """
-    measured = set(ascending)
-    shape: list[int] = []
-    summed: list[int] = []
-    qubit = nqubits - 1
-    while qubit >= 0:
-        flag = qubit in measured
-        length = 0
-        while qubit >= 0 and (qubit in measured) == flag:
-            length += 1
-            qubit -= 1
-        if not flag:
-            summed.append(len(shape))
-        shape.append(1 << length)
-    return tuple(shape), tuple(summed)
+    found = _OOM_SIZE.search(str(exc))
+    return int(found.group(1).replace(",", "")) if found else 0
 
 
-def _reorder_bits(cupy: Any, marginal: Any, where: list[int]) -> Any:
-    """Marginal over ascending qubits → over the requested order: bit ``j`` comes from bit ``where[j]``.
+def _grid_cap(cupy: Any) -> int:
+    """Most blocks of a launch: ``_WAVES`` waves of the blocks the whole card holds at once.
 
-    A gather by computed source indices, in chunks so the index arrays stay small.
+    132 SMs of 2048 threads (H100, H200) hold 1056 blocks of 256 threads, enough
+    loads in flight to saturate HBM; more blocks would only queue.
     """
-    size = marginal.shape[0]
-    out = cupy.empty_like(marginal)
-    chunk = min(size, _REORDER_CHUNK)
-    for first in range(0, size, chunk):
-        dst = cupy.arange(first, first + chunk, dtype=cupy.int64)
-        src = cupy.zeros(chunk, dtype=cupy.int64)
-        for j, bit in enumerate(where):
-            src |= ((dst >> j) & 1) << bit
-        out[first:first + chunk] = marginal[src]
-    return out
+    attributes = cupy.cuda.Device().attributes
+    per_sm = max(1, int(attributes.get("MaxThreadsPerMultiProcessor", 2048)) // _BLOCK_THREADS)
+    return int(attributes["MultiProcessorCount"]) * per_sm * _WAVES
 
 
 class GpuDevice(Device):
@@ -185,27 +171,39 @@ class GpuDevice(Device):
 
     ``fusion_limit`` is 5: a GPU's dense-matrix kernel stays memory-bound for
     larger matrices than a CPU's, and each fused gate saves a full pass.
+
+    Args:
+        chunk_max_bits: log2 of the most amplitudes marginals and sampling walk
+            at once (``gpu_probabilities.CHUNK_MAX_BITS`` by default); smaller
+            values bound their extra memory further.
     """
 
     kind: ClassVar[str] = "gpu"
     fusion_limit: ClassVar[int] = 5
 
-    def __init__(self) -> None:
+    def __init__(self, chunk_max_bits: int = CHUNK_MAX_BITS) -> None:
         reason = gpu_unavailable_reason()
         if reason is not None:
             from ...exceptions import BackendUnavailableError
 
             raise BackendUnavailableError(f"the GPU is not usable: {reason}")
+        if not 0 <= chunk_max_bits <= 62:
+            raise SimulationError(f"chunk_max_bits must be between 0 and 62, not {chunk_max_bits}")
         self._modules = _Modules()
-        cupy = _cupy()
-        self._max_blocks = cupy.cuda.Device().attributes["MultiProcessorCount"] * _BLOCKS_PER_SM
+        self._chunk_max_bits = chunk_max_bits
+        self._max_blocks = _grid_cap(_cupy())
 
     # -- launch helpers -------------------------------------------------
 
-    def _launch(self, family: str, entry: str, dtype: np.dtype, items: int, args: tuple) -> None:
-        kernel = self._modules.function(family, entry, dtype)
+    def _launch(self, entry: str, state: Any, items: int, *args: Any) -> None:
+        """Launch ``entry`` on ``state`` over ``items`` work items, casting ``args`` by the table ``KERNELS``."""
+        spec = KERNELS[entry]
+        cupy = _cupy()
+        values = tuple(_cast(cupy, kind, value, state.dtype)
+                       for kind, value in zip(spec.args, (state, *args), strict=True))
+        kernel = self._modules.function(spec.family, entry, state.dtype)
         blocks = max(1, min((items + _BLOCK_THREADS - 1) // _BLOCK_THREADS, self._max_blocks))
-        kernel((blocks,), (_BLOCK_THREADS,), args)
+        kernel((blocks,), (_BLOCK_THREADS,), values)
 
     def _prepare(self, state: Any, targets: Sequence[int], controls: Sequence[int], operand_len: int):
         cupy = _cupy()
@@ -213,8 +211,7 @@ class GpuDevice(Device):
             raise SimulationError("a GPU state must be a 1-D complex64 or complex128 CuPy array")
         nqubits = int(state.shape[0]).bit_length() - 1
         check_operands(nqubits, targets, controls, operand_len)
-        targets_dev = cupy.asarray(np.asarray(targets, dtype=np.int32))
-        return cupy, nqubits, targets_dev, control_mask(controls)
+        return nqubits, control_mask(controls)
 
     # -- the Device interface -------------------------------------------
 
@@ -231,7 +228,9 @@ class GpuDevice(Device):
     @_wrap_cuda_errors("statevector")
     def zero_state(self, nqubits: int, precision: str) -> Any:
         cupy = _cupy()
-        state = cupy.zeros(1 << nqubits, dtype=state_dtype(precision))
+        dtype = state_dtype(precision)
+        _make_room(cupy, (1 << nqubits) * np.dtype(dtype).itemsize)
+        state = cupy.zeros(1 << nqubits, dtype=dtype)
         state[0] = 1
         return state
 
@@ -240,7 +239,9 @@ class GpuDevice(Device):
         array = np.asarray(array)
         if array.dtype not in _SUFFIX:
             raise SimulationError(f"a statevector must be complex64 or complex128, not {array.dtype}")
-        return _cupy().array(array, copy=True)
+        cupy = _cupy()
+        _make_room(cupy, array.nbytes)
+        return cupy.array(array, copy=True)
 
     @_wrap_cuda_errors("copying the statevector to the host")
     def to_host(self, state: Any) -> np.ndarray:
@@ -248,31 +249,28 @@ class GpuDevice(Device):
 
     @_wrap_cuda_errors("statevector copy")
     def copy(self, state: Any) -> Any:
+        _make_room(_cupy(), state.nbytes)
         return state.copy()
 
     @_wrap_cuda_errors("apply_matrix")
     def apply_matrix(self, state, targets, matrix, controls=()):
         k = len(targets)
         matrix = check_matrix(matrix, k)
-        cupy, nqubits, targets_dev, mask = self._prepare(state, targets, controls, 1 << k)
-        flat = cupy.asarray(np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1))
+        nqubits, mask = self._prepare(state, targets, controls, 1 << k)
         items = 1 << (nqubits - k - len(controls))
-        self._launch("matrix", "apply_matrix", state.dtype, items,
-                     (state, np.int32(nqubits), targets_dev, np.int32(k), np.uint64(mask), flat))
+        self._launch("apply_matrix", state, items, nqubits, targets, k, mask, matrix.reshape(-1))
 
     @_wrap_cuda_errors("apply_diagonal")
     def apply_diagonal(self, state, targets, diag, controls=()):
         diag = np.asarray(diag).reshape(-1)
-        cupy, nqubits, targets_dev, mask = self._prepare(state, targets, controls, diag.shape[0])
-        diag_dev = cupy.asarray(np.ascontiguousarray(diag, dtype=state.dtype))
+        nqubits, mask = self._prepare(state, targets, controls, diag.shape[0])
         items = 1 << nqubits  # one per amplitude: the diagonal kernel streams (kernels/diagonal.cu)
-        self._launch("diagonal", "apply_diagonal", state.dtype, items,
-                     (state, np.int32(nqubits), targets_dev, np.int32(len(targets)), np.uint64(mask), diag_dev))
+        self._launch("apply_diagonal", state, items, nqubits, targets, len(targets), mask, diag)
 
     @_wrap_cuda_errors("apply_permutation")
     def apply_permutation(self, state, targets, perm, controls=()):
         perm = np.asarray(perm, dtype=np.int64).reshape(-1)
-        cupy, nqubits, targets_dev, mask = self._prepare(state, targets, controls, perm.shape[0])
+        nqubits, mask = self._prepare(state, targets, controls, perm.shape[0])
         if not np.array_equal(np.sort(perm), np.arange(perm.shape[0])):
             raise SimulationError(f"{perm.tolist()} is not a permutation of 0..{perm.shape[0] - 1}")
         k = len(targets)
@@ -280,53 +278,95 @@ class GpuDevice(Device):
             return
         items = 1 << (nqubits - k - len(controls))
         if k == 1:
-            self._launch("permute", "apply_x", state.dtype, items,
-                         (state, np.int32(nqubits), np.int32(targets[0]), np.uint64(mask)))
+            self._launch("apply_x", state, items, nqubits, targets[0], mask)
         elif k == 2 and np.array_equal(perm, _SWAP):
-            self._launch("permute", "apply_swap", state.dtype, items,
-                         (state, np.int32(nqubits), np.int32(targets[0]), np.int32(targets[1]), np.uint64(mask)))
+            self._launch("apply_swap", state, items, nqubits, targets[0], targets[1], mask)
         else:
-            self._launch("permute", "apply_permutation", state.dtype, items,
-                         (state, np.int32(nqubits), targets_dev, np.int32(k), np.uint64(mask), cupy.asarray(perm)))
+            self._launch("apply_permutation", state, items, nqubits, targets, k, mask, perm)
 
-    def _marginal_device(self, state: Any, qubits: Sequence[int]) -> Any:
-        """Float64 CuPy array of the marginal of ``qubits`` (bit ``j`` of its index is ``qubits[j]``)."""
-        cupy, nqubits, _targets, _mask = self._prepare(state, qubits, (), 1 << len(qubits))
-        probs = cupy.empty(state.shape[0], dtype=state.real.dtype)
-        self._launch("measure", "probabilities", state.dtype, state.shape[0],
-                     (state, np.int32(nqubits), probs))
-        ascending = sorted(int(q) for q in qubits)
-        if ascending == list(range(nqubits)):
-            marginal = probs.astype(cupy.float64, copy=False)
-        else:
-            shape, summed = _run_axes(nqubits, ascending)
-            marginal = cupy.sum(probs.reshape(shape), axis=summed, dtype=cupy.float64).reshape(-1)
-        if ascending == [int(q) for q in qubits]:
-            return marginal
-        return _reorder_bits(cupy, marginal, [ascending.index(int(q)) for q in qubits])
+    def _walk(self, state: Any, qubits: Sequence[int]) -> ChunkWalk:
+        """A chunk walk over ``state``'s probabilities, after checking ``qubits``."""
+        cupy = _cupy()
+        nqubits, _mask = self._prepare(state, qubits, (), 1 << len(qubits))
+        bits = chunk_bits(nqubits, self._chunk_max_bits)
+
+        def fill(first: int, count: int, out: Any) -> None:
+            self._launch("probabilities", state[first:first + count], count, bits, out)
+
+        return ChunkWalk(cupy, state.shape[0], bits, fill, state.real.dtype)
 
     @_wrap_cuda_errors("marginal probabilities")
     def marginal_probabilities(self, state, qubits):
-        return self._marginal_device(state, qubits).get()
+        requested = [int(q) for q in qubits]
+        ascending = sorted(requested)
+        marginal = self._walk(state, qubits).marginal(ascending)
+        if ascending == requested:
+            return marginal
+        # Entry i of the result is entry src(i) of the ascending marginal: bit k of src(i) is the bit of i
+        # whose qubit is ascending[k].
+        index = np.arange(marginal.shape[0], dtype=np.int64)
+        return marginal[outcome_bits(np, index, [requested.index(q) for q in ascending])]
 
     @_wrap_cuda_errors("collapse")
     def collapse(self, state, qubits, outcome, probability):
-        _cupy_mod, nqubits, _targets, _mask = self._prepare(state, qubits, (), 1 << len(qubits))
+        nqubits, _mask = self._prepare(state, qubits, (), 1 << len(qubits))
         mask, bits, scale = collapse_arguments(nqubits, qubits, outcome, probability)
-        self._launch("measure", "collapse", state.dtype, state.shape[0],
-                     (state, np.int32(nqubits), np.uint64(mask), np.uint64(bits), np.float64(scale)))
+        self._launch("collapse", state, state.shape[0], nqubits, mask, bits, scale)
 
-    @_wrap_cuda_errors("sampling")
-    def sample(self, state, qubits, shots, seed):
+    def _draw_sorted(self, state: Any, qubits: Sequence[int], shots: int, seed: int) -> tuple[Any, Any]:
+        """Outcomes of ``shots`` draws in ascending order of their uniforms, and that order (device arrays)."""
         if shots < 0:
             raise SimulationError(f"shots must be non-negative, not {shots}")
         cupy = _cupy()
-        cdf = cupy.cumsum(self._marginal_device(state, qubits))
-        rng = cupy.random.default_rng(seed)
-        uniforms = rng.random(shots, dtype=cupy.float64) * cdf[-1]
-        outcomes = cupy.searchsorted(cdf, uniforms, side="right")
-        outcomes = cupy.minimum(outcomes, cdf.shape[0] - 1).astype(cupy.int64)
+        walk = self._walk(state, qubits)
+        uniforms = cupy.random.default_rng(seed).random(shots, dtype=cupy.float64)
+        order = cupy.argsort(uniforms)
+        indices = walk.sample_sorted(uniforms[order])
+        return outcome_bits(cupy, indices, qubits), order
+
+    @_wrap_cuda_errors("sampling")
+    def sample(self, state, qubits, shots, seed):
+        cupy = _cupy()
+        drawn, order = self._draw_sorted(state, qubits, shots, seed)
+        outcomes = cupy.empty_like(drawn)
+        outcomes[order] = drawn  # back to the order the uniforms were drawn in: random
         return cupy.asnumpy(outcomes)
+
+    @_wrap_cuda_errors("sampling")
+    def sample_counts(self, state, qubits, shots, seed):
+        cupy = _cupy()
+        drawn, _order = self._draw_sorted(state, qubits, shots, seed)
+        distinct, counts = cupy.unique(drawn, return_counts=True)
+        return cupy.asnumpy(distinct), cupy.asnumpy(counts).astype(np.int64)
 
     def synchronize(self) -> None:
         _cupy().cuda.get_current_stream().synchronize()
+
+
+def _cast(cupy: Any, kind: str, value: Any, dtype: np.dtype) -> Any:
+    """One launch argument of ``kind`` (see ``KERNELS``) for a state of ``dtype``: a NumPy scalar or a CuPy array.
+
+    Host arrays are copied to the device in the kind's dtype; device arrays must
+    already have it (they are the state, or a buffer made for this launch).
+    """
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(value)
+    want = {"state": dtype, "complex": dtype, "real": np.dtype(dtype).type(0).real.dtype,
+            "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64)}[kind]
+    if isinstance(value, cupy.ndarray):
+        if value.dtype != want or not value.flags.c_contiguous:
+            raise SimulationError(f"a {kind} kernel argument must be a contiguous {want} array, not {value.dtype}")
+        return value
+    return cupy.asarray(np.ascontiguousarray(value, dtype=want))
+
+
+def _make_room(cupy: Any, nbytes: int) -> None:
+    """Before a state-sized allocation, give CuPy's cached free blocks back when the driver alone lacks the room.
+
+    The pool keeps freed states cached (fast reuse by the next job of the same
+    size); a larger state needs them returned first, whole, rather than split.
+    """
+    free, _total = cupy.cuda.runtime.memGetInfo()
+    if nbytes > int(free):
+        cupy.get_default_memory_pool().free_all_blocks()

@@ -1,12 +1,20 @@
-"""Where the CUDA kernel sources (``kernels/*.cu``, ``common.cuh``) are.
+"""The CUDA kernels: where their sources are, and the signature of every entry.
 
-An installed wheel carries them in ``gpuq/kernels/`` (``setup.py`` copies them at
-build time); a source checkout has them in the repository's top-level
-``kernels/``. The installed copy wins.
+Sources: an installed wheel carries them as package data in ``gpuq/kernels/``
+(``setup.py`` copies them at build time) and they are found with
+``importlib.resources``; a source checkout (an editable install) has them in the
+repository's top-level ``kernels/``. The installed copy wins.
+
+Signatures: ``KERNELS`` is the one table of entries (family, argument kinds).
+``gpu.py`` casts its launch arguments from it, the host build of the tests takes
+its ctypes argument types from it, and the mirror test checks it against the C
+parameter lists of ``kernels/*.cu``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ...exceptions import SimulationError
@@ -14,22 +22,75 @@ from ...exceptions import SimulationError
 FAMILIES = ("matrix", "diagonal", "permute", "measure")
 """Kernel families: one ``<family>.cu`` each."""
 
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # .../gpuq
+ARG_KINDS = {
+    "state": "the statevector: Complex<T>*, T the precision's real type",
+    "complex": "a complex operand of the state's precision: const Complex<T>*",
+    "real": "a real array of the state's precision: T*",
+    "int32s": "an int array: const int*",
+    "int64s": "a long long array: const long long*",
+    "int": "a scalar int (32 bits)",
+    "mask": "a scalar mask_t (unsigned long long)",
+    "double": "a scalar double",
+}
+"""Every argument kind an entry may take, with the C type it stands for."""
+
+
+@dataclass(frozen=True)
+class KernelEntry:
+    """One ``extern "C"`` entry, without its ``_c64``/``_c128`` suffix.
+
+    Attributes:
+        family: the ``<family>.cu`` file that defines it.
+        args: the kind of each argument, in order (keys of ``ARG_KINDS``).
+    """
+
+    family: str
+    args: tuple[str, ...]
+
+
+_OPERAND = ("state", "int", "int32s", "int", "mask")
+KERNELS = {
+    "apply_matrix": KernelEntry("matrix", (*_OPERAND, "complex")),
+    "apply_diagonal": KernelEntry("diagonal", (*_OPERAND, "complex")),
+    "apply_permutation": KernelEntry("permute", (*_OPERAND, "int64s")),
+    "apply_x": KernelEntry("permute", ("state", "int", "int", "mask")),
+    "apply_swap": KernelEntry("permute", ("state", "int", "int", "int", "mask")),
+    "probabilities": KernelEntry("measure", ("state", "int", "real")),
+    "collapse": KernelEntry("measure", ("state", "int", "mask", "mask", "double")),
+}
+"""Entry name → family and argument kinds; each entry exists as ``<name>_c64`` and ``<name>_c128``."""
+
+_CHECKOUT = Path(__file__).resolve().parents[3] / "kernels"  # <repository>/kernels, beside the gpuq package
+
+
+def _installed() -> Path | None:
+    """``gpuq/kernels`` inside the installed package, when it holds the sources."""
+    try:
+        candidate = resources.files("gpuq") / "kernels"
+    except (ModuleNotFoundError, TypeError):
+        return None
+    if isinstance(candidate, Path) and (candidate / "common.cuh").is_file():
+        return candidate
+    return None
 
 
 def kernels_dir() -> Path:
     """The directory holding ``common.cuh`` and the ``<family>.cu`` files.
 
+    NVRTC resolves ``#include "common.cuh"`` through an ``-I`` directory, so this
+    is a real directory (wheels install unzipped).
+
     Raises:
-        SimulationError: neither the installed nor the checkout copy exists.
+        SimulationError: "kernel sources missing", naming where it looked.
     """
-    candidates = (_PACKAGE_ROOT / "kernels", _PACKAGE_ROOT.parent / "kernels")
-    for candidate in candidates:
-        if (candidate / "common.cuh").is_file():
-            return candidate
+    installed = _installed()
+    if installed is not None:
+        return installed
+    if (_CHECKOUT / "common.cuh").is_file() and all((_CHECKOUT / f"{f}.cu").is_file() for f in FAMILIES):
+        return _CHECKOUT
     raise SimulationError(
-        "CUDA kernel sources not found; looked in " + ", ".join(str(c) for c in candidates)
-        + " (reinstall gpuq, or run from a source checkout)"
+        f"kernel sources missing: neither the package data gpuq/kernels/ nor {_CHECKOUT} holds common.cuh and "
+        f"{', '.join(f + '.cu' for f in FAMILIES)} (reinstall gpuq from a wheel, or run from a source checkout)"
     )
 
 
@@ -37,7 +98,10 @@ def kernel_path(family: str) -> Path:
     """Path of ``<family>.cu``."""
     if family not in FAMILIES:
         raise SimulationError(f"unknown kernel family {family!r}; known: {', '.join(FAMILIES)}")
-    return kernels_dir() / f"{family}.cu"
+    path = kernels_dir() / f"{family}.cu"
+    if not path.is_file():
+        raise SimulationError(f"kernel sources missing: {path} does not exist")
+    return path
 
 
 def kernel_source(family: str) -> str:

@@ -139,9 +139,9 @@ def _fix_for(problem: str) -> str | None:
     """The command or step most likely to fix a GPU problem."""
     text = problem.lower()
     if "not installed" in text:
-        return 'pip install "gpuq[cuda13]"   (or "gpuq[cuda12]" for a CUDA 12 driver; nvidia-smi shows the version)'
+        return "pip install cupy-cuda13x   (or cupy-cuda12x for a CUDA 12 driver; nvidia-smi shows the version)"
     if "failed to import" in text or "libcu" in text:
-        return 'reinstall the CuPy wheel matching your driver: pip install --force-reinstall "gpuq[cuda13]" (or cuda12)'
+        return "reinstall the CuPy wheel matching your driver: pip install --force-reinstall cupy-cuda13x (or cupy-cuda12x)"
     if "driver" in text or "no cuda device" in text:
         return "check that nvidia-smi lists the GPU; install or update the NVIDIA driver"
     return None

@@ -24,5 +24,6 @@ def test_report_names_versions_cpu_and_the_gpu_state():
 def test_a_missing_cupy_comes_with_the_install_command():
     from gpuq.diagnose import _fix_for
 
-    assert "gpuq[cuda13]" in _fix_for("CuPy is not installed (No module named 'cupy')")
+    fix = _fix_for("CuPy is not installed (No module named 'cupy')")
+    assert "pip install cupy-cuda13x" in fix and "gpuq[" not in fix  # "gpuq" on PyPI is another project
     assert "nvidia-smi" in _fix_for("no CUDA device found")

@@ -125,3 +125,12 @@ def test_the_options_table_lists_every_run_option():
     table = page.split("## Options", 1)[1].split("##", 1)[0]
     missing = [name for name in RunOptions.model_fields if f"`{name}`" not in table]
     assert missing == []
+
+
+def test_no_install_hint_names_the_unrelated_pypi_project():
+    """``pip install gpuq`` / ``"gpuq[...]"`` would install someone else's package: hints name what works."""
+    bad = re.compile(r"pip install (?:-{1,2}[\w-]+ )*[\"']?gpuq(?:\[[^\]]*\])?[\"']?(?=\s|$|\))")
+    sources = [*REPO.glob("gpuq/**/*.py"), *REPO.glob("docs/*.md"), REPO / "README.md"]
+    offenders = [f"{path.relative_to(REPO)}: {match.group(0)}" for path in sources
+                 for match in bad.finditer(path.read_text(encoding="utf-8"))]
+    assert offenders == []

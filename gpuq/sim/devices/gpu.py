@@ -41,7 +41,7 @@ _WAVES = 2
 """Grid cap, in full waves of resident blocks: each thread then strides over several work items."""
 
 _SUFFIX = {np.dtype(np.complex64): "_c64", np.dtype(np.complex128): "_c128"}
-_INSTALL_HINT = 'install CuPy for your CUDA version: pip install "gpuq[cuda13]" (CUDA 13) or "gpuq[cuda12]" (CUDA 12)'
+_INSTALL_HINT = "install CuPy for your CUDA driver: pip install cupy-cuda13x (CUDA 13) or cupy-cuda12x (CUDA 12)"
 _SWAP = np.array([0, 2, 1, 3])
 _OOM_SIZE = re.compile(r"allocating ([\d,]+) bytes")
 

@@ -10,6 +10,8 @@ the GPU. A device that is not here shows as skipped with the reason;
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,20 @@ def pytest_report_header(config):
     if config.getoption("--gpu-standin"):
         return "gpu: the host stand-in of CuPy (tests/gpu_standin), kernels/*.cu built with g++"
     return None
+
+
+TOOLCHAIN_SKIPS = ("nvcc", "g++", "host build")
+"""Words of the skip reasons of the CUDA-source checks (PTX, host build): in CI those checks must run."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI (``CI`` set, as ``.ci/run`` is run), a CUDA-toolchain check that would skip fails instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI") and any(word in str(report.longrepr) for word in TOOLCHAIN_SKIPS):
+        report.outcome = "failed"
+        report.longrepr = f"CI must run the CUDA source checks, but the test was skipped: {report.longrepr}"
 
 
 def _gpu_or_skip(config) -> None:

@@ -196,6 +196,7 @@ def sorted_draws(probs: np.ndarray, shots: int, rng: np.random.Generator, chunk:
 
 
 def _draw(marginal, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``shots`` ascending outcomes of a ``ChunkedMarginal``: its total, then sorted points walked."""
     if shots < 0:
         raise SimulationError(f"shots must be non-negative, not {shots}")
     total = marginal.total()

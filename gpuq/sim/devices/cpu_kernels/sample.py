@@ -40,7 +40,6 @@ from .measure import (
 )
 
 
-
 def weight(source, i):  # pragma: no cover - replaced by the overload inside Numba
     """Probability of entry ``i`` of a source: ``|a|**2`` of an amplitude, or the float itself."""
     raise NotImplementedError

@@ -11,6 +11,11 @@ Index contract (as in the CUDA file): ``probabilities`` writes
 Reproducibility: ``marginal_probabilities`` splits the state into a fixed number
 of slices (not one per thread) and adds the slices' partial sums in a fixed
 order, so its result does not depend on the thread count.
+
+Memory: a marginal's only large array is its output. ``all_probabilities`` and
+``marginal_per_outcome`` also fill any range of outcomes with exactly the
+values of the whole marginal, which is how the chunked sampler (``sample.py``)
+walks a marginal without holding it.
 """
 
 from __future__ import annotations

@@ -191,3 +191,9 @@ def test_many_shots_of_a_wide_register(cpu):
     outcomes = cpu.sample(state, list(range(20)), 1_000_000, seed=1)
     assert outcomes.min() >= 0 and outcomes.max() < 1 << 20
     assert abs(outcomes.mean() / ((1 << 20) - 1) - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("chunk", [0, 3, -4])
+def test_sample_chunk_must_be_a_power_of_two(chunk):
+    with pytest.raises(SimulationError, match="sample_chunk must be a power of two"):
+        CpuDevice(sample_chunk=chunk)

@@ -6,13 +6,15 @@ contiguous arrays of the state's dtype; the kernels then only move amplitudes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 import numba
 import numpy as np
 
 from ...exceptions import SimulationError
-from ..memory import host_free_bytes
+from ..memory import SAMPLE_CHUNK, host_free_bytes
 from . import cpu_kernels
 from .base import (
     Device,
@@ -31,17 +33,24 @@ _SERIAL_BELOW = 1 << 14
 _SWAP = np.array([0, 2, 1, 3])
 
 
-def _launch(kernel, state: np.ndarray, *args) -> None:
-    """Call a Numba kernel, on one thread for small states (threads are per calling thread in Numba)."""
+@contextmanager
+def _threads_for(state: np.ndarray) -> Iterator[None]:
+    """Run the enclosed kernels on one thread for small states (threads are per calling thread in Numba)."""
     if state.shape[0] >= _SERIAL_BELOW:
-        kernel(state, *args)
+        yield
         return
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        kernel(state, *args)
+        yield
     finally:
         numba.set_num_threads(before)
+
+
+def _launch(kernel, state: np.ndarray, *args) -> None:
+    """Call a Numba kernel, on one thread for small states."""
+    with _threads_for(state):
+        kernel(state, *args)
 
 
 def _check_state(state: object) -> np.ndarray:
@@ -65,6 +74,13 @@ class CpuDevice(Device):
 
     kind: ClassVar[str] = "cpu"
     fusion_limit: ClassVar[int] = 4
+
+    def __init__(self, sample_chunk: int = SAMPLE_CHUNK):
+        """``sample_chunk``: outcomes per chunk when sampling (a power of two); the draws do not depend
+        on it, only the workspace (``sample_chunk`` floats) does, so tests force tiny chunks on small states."""
+        if sample_chunk < 1 or sample_chunk & (sample_chunk - 1):
+            raise SimulationError(f"sample_chunk must be a power of two, not {sample_chunk}")
+        self.sample_chunk = int(sample_chunk)
 
     def free_bytes(self) -> int:
         return host_free_bytes()
@@ -131,14 +147,10 @@ class CpuDevice(Device):
         state = _check_state(state)
         nqubits = nqubits_of(state)
         check_operands(nqubits, qubits, (), 1 << len(qubits))
-        # The kernel is fastest on ascending qubits: run it on them, then reorder the bits of the index.
-        order = np.argsort(np.asarray(qubits, dtype=np.int64), kind="stable")
-        ascending = np.asarray(qubits, dtype=np.int32)[order]
         out = np.empty(1 << len(qubits), dtype=np.float64)
-        _launch(cpu_kernels.marginal_probabilities, state, nqubits, ascending, len(qubits), out)
-        if np.array_equal(order, np.arange(len(qubits))):
-            return out
-        return _reorder_bits(out, order)
+        with _threads_for(state):
+            cpu_kernels.marginal_probabilities(state, nqubits, np.asarray(qubits, dtype=np.int32), len(qubits), out)
+        return out
 
     def collapse(self, state, qubits, outcome, probability):
         state = _check_state(state)
@@ -148,48 +160,50 @@ class CpuDevice(Device):
 
     def sample(self, state, qubits, shots, seed):
         rng = np.random.Generator(np.random.PCG64(seed))
-        outcomes = sorted_draws(self.marginal_probabilities(state, qubits), shots, rng)
+        outcomes = self._sorted_draws(state, qubits, shots, rng)
         rng.shuffle(outcomes)
         return outcomes
 
     def sample_counts(self, state, qubits, shots, seed):
         rng = np.random.Generator(np.random.PCG64(seed))
-        outcomes = sorted_draws(self.marginal_probabilities(state, qubits), shots, rng)
+        outcomes = self._sorted_draws(state, qubits, shots, rng)
         starts = np.flatnonzero(np.diff(outcomes, prepend=-1))
         return outcomes[starts], np.diff(np.append(starts, shots))
 
-
-def _reorder_bits(probs: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Turn a marginal over ``qubits[order]`` (ascending) into one over ``qubits``.
-
-    As a C-order tensor of shape ``(2,)*m``, axis ``a`` holds index bit ``m-1-a``.
-    Result bit ``j`` is ``qubits[j]``, which is bit ``where[j]`` of the input,
-    ``where`` being the inverse of ``order``.
-    """
-    m = order.shape[0]
-    where = np.empty(m, dtype=np.int64)
-    where[order] = np.arange(m)
-    axes = [m - 1 - int(where[m - 1 - a]) for a in range(m)]
-    return np.ascontiguousarray(probs.reshape((2,) * m).transpose(axes)).reshape(-1)
+    def _sorted_draws(self, state, qubits, shots: int, rng: np.random.Generator) -> np.ndarray:
+        """``shots`` ascending outcomes of ``qubits``, walking the marginal in chunks of ``sample_chunk``."""
+        state = _check_state(state)
+        nqubits = nqubits_of(state)
+        check_operands(nqubits, qubits, (), 1 << len(qubits))
+        with _threads_for(state):
+            marginal = cpu_kernels.ChunkedMarginal(state, self.sample_chunk, nqubits,
+                                                   np.asarray(qubits, dtype=np.int32))
+            return _draw(marginal, shots, rng)
 
 
-def sorted_draws(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+def sorted_draws(probs: np.ndarray, shots: int, rng: np.random.Generator, chunk: int = SAMPLE_CHUNK) -> np.ndarray:
     """Draw ``shots`` outcome indices from ``probs`` (need not be normalised), ascending.
 
-    O(len(probs) + shots), with no sort: the running sums of ``shots + 1``
-    exponential draws, scaled to the total probability, are distributed as
-    ``shots`` sorted uniforms (their order statistics), and one walk over the
-    probabilities assigns them all (``cpu_kernels.draw_sorted``). Seeded by the
-    caller's generator, so a seed always gives the same draws.
+    The sampler of ``CpuDevice`` over a host array of probabilities: the
+    running sums of ``shots + 1`` exponential draws, scaled to the total
+    probability, are distributed as ``shots`` sorted uniforms (their order
+    statistics), and one walk over the probabilities, chunk by chunk, assigns
+    them all: O(len(probs) + shots), no sort, no search per draw
+    (``cpu_kernels.sample``). Seeded by the caller's generator, so a seed
+    always gives the same draws, whatever ``chunk`` is.
     """
+    return _draw(cpu_kernels.ChunkedMarginal(np.ascontiguousarray(probs, dtype=np.float64), chunk), shots, rng)
+
+
+def _draw(marginal, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``shots`` ascending outcomes of a ``ChunkedMarginal``: its total, then sorted points walked."""
     if shots < 0:
         raise SimulationError(f"shots must be non-negative, not {shots}")
-    probs = np.ascontiguousarray(probs, dtype=np.float64)
-    total, last = cpu_kernels.running_total(probs)
+    total = marginal.total()
     if not total > 0:
         raise SimulationError("cannot sample from a state of zero norm")
     points = np.cumsum(rng.standard_exponential(shots + 1))
-    points = points[:shots] * (total / points[shots])
+    points[:shots] *= total / points[shots]
     outcomes = np.empty(shots, dtype=np.int64)
-    cpu_kernels.draw_sorted(probs, points, last, outcomes)
+    marginal.assign(points[:shots], outcomes)
     return outcomes

@@ -1,6 +1,7 @@
 """Numba twins of the CUDA kernel families in ``kernels/*.cu``.
 
-One module per family (``matrix``, ``diagonal``, ``permute``, ``measure``); each
+One module per family (``matrix``, ``diagonal``, ``permute``, ``measure``), plus
+``sample`` (host-side chunked sampling, no CUDA twin); each
 entry has the name and argument order of its CUDA twin without the ``_c64`` /
 ``_c128`` suffix (Numba dispatches on the state's dtype). Kernels compile on
 first use, per kernel and precision; an entry that chooses between variants
@@ -47,8 +48,9 @@ _choose_cache_dir()
 
 from .diagonal import apply_diagonal  # after the cache directory is chosen
 from .matrix import apply_matrix
-from .measure import collapse, draw_sorted, marginal_probabilities, probabilities, running_total
+from .measure import collapse, marginal_probabilities, probabilities
 from .permute import apply_permutation, apply_swap, apply_x
+from .sample import ChunkedMarginal
 
 __all__ = [
     "apply_diagonal",
@@ -56,9 +58,8 @@ __all__ = [
     "apply_permutation",
     "apply_swap",
     "apply_x",
+    "ChunkedMarginal",
     "collapse",
-    "draw_sorted",
     "marginal_probabilities",
     "probabilities",
-    "running_total",
 ]

@@ -11,6 +11,11 @@ Index contract (as in the CUDA file): ``probabilities`` writes
 Reproducibility: ``marginal_probabilities`` splits the state into a fixed number
 of slices (not one per thread) and adds the slices' partial sums in a fixed
 order, so its result does not depend on the thread count.
+
+Memory: a marginal's only large array is its output. ``all_probabilities`` and
+``marginal_per_outcome`` also fill any range of outcomes with exactly the
+values of the whole marginal, which is how the chunked sampler (``sample.py``)
+walks a marginal without holding it.
 """
 
 from __future__ import annotations
@@ -112,9 +117,13 @@ def _marginal_histogram(state, nqubits, qubits, nmeasured, out):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def _marginal_per_outcome(state, nqubits, qubits, nmeasured, out):
-    """Many outcomes: each outcome summed by one thread, over the other qubits in ascending order.
+def marginal_per_outcome(state, nqubits, qubits, nmeasured, first, out):
+    """Many outcomes: ``out[b]`` is outcome ``first + b``'s probability, each summed by one thread.
 
+    An outcome's sum runs over the other qubits' values in ascending order,
+    whatever ``len(out)`` and ``first`` are, so a chunk of outcomes gets exactly
+    the values the whole marginal has (the chunked sampler relies on that).
+    ``qubits`` may come in any order: bit ``j`` of the outcome is ``qubits[j]``.
     Keys go in blocks; a block walks the other qubits' values outermost so
     that, for ascending ``qubits``, neighbouring keys read neighbouring amplitudes.
     """
@@ -124,75 +133,79 @@ def _marginal_per_outcome(state, nqubits, qubits, nmeasured, out):
         measured_mask |= 1 << qubits[j]
     npos = mask_positions(measured_mask, positions)
     rest = 1 << (nqubits - npos)
-    dim = 1 << nmeasured
-    block = min(dim, _KEY_BLOCK)
-    for first in prange(dim // block):
+    count = out.shape[0]
+    block = min(count, _KEY_BLOCK)
+    for chunk in prange(count // block):
         placed = np.empty(block, dtype=np.uint64)
         for b in range(block):
-            key = first * block + b
+            key = first + chunk * block + b
             where = 0
             for j in range(nmeasured):
                 where |= ((key >> j) & 1) << qubits[j]
             placed[b] = where
-            out[key] = 0.0
+            out[chunk * block + b] = 0.0
         for r in range(rest):
             other = np.uint64(insert_zero_bits(r, positions, npos))
             for b in range(block):
-                out[first * block + b] += _norm2(state[other | placed[b]])
+                out[chunk * block + b] += _norm2(state[other | placed[b]])
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def _all_probabilities(state, nqubits, out):
-    """Every qubit in ascending order: the marginal is ``|a|**2`` itself, in float64."""
-    size = 1 << nqubits
-    for block in prange((size + _BLOCK - 1) // _BLOCK):
-        for i in range(np.uint64(block * _BLOCK), np.uint64(min(size, (block + 1) * _BLOCK))):
-            out[i] = _norm2(state[i])
+def all_probabilities(state, first, out):
+    """Every qubit in ascending order: ``out[i]`` is ``|state[first + i]|**2`` in float64."""
+    count = out.shape[0]
+    source = state[first:first + count]
+    for block in prange((count + _BLOCK - 1) // _BLOCK):
+        for i in range(np.uint64(block * _BLOCK), np.uint64(min(count, (block + 1) * _BLOCK))):
+            out[i] = _norm2(source[i])
 
 
 def marginal_probabilities(state, nqubits, qubits, nmeasured, out):
     """Write the float64 marginal of ``qubits[:nmeasured]`` into ``out`` (bit ``j`` of its index is ``qubits[j]``).
 
-    Fastest with ascending ``qubits`` (``CpuDevice`` sorts them and reorders the
-    result). A Python dispatcher, so that only the variant a job uses is compiled.
+    ``qubits`` may come in any order. No state-sized temporary: few outcomes go
+    through per-slice histograms (at most ``_SLICES * _HISTOGRAM_LIMIT`` floats),
+    many are summed per outcome straight into ``out``. A Python dispatcher, so
+    that only the variant a job uses is compiled.
     """
-    in_order = nmeasured == nqubits
-    for j in range(nmeasured):
-        in_order = in_order and qubits[j] == j
-    if in_order:
-        _all_probabilities(state, nqubits, out)
+    if is_every_qubit_in_order(qubits, nmeasured, nqubits):
+        all_probabilities(state, 0, out)
     elif (1 << nmeasured) <= _HISTOGRAM_LIMIT:
-        _marginal_histogram(state, nqubits, qubits, nmeasured, out)
+        order = np.argsort(qubits[:nmeasured], kind="stable")
+        ascending = np.ascontiguousarray(qubits[:nmeasured][order])
+        if np.array_equal(order, np.arange(nmeasured)):
+            _marginal_histogram(state, nqubits, ascending, nmeasured, out)
+        else:  # the histogram is fastest on ascending qubits: run it on them, then reorder the bits
+            out[:] = _reorder_bits(_histogram(state, nqubits, ascending, nmeasured), order)
     else:
-        _marginal_per_outcome(state, nqubits, qubits, nmeasured, out)
+        marginal_per_outcome(state, nqubits, qubits, nmeasured, 0, out)
 
 
-@numba.njit(nogil=True, cache=True)
-def running_total(probs):
-    """``(sum, last)``: the sum of ``probs`` in index order (as ``draw_sorted`` adds them) and
-    the last index with a non-zero probability. Host-side sampling, no CUDA twin."""
-    total = 0.0
-    last = 0
-    for i in range(probs.shape[0]):
-        if probs[i] > 0:
-            last = i
-        total += probs[i]
-    return total, last
+def is_every_qubit_in_order(qubits, nmeasured, nqubits) -> bool:
+    """True when ``qubits[:nmeasured]`` is ``0, 1, …, nqubits - 1``: the marginal is ``|a|**2`` itself."""
+    return nmeasured == nqubits and all(int(qubits[j]) == j for j in range(nmeasured))
 
 
-@numba.njit(nogil=True, cache=True)
-def draw_sorted(probs, points, last, out):
-    """``out[k]``: the outcome whose slice of the running sum of ``probs`` holds ``points[k]``.
+def uses_histogram(nmeasured) -> bool:
+    """True when the marginal of ``nmeasured`` qubits is small enough for the histogram variant."""
+    return (1 << nmeasured) <= _HISTOGRAM_LIMIT
 
-    ``points`` ascend, so one walk over ``probs`` serves every draw: O(len(probs) + shots).
-    An outcome of probability 0 has an empty slice and is never drawn; a point at or
-    past the total (rounding) lands on ``last``, the last outcome that can occur.
-    Host-side sampling, no CUDA twin.
+
+def _histogram(state, nqubits, ascending, nmeasured):
+    out = np.empty(1 << nmeasured, dtype=np.float64)
+    _marginal_histogram(state, nqubits, ascending, nmeasured, out)
+    return out
+
+
+def _reorder_bits(probs: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Turn a marginal over ``qubits[order]`` (ascending) into one over ``qubits``.
+
+    As a C-order tensor of shape ``(2,)*m``, axis ``a`` holds index bit ``m-1-a``.
+    Result bit ``j`` is ``qubits[j]``, which is bit ``where[j]`` of the input,
+    ``where`` being the inverse of ``order``.
     """
-    i = 0
-    upper = probs[0]
-    for k in range(points.shape[0]):
-        while points[k] >= upper and i < last:
-            i += 1
-            upper += probs[i]
-        out[k] = i
+    m = order.shape[0]
+    where = np.empty(m, dtype=np.int64)
+    where[order] = np.arange(m)
+    axes = [m - 1 - int(where[m - 1 - a]) for a in range(m)]
+    return np.ascontiguousarray(probs.reshape((2,) * m).transpose(axes)).reshape(-1)

@@ -44,10 +44,6 @@ MEMORY_SHOT_BYTES = 160
 HEADROOM_BYTES = 256 << 20
 """Bytes of a device's free memory a run leaves alone (interpreter, allocator slack, the OS)."""
 
-HEADROOM = 0.9
-"""Transitional: the fraction of free memory ``providers/local/backends.py`` still applies in its own
-``run()`` check; it goes when that check calls ``check_memory``. Nothing in this module uses it."""
-
 MAX_MEMORY_ENV = "GPUQ_MAX_MEMORY_MB"
 """Environment variable capping a run's memory, in MiB, when the run option is not given."""
 

@@ -89,7 +89,7 @@ class LocalSimulator(BaseBackend):
     def configuration(self) -> BackendConfiguration:
         """Name, gates, and the largest qubit count per precision this machine's memory holds (built once)."""
         if self._configuration is None:
-            limits = machine_max_qubits(self.device, unitary=self.method == "unitary")
+            limits = machine_max_qubits(self.device, self.method)
             self._configuration = BackendConfiguration(
                 backend_name=self.name(), backend_version=BACKEND_VERSION, n_qubits=limits["double"],
                 max_qubits=limits, basis_gates=BASIS_GATES, gates=_gate_configs(),
@@ -104,7 +104,7 @@ class LocalSimulator(BaseBackend):
 
     def available_qubits(self, max_memory_mb: int | None = None) -> dict[str, int]:
         """The largest qubit count per precision that fits the memory free now (within ``max_memory_mb``)."""
-        return available_max_qubits(self.device, unitary=self.method == "unitary", max_memory_mb=max_memory_mb)
+        return available_max_qubits(self.device, self.method, max_memory_mb)
 
     def properties(self) -> BackendProperties:
         """A noiseless simulator has no calibration data: empty lists, with the date of asking."""

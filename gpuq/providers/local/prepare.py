@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...exceptions import BackendUnavailableError, InsufficientMemoryError
+from ...exceptions import BackendUnavailableError
 from ...models.options import RunOptions, merge_options
 from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
-from ...sim.capacity import fit_check
+from ...sim.capacity import check_run_fits
 from ...sim.ops import Op, lower_experiment
 
 if TYPE_CHECKING:
@@ -32,13 +32,11 @@ class PreparedExperiment:
         index: its position in the Qobj.
         experiment: the Qobj's experiment (header and sizes).
         ops: its lowered operations.
-        state_qubits: qubits of the simulated state (twice the circuit's for a unitary).
     """
 
     index: int
     experiment: Experiment
     ops: tuple[Op, ...]
-    state_qubits: int
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,7 @@ def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None =
     request, source = requested_device(backend.pin, resolved.device)
     unitary = backend.method == "unitary"
     experiments = tuple(
-        PreparedExperiment(index, experiment, tuple(lower_experiment(experiment, index, allow_nonunitary=not unitary)),
-                           experiment.config.n_qubits * (2 if unitary else 1))
+        PreparedExperiment(index, experiment, tuple(lower_experiment(experiment, index, allow_nonunitary=not unitary)))
         for index, experiment in enumerate(loaded.experiments))
     job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source, experiments)
     if check_devices:
@@ -109,12 +106,10 @@ def _check_devices(job: PreparedJob) -> None:
             raise BackendUnavailableError(f"{job.backend_name}: the GPU was {job.device_source} but is not usable: "
                                           f"{reason}")
     for prepared in job.experiments:
-        problem = fit_check(prepared.state_qubits, job.options.precision, job.device_request,
-                            job.options.max_memory_mb)
-        if problem is not None:
-            circuit_qubits = prepared.experiment.config.n_qubits
-            what = (f"{circuit_qubits}-qubit unitary" if job.method == "unitary"
-                    else f"{circuit_qubits}-qubit state")
-            raise InsufficientMemoryError(problem.needed, problem.available, problem.device,
-                                          f"experiment {prepared.experiment.header.name!r} ({what}, "
-                                          f"{job.options.precision} precision)")
+        circuit_qubits = prepared.experiment.config.n_qubits
+        kind = "unitary" if job.method == "unitary" else "state"
+        check_run_fits(circuit_qubits, job.options.precision, job.method, job.device_request,
+                       f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
+                       f"{job.options.precision} precision)",
+                       shots=job.shots if job.method == "qasm" else 0, memory=job.options.memory,
+                       max_memory_mb=job.options.max_memory_mb)

@@ -21,7 +21,7 @@ from ...sim.compile_clock import CompileClock
 from ...sim.devices.base import Device
 from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
-from ...sim.memory import required_bytes
+from ...sim.memory import run_memory
 from .prepare import PreparedExperiment, PreparedJob
 
 BACKEND_VERSION = __version__
@@ -68,8 +68,10 @@ def _run_one(job: PreparedJob, prepared: PreparedExperiment, seed: int,
     header = prepared.experiment.header
     clock = CompileClock()
     try:
-        needed = required_bytes(prepared.state_qubits, job.options.precision)
-        choice = choose_device(job.device_request, job.device_source, needed)
+        options = job.options
+        needed = run_memory(prepared.experiment.config.n_qubits, options.precision, method=job.method,
+                            shots=job.shots if job.method == "qasm" else 0, memory=options.memory).total
+        choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
         outcome, choice = _run_with_fallback(job, prepared, choice, seed, should_stop)
     except JobCancelledError:
         raise

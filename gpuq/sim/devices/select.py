@@ -80,8 +80,8 @@ def gpu_device() -> Device:
     return GpuDevice()
 
 
-def choose_device(request: str, source: str, needed_bytes: int) -> DeviceChoice:
-    """Pick the device for a run of ``needed_bytes``.
+def choose_device(request: str, source: str, needed_bytes: int, max_memory_mb: int | None = None) -> DeviceChoice:
+    """Pick the device for a run of ``needed_bytes`` (``memory.run_memory``'s total).
 
     Raises:
         BackendUnavailableError: the GPU was asked for and is not usable.
@@ -96,7 +96,9 @@ def choose_device(request: str, source: str, needed_bytes: int) -> DeviceChoice:
     if reason is not None:
         return DeviceChoice(cpu_device(), f"auto: no usable GPU ({reason})", auto=True)
     gpu = gpu_device()
-    if needed_bytes > gpu.free_bytes() * 0.9:
+    from ..memory import memory_limit
+
+    if needed_bytes > memory_limit(gpu.free_bytes(), max_memory_mb):
         return DeviceChoice(cpu_device(), f"auto: the state needs {needed_bytes} bytes, more than the GPU has free",
                             auto=True)
     return DeviceChoice(gpu, "auto: a GPU is present and the state fits", auto=True)

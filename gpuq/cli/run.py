@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import BackendNotFoundError, GpuqError
+from ..exceptions import BackendNotFoundError, GpuqError, QasmError
 
 PROGRESS_AFTER_S = 2.0
 """A run shows progress on stderr once it has taken this long."""
@@ -85,7 +85,13 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.plot is not None:
         _check_plot_target(args.plot)
-    circuit = load(args.file)
+    try:
+        circuit = load(args.file)
+    except QasmError as exc:
+        if exc.line is None:
+            raise
+        print(exc, file=sys.stderr)  # FILE:LINE:COL: problem, as compilers write it, for editors to jump to
+        return 1
     backend = find_backend(args.backend)
     options = {"precision": args.precision}
     if args.device is not None:

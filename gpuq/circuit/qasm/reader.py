@@ -73,7 +73,11 @@ class Reader:
             self._include_qelib1(token)
             return
         path = (self.base_dir or Path.cwd()) / filename
-        if "\0" in filename or not path.is_file():
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):  # a name too long, or with a NUL in it
+            is_file = False
+        if not is_file:
             raise error_at(f"cannot include {filename!r}: no such file (only qelib1.inc is built in; other "
                            f"files are looked up next to the program)", token)
         if self.depth >= MAX_INCLUDE_NESTING:
@@ -81,7 +85,7 @@ class Reader:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise error_at(f"cannot include {filename!r}: {exc}", token) from None
+            raise error_at(f"cannot include {filename!r}: {exc.__class__.__name__}: {exc}", token) from None
         shown = filename if self.source is None else str(Path(self.source).parent / filename)
         self.depth += 1
         try:

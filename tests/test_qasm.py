@@ -196,6 +196,21 @@ def test_user_gate_may_override_a_qelib1_gate():
     assert [op[0] for op in ops(circuit)] == ["cz"]  # same matrix: kept as the library gate
 
 
+def test_a_gate_body_means_the_gates_defined_before_it():
+    circuit = loads(HEADER + "gate f a { h a; }\ngate h a { x a; }\nqreg q[1];\nf q[0];\nh q[0];")
+    assert [op[0] for op in ops(circuit)] == ["h", "x"]
+
+
+def test_a_user_gate_equal_to_its_library_namesake_is_that_gate_at_every_angle():
+    """Decided once per definition, at generic angles; special angles (0, pi) run the library gate too."""
+    text = HEADER + ("gate ryy(t) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(t) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n"
+                     "qreg q[2];\nryy(0) q[0],q[1];\nryy(pi) q[0],q[1];\nryy(-1.25) q[0],q[1];")
+    assert [(inst.name, inst.params) for inst in loads(text).data] == [("ryy", (0.0,)), ("ryy", (math.pi,)),
+                                                                       ("ryy", (-1.25,))]
+    identity_at_zero = HEADER + "gate ryy(t) a,b { rz(t) a; }\nqreg q[2];\nryy(0) q[0],q[1];"
+    assert [op[0] for op in ops(loads(identity_at_zero))] == ["rz"]  # equal at t = 0 only: expanded
+
+
 # ---------------------------------------------------------------- broadcasting, measure, reset, if
 def test_broadcasting():
     circuit = loads(HEADER + "qreg a[3];\nqreg b[3];\ncreg c[3];\nh a;\ncx a,b;\ncx a[0],b;\n"

@@ -175,6 +175,24 @@ def test_broadcast_expansion_counts_against_the_instruction_cap():
     assert (error.line, error.column) == (5, 1)
 
 
+@pytest.mark.parametrize("definition, statement", [
+    ("", "barrier q;"),  # one instruction, but it holds 65,536 qubits
+    ("gate nop a { }\n", "nop q;"),  # no instruction, but 65,536 calls
+])
+def test_wide_statements_count_against_the_instruction_cap(definition, statement):
+    repeats = MAX_OPERATIONS // MAX_QUBITS + 1
+    error = qasm_error(HEADER + definition + f"qreg q[{MAX_QUBITS}];\n" + f"{statement}\n" * repeats)
+    assert error.line == 3 + definition.count("\n") + repeats
+    circuit = loads(HEADER + definition + f"qreg q[{MAX_QUBITS}];\n" + f"{statement}\n" * (repeats - 1))
+    assert len(circuit.data) == (repeats - 1 if definition == "" else 0)
+
+
+def test_conditions_on_a_register_share_its_bits():
+    circuit = loads(HEADER + f"qreg q[1];\ncreg c[{MAX_CLBITS}];\n" + "if(c==1) x q[0];\n" * 3)
+    first, *others = [inst.condition for inst in circuit.data]
+    assert len(first.clbits) == MAX_CLBITS and all(other.clbits is first.clbits for other in others)
+
+
 def test_gate_definitions_nested_past_the_cap_are_an_error_at_the_definition():
     levels = MAX_GATE_NESTING + 1
     lines = ["gate g1 a { x a; }\n"] + [f"gate g{i} a {{ g{i - 1} a; }}\n" for i in range(2, levels + 1)]

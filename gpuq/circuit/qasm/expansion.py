@@ -12,10 +12,11 @@ body is read, as OpenQASM 2.0 means it (a later definition of the same name
 does not change an earlier gate). So each definition knows, when it is read,
 how deep its expansion nests (``nesting``, capped by ``MAX_GATE_NESTING``, which
 also bounds the recursion here), at most how many instructions one call makes
-(``size``) and how many expression terms it evaluates (``evaluations``): a
-call that would take the program past ``MAX_OPERATIONS`` or
-``MAX_EVALUATIONS`` is refused before any of it is expanded, so doubling
-definitions fail at once rather than after 2^k steps.
+(``size``) and how many expression terms it evaluates (``evaluations``). The
+reader charges a call these bounds before expanding it, so a call that would
+take the program past ``MAX_OPERATIONS`` or ``MAX_EVALUATIONS`` is refused
+before any of it is expanded: doubling definitions fail at once rather than
+after 2^k steps.
 
 Whether a user gate is its library namesake is decided once per definition,
 by comparing matrices at two fixed, generic sets of parameter values: matrix
@@ -65,8 +66,8 @@ class GateDef:
     """A gate known to the program: built in, from qelib1, or declared by the user.
 
     Attributes:
-        size: at most how many instructions one call appends (1 for a native gate), counted up to
-            ``MAX_OPERATIONS + 1``.
+        size: what one call is charged: at most how many instructions it appends (a barrier on k qubits
+            counted as k), and at least 1; 1 for a native gate; counted up to ``MAX_OPERATIONS + 1``.
         evaluations: how many expression terms one call evaluates, counted up to ``MAX_EVALUATIONS + 1``.
         nesting: how many levels of definitions a call expands through (0 for a native gate).
         is_library_gate: whether the definition equals the library gate of its name (None: not decided yet).
@@ -91,9 +92,9 @@ class GateDef:
             return
         calls = [op for op in self.body if op.gate is not None]
         self.nesting = 1 + max((op.gate.nesting for op in calls), default=0)
-        size = len(self.body) - len(calls) + sum(op.gate.size for op in calls)
+        size = sum(len(op.qargs) if op.gate is None else op.gate.size for op in self.body)
         evaluations = sum(op.gate.evaluations + sum(len(expr.code) for expr in op.params) for op in calls)
-        self.size = min(size, MAX_OPERATIONS + 1)
+        self.size = min(max(size, 1), MAX_OPERATIONS + 1)
         self.evaluations = min(evaluations, MAX_EVALUATIONS + 1)
 
 
@@ -105,26 +106,33 @@ BUILTINS = {
 
 
 class Expander:
-    """Appends to one circuit, expanding user gates, and keeps it within ``MAX_OPERATIONS`` instructions."""
+    """Appends to one circuit, expanding user gates; the reader charges each statement's cost first.
+
+    ``charge`` keeps a program within ``MAX_OPERATIONS`` and ``MAX_EVALUATIONS``:
+    each statement is charged before it runs with at most how many instructions
+    it makes (a barrier on k qubits counts as k, for the k qubits it holds; a
+    call of a gate with an empty body as 1, for the work of the call).
+    """
 
     def __init__(self, circuit: QuantumCircuit):
         self.circuit = circuit
+        self.instructions = 0
         self.evaluations = 0
 
-    def reserve(self, count: int, token: Any, evaluations: int = 0) -> None:
-        """Refuse, before doing any of it, work past ``MAX_OPERATIONS`` or ``MAX_EVALUATIONS``; charge the latter."""
-        if len(self.circuit.data) + count > MAX_OPERATIONS:
+    def charge(self, instructions: int, token: Any, evaluations: int = 0) -> None:
+        """Count a statement's cost, refusing it (before any of its work) when it goes past a cap."""
+        if self.instructions + instructions > MAX_OPERATIONS:
             raise error_at(f"this statement takes the circuit past {MAX_OPERATIONS:,} instructions (counted after "
-                           "expanding gate definitions), the most a program may have", token)
+                           "expanding gate definitions, a barrier on k qubits as k), the most a program may have",
+                           token)
         if self.evaluations + evaluations > MAX_EVALUATIONS:
             raise error_at(f"expanding this statement takes the program past {MAX_EVALUATIONS:,} evaluated "
                            "expression terms, the most a program may need", token)
+        self.instructions += instructions
         self.evaluations += evaluations
 
-    def append(self, operation: Operation, qubits: tuple, clbits: tuple, condition: Condition | None,
-               token: Any) -> None:
+    def append(self, operation: Operation, qubits: tuple, clbits: tuple, condition: Condition | None) -> None:
         """Append one instruction."""
-        self.reserve(1, token)
         self.circuit.data.append(CircuitInstruction(operation, qubits, clbits, condition))
 
     def apply(self, gate: GateDef, values: tuple[float, ...], qubits: tuple, condition: Condition | None,
@@ -142,7 +150,7 @@ class Expander:
             op_qubits = tuple(qubits[i] for i in op.qargs)
             if op.gate is None:
                 if condition is None:
-                    self.append(Operation("barrier", len(op_qubits)), op_qubits, (), None, token)
+                    self.append(Operation("barrier", len(op_qubits)), op_qubits, (), None)
                 continue
             op_values = tuple(expr.evaluate(env) for expr in op.params)
             self.apply(op.gate, op_values, op_qubits, condition, token)
@@ -176,5 +184,4 @@ class Expander:
         for value in params:
             if not math.isfinite(value):
                 raise error_at(f"gate {name!r} parameter evaluates to {value}, which is not finite", token)
-        self.append(Operation(name, len(qubits), params=tuple(float(v) for v in params)), qubits, (), condition,
-                    token)
+        self.append(Operation(name, len(qubits), params=tuple(float(v) for v in params)), qubits, (), condition)

@@ -15,7 +15,10 @@ MAX_CLBITS = 65_536
 """Classical bits in all classical registers together."""
 
 MAX_OPERATIONS = 1_000_000
-"""Instructions in the circuit read, after every broadcast and gate-definition expansion (about 300 bytes each)."""
+"""Instructions in the circuit read, after every broadcast and gate-definition expansion (about 300 bytes each).
+
+A barrier on k qubits counts as k, for the k qubits it holds.
+"""
 
 MAX_EVALUATIONS = 10_000_000
 """Expression terms evaluated while expanding gate definitions, over the whole program.

@@ -39,6 +39,7 @@ class Reader:
         self.gates: dict[str, GateDef] = dict(BUILTINS)
         self.qregs: dict[str, QuantumRegister] = {}
         self.cregs: dict[str, ClassicalRegister] = {}
+        self.condition_bits: dict[str, tuple] = {}  # one tuple per register, shared by all its conditions
         self.source: str | None = None
         self.depth = 0
         self.included_qelib1 = False
@@ -229,7 +230,7 @@ class Reader:
         qubit_lists = [self._qubits(arg) for arg in args]
         self._check_arity(gate, name_token, len(values), len(qubit_lists))
         calls = self._broadcast(qubit_lists, name_token)
-        self.expander.reserve(gate.size * len(calls), name_token, gate.evaluations * len(calls))
+        self.expander.charge(gate.size * len(calls), name_token, gate.evaluations * len(calls))
         for qubits in calls:
             self.expander.apply(gate, values, qubits, condition, name_token)
 
@@ -240,19 +241,21 @@ class Reader:
         if len(qubits) != len(clbits):
             raise error_at(f"measure needs as many classical bits as qubits, got {len(qubits)} qubit(s) and "
                            f"{len(clbits)} bit(s)", token)
+        self.expander.charge(len(qubits), token)
         for qubit, clbit in zip(qubits, clbits):
-            self.expander.append(Operation("measure", 1, 1), (qubit,), (clbit,), condition, token)
+            self.expander.append(Operation("measure", 1, 1), (qubit,), (clbit,), condition)
 
     def _reset(self, node: Tree, condition: Condition | None = None) -> None:
-        token = node.children[0].children[0]
-        for qubit in self._qubits(node.children[0]):
-            self.expander.append(Operation("reset", 1), (qubit,), (), condition, token)
+        qubits = self._qubits(node.children[0])
+        self.expander.charge(len(qubits), node.children[0].children[0])
+        for qubit in qubits:
+            self.expander.append(Operation("reset", 1), (qubit,), (), condition)
 
     def _barrier(self, node: Tree) -> None:
         qubits = [q for arg in node.children[0].children for q in self._qubits(arg)]
         qubits = list(dict.fromkeys(qubits))
-        token = node.children[0].children[0].children[0]
-        self.expander.append(Operation("barrier", len(qubits)), tuple(qubits), (), None, token)
+        self.expander.charge(len(qubits), node.children[0].children[0].children[0])
+        self.expander.append(Operation("barrier", len(qubits)), tuple(qubits), (), None)
 
     def _if_op(self, node: Tree) -> None:
         name_token, value_token, op = node.children
@@ -264,7 +267,8 @@ class Reader:
         if value.bit_length() > register.size:
             raise error_at(f"value {value} does not fit in the {register.size} bit(s) of register "
                            f"{register.name!r}", value_token)
-        condition = Condition(tuple(register), value, register.name)  # type: ignore[arg-type]
+        clbits = self.condition_bits.setdefault(register.name, tuple(register))
+        condition = Condition(clbits, value, register.name)
         getattr(self, "_" + op.data)(op, condition)
 
     # ------------------------------------------------------------- operands

@@ -187,6 +187,14 @@ def test_wide_statements_count_against_the_instruction_cap(definition, statement
     assert len(circuit.data) == (repeats - 1 if definition == "" else 0)
 
 
+def test_calls_through_a_chain_of_definitions_count_against_the_instruction_cap():
+    """65,536 instructions, each reached through 60 nested calls: 4 million calls, charged before any is made."""
+    lines = ["gate c1 a { x a; }\n"] + [f"gate c{i} a {{ c{i - 1} a; }}\n" for i in range(2, 61)]
+    error = qasm_error(HEADER + "".join(lines) + f"qreg q[{MAX_QUBITS}];\nc60 q;\n")
+    assert (error.line, error.column) == (64, 1)
+    assert [inst.name for inst in loads(HEADER + "".join(lines) + "qreg q[1];\nc60 q;\n").data] == ["x"]
+
+
 def test_conditions_on_a_register_share_its_bits():
     circuit = loads(HEADER + f"qreg q[1];\ncreg c[{MAX_CLBITS}];\n" + "if(c==1) x q[0];\n" * 3)
     first, *others = [inst.condition for inst in circuit.data]

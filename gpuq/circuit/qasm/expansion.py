@@ -11,8 +11,8 @@ A body refers to the ``GateDef`` objects of the gates it calls, bound when the
 body is read, as OpenQASM 2.0 means it (a later definition of the same name
 does not change an earlier gate). So each definition knows, when it is read,
 how deep its expansion nests (``nesting``, capped by ``MAX_GATE_NESTING``, which
-also bounds the recursion here), at most how many instructions one call makes
-(``size``) and how many expression terms it evaluates (``evaluations``). The
+also bounds the recursion here), a bound on the instructions and calls one call
+makes (``size``) and how many expression terms it evaluates (``evaluations``). The
 reader charges a call these bounds before expanding it, so a call that would
 take the program past ``MAX_OPERATIONS`` or ``MAX_EVALUATIONS`` is refused
 before any of it is expanded: doubling definitions fail at once rather than
@@ -66,8 +66,8 @@ class GateDef:
     """A gate known to the program: built in, from qelib1, or declared by the user.
 
     Attributes:
-        size: what one call is charged: at most how many instructions it appends (a barrier on k qubits
-            counted as k), and at least 1; 1 for a native gate; counted up to ``MAX_OPERATIONS + 1``.
+        size: what one call is charged, at least the work it does: 1 for a native gate; for a user gate,
+            1 for the call plus its body's (a barrier on k qubits counted as k); up to ``MAX_OPERATIONS + 1``.
         evaluations: how many expression terms one call evaluates, counted up to ``MAX_EVALUATIONS + 1``.
         nesting: how many levels of definitions a call expands through (0 for a native gate).
         is_library_gate: whether the definition equals the library gate of its name (None: not decided yet).
@@ -92,9 +92,9 @@ class GateDef:
             return
         calls = [op for op in self.body if op.gate is not None]
         self.nesting = 1 + max((op.gate.nesting for op in calls), default=0)
-        size = sum(len(op.qargs) if op.gate is None else op.gate.size for op in self.body)
+        size = 1 + sum(len(op.qargs) if op.gate is None else op.gate.size for op in self.body)
         evaluations = sum(op.gate.evaluations + sum(len(expr.code) for expr in op.params) for op in calls)
-        self.size = min(max(size, 1), MAX_OPERATIONS + 1)
+        self.size = min(size, MAX_OPERATIONS + 1)
         self.evaluations = min(evaluations, MAX_EVALUATIONS + 1)
 
 
@@ -109,9 +109,10 @@ class Expander:
     """Appends to one circuit, expanding user gates; the reader charges each statement's cost first.
 
     ``charge`` keeps a program within ``MAX_OPERATIONS`` and ``MAX_EVALUATIONS``:
-    each statement is charged before it runs with at most how many instructions
-    it makes (a barrier on k qubits counts as k, for the k qubits it holds; a
-    call of a gate with an empty body as 1, for the work of the call).
+    each statement is charged before it runs with a bound on its instructions
+    that also covers its work: a barrier on k qubits counts k, for the k qubits
+    it holds, and each user-gate call expanded counts 1, so that neither empty
+    bodies nor long chains of definitions calling one another come for free.
     """
 
     def __init__(self, circuit: QuantumCircuit):
@@ -122,9 +123,9 @@ class Expander:
     def charge(self, instructions: int, token: Any, evaluations: int = 0) -> None:
         """Count a statement's cost, refusing it (before any of its work) when it goes past a cap."""
         if self.instructions + instructions > MAX_OPERATIONS:
-            raise error_at(f"this statement takes the circuit past {MAX_OPERATIONS:,} instructions (counted after "
-                           "expanding gate definitions, a barrier on k qubits as k), the most a program may have",
-                           token)
+            raise error_at(f"this statement takes the circuit past {MAX_OPERATIONS:,} instructions, the most a "
+                           "program may have (counted after expanding gate definitions, with one more for each "
+                           "user-gate call and one for each qubit of a barrier)", token)
         if self.evaluations + evaluations > MAX_EVALUATIONS:
             raise error_at(f"expanding this statement takes the program past {MAX_EVALUATIONS:,} evaluated "
                            "expression terms, the most a program may need", token)

@@ -17,7 +17,8 @@ MAX_CLBITS = 65_536
 MAX_OPERATIONS = 1_000_000
 """Instructions in the circuit read, after every broadcast and gate-definition expansion (about 300 bytes each).
 
-A barrier on k qubits counts as k, for the k qubits it holds.
+A barrier on k qubits counts as k, for the k qubits it holds, and each call of a
+user gate counts one more, for the work of expanding it.
 """
 
 MAX_EVALUATIONS = 10_000_000

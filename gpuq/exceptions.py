@@ -33,16 +33,24 @@ class CircuitError(GpuqError):
 class QasmError(CircuitError):
     """Raised when OpenQASM 2 text cannot be parsed or uses an unsupported feature.
 
+    The message reads ``file:line:column: problem`` as compilers write it
+    (``line:column: problem`` for text that came from no file).
+
     Attributes:
         line: 1-based line of the problem, or None when unknown.
         column: 1-based column of the problem, or None when unknown.
+        source: the file the text came from, or None.
+        reason: the problem alone, without the position.
     """
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 source: str | None = None):
         self.line = line
         self.column = column
-        where = f"line {line}, column {column}: " if line is not None else ""
-        super().__init__(f"{where}{message}")
+        self.source = source
+        self.reason = message
+        where = [str(part) for part in (source, line, column) if part is not None]
+        super().__init__(":".join(where) + ": " + message if where else message)
 
 
 class QobjValidationError(GpuqError):

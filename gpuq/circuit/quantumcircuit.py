@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
-from numbers import Integral, Real
-from typing import Union
+from numbers import Integral
 
 import numpy as np
 
 from ..exceptions import CircuitError
-from .gates import check_unitary, gate_spec
+from .gatemethods import ClbitSpec, GateMethods, QubitSpec
 from .instruction import CircuitInstruction, Condition, InstructionSet, Operation
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit, Register
 
-QubitSpec = Union[int, Qubit, QuantumRegister, Sequence]
-ClbitSpec = Union[int, Clbit, ClassicalRegister, Sequence]
 
-
-class QuantumCircuit:
+class QuantumCircuit(GateMethods):
     """A quantum circuit over quantum and classical registers.
 
     Args:
@@ -48,6 +43,7 @@ class QuantumCircuit:
         self.global_phase = 0.0
         self._qubit_index: dict[Qubit, int] = {}
         self._clbit_index: dict[Clbit, int] = {}
+        self._register_names: set[str] = set()
         if regs and all(isinstance(r, Integral) for r in regs):
             if len(regs) > 2:
                 raise CircuitError("QuantumCircuit(n_qubits[, n_clbits]) takes at most two integers")
@@ -56,12 +52,13 @@ class QuantumCircuit:
 
     # ----------------------------------------------------------------- registers
     def add_register(self, *regs: Register) -> None:
-        """Add registers; their names must be unique in the circuit."""
+        """Add registers; their names must be unique in the circuit (checked in constant time per register)."""
         for reg in regs:
             if not isinstance(reg, (QuantumRegister, ClassicalRegister)):
                 raise CircuitError(f"expected a QuantumRegister or ClassicalRegister, got {reg!r}")
-            if reg.name in {r.name for r in self.qregs + self.cregs}:
+            if reg.name in self._register_names:
                 raise CircuitError(f"register name {reg.name!r} is already used in this circuit")
+            self._register_names.add(reg.name)
             if isinstance(reg, QuantumRegister):
                 self.qregs.append(reg)
                 for bit in reg:
@@ -112,15 +109,6 @@ class QuantumCircuit:
     def _clbits(self, spec: ClbitSpec) -> list[Clbit]:
         return self._resolve(spec, self.clbits, self._clbit_index, "clbit", ClassicalRegister)
 
-    @staticmethod
-    def _broadcast(groups: list[list]) -> list[tuple]:
-        """Pair up argument lists: equal lengths zip, single elements repeat."""
-        lengths = {len(g) for g in groups if len(g) != 1}
-        if len(lengths) > 1:
-            raise CircuitError(f"cannot broadcast arguments of lengths {[len(g) for g in groups]}")
-        width = lengths.pop() if lengths else 1
-        return [tuple(g[0] if len(g) == 1 else g[i] for g in groups) for i in range(width)]
-
     # ---------------------------------------------------------------- appending
     def append(self, operation: Operation, qargs: Sequence = (), cargs: Sequence = ()) -> InstructionSet:
         """Append ``operation`` on the given bits (no broadcasting).
@@ -138,201 +126,6 @@ class QuantumCircuit:
             raise CircuitError(f"{operation.name!r} was given the same qubit twice: {list(qubits)}")
         self.data.append(CircuitInstruction(operation, qubits, clbits))
         return InstructionSet(self, [len(self.data) - 1])
-
-    def _gate(self, name: str, params: Sequence[float], *qargs: QubitSpec) -> InstructionSet:
-        spec = gate_spec(name)
-        if len(params) != spec.num_params:
-            raise CircuitError(f"gate {name!r} takes {spec.num_params} parameter(s), got {len(params)}")
-        values = []
-        for p in params:
-            if not isinstance(p, (Real, np.floating, np.integer)) or isinstance(p, bool) or not math.isfinite(float(p)):
-                raise CircuitError(f"gate {name!r} parameter {p!r} is not a finite real number")
-            values.append(float(p))
-        if len(qargs) != spec.num_qubits():
-            raise CircuitError(f"gate {name!r} acts on {spec.num_qubits()} qubit(s), got {len(qargs)} argument(s)")
-        operation = Operation(name, spec.num_qubits(), params=tuple(values))
-        positions = []
-        for qubits in self._broadcast([self._qubits(q) for q in qargs]):
-            positions.extend(self.append(operation, qubits)._positions)
-        return InstructionSet(self, positions)
-
-    # ------------------------------------------------------------------- gates
-    def id(self, qubit: QubitSpec) -> InstructionSet:
-        """Identity."""
-        return self._gate("id", (), qubit)
-
-    def x(self, qubit: QubitSpec) -> InstructionSet:
-        """Pauli X."""
-        return self._gate("x", (), qubit)
-
-    def y(self, qubit: QubitSpec) -> InstructionSet:
-        """Pauli Y."""
-        return self._gate("y", (), qubit)
-
-    def z(self, qubit: QubitSpec) -> InstructionSet:
-        """Pauli Z."""
-        return self._gate("z", (), qubit)
-
-    def h(self, qubit: QubitSpec) -> InstructionSet:
-        """Hadamard."""
-        return self._gate("h", (), qubit)
-
-    def s(self, qubit: QubitSpec) -> InstructionSet:
-        """S = sqrt(Z)."""
-        return self._gate("s", (), qubit)
-
-    def sdg(self, qubit: QubitSpec) -> InstructionSet:
-        """S†."""
-        return self._gate("sdg", (), qubit)
-
-    def t(self, qubit: QubitSpec) -> InstructionSet:
-        """T = fourth root of Z."""
-        return self._gate("t", (), qubit)
-
-    def tdg(self, qubit: QubitSpec) -> InstructionSet:
-        """T†."""
-        return self._gate("tdg", (), qubit)
-
-    def sx(self, qubit: QubitSpec) -> InstructionSet:
-        """sqrt(X)."""
-        return self._gate("sx", (), qubit)
-
-    def sxdg(self, qubit: QubitSpec) -> InstructionSet:
-        """sqrt(X)†."""
-        return self._gate("sxdg", (), qubit)
-
-    def rx(self, theta: float, qubit: QubitSpec) -> InstructionSet:
-        """Rotation about X by ``theta``."""
-        return self._gate("rx", (theta,), qubit)
-
-    def ry(self, theta: float, qubit: QubitSpec) -> InstructionSet:
-        """Rotation about Y by ``theta``."""
-        return self._gate("ry", (theta,), qubit)
-
-    def rz(self, phi: float, qubit: QubitSpec) -> InstructionSet:
-        """Rotation about Z by ``phi``: diag(e^{-iφ/2}, e^{iφ/2})."""
-        return self._gate("rz", (phi,), qubit)
-
-    def p(self, lam: float, qubit: QubitSpec) -> InstructionSet:
-        """Phase gate diag(1, e^{iλ})."""
-        return self._gate("p", (lam,), qubit)
-
-    def u1(self, lam: float, qubit: QubitSpec) -> InstructionSet:
-        """Same as ``p``."""
-        return self._gate("u1", (lam,), qubit)
-
-    def u2(self, phi: float, lam: float, qubit: QubitSpec) -> InstructionSet:
-        """U(π/2, φ, λ)."""
-        return self._gate("u2", (phi, lam), qubit)
-
-    def u3(self, theta: float, phi: float, lam: float, qubit: QubitSpec) -> InstructionSet:
-        """Generic one-qubit rotation U(θ, φ, λ)."""
-        return self._gate("u3", (theta, phi, lam), qubit)
-
-    def u(self, theta: float, phi: float, lam: float, qubit: QubitSpec) -> InstructionSet:
-        """Same as ``u3``."""
-        return self._gate("u", (theta, phi, lam), qubit)
-
-    def cx(self, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled X (CNOT)."""
-        return self._gate("cx", (), control, target)
-
-    def cy(self, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled Y."""
-        return self._gate("cy", (), control, target)
-
-    def cz(self, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled Z."""
-        return self._gate("cz", (), control, target)
-
-    def ch(self, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled Hadamard."""
-        return self._gate("ch", (), control, target)
-
-    def csx(self, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled sqrt(X)."""
-        return self._gate("csx", (), control, target)
-
-    def swap(self, qubit1: QubitSpec, qubit2: QubitSpec) -> InstructionSet:
-        """Swap two qubits."""
-        return self._gate("swap", (), qubit1, qubit2)
-
-    def iswap(self, qubit1: QubitSpec, qubit2: QubitSpec) -> InstructionSet:
-        """iSWAP: swap with a phase i on |01⟩ and |10⟩."""
-        return self._gate("iswap", (), qubit1, qubit2)
-
-    def crx(self, theta: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled RX."""
-        return self._gate("crx", (theta,), control, target)
-
-    def cry(self, theta: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled RY."""
-        return self._gate("cry", (theta,), control, target)
-
-    def crz(self, theta: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled RZ."""
-        return self._gate("crz", (theta,), control, target)
-
-    def cp(self, lam: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled phase."""
-        return self._gate("cp", (lam,), control, target)
-
-    def cu1(self, lam: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Same as ``cp``."""
-        return self._gate("cu1", (lam,), control, target)
-
-    def cu3(self, theta: float, phi: float, lam: float, control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled U3."""
-        return self._gate("cu3", (theta, phi, lam), control, target)
-
-    def cu(self, theta: float, phi: float, lam: float, gamma: float,
-           control: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Controlled U with a global phase γ on the target (Qiskit's ``cu``)."""
-        return self._gate("cu", (theta, phi, lam, gamma), control, target)
-
-    def rxx(self, theta: float, qubit1: QubitSpec, qubit2: QubitSpec) -> InstructionSet:
-        """exp(-iθ X⊗X / 2)."""
-        return self._gate("rxx", (theta,), qubit1, qubit2)
-
-    def ryy(self, theta: float, qubit1: QubitSpec, qubit2: QubitSpec) -> InstructionSet:
-        """exp(-iθ Y⊗Y / 2)."""
-        return self._gate("ryy", (theta,), qubit1, qubit2)
-
-    def rzz(self, theta: float, qubit1: QubitSpec, qubit2: QubitSpec) -> InstructionSet:
-        """exp(-iθ Z⊗Z / 2)."""
-        return self._gate("rzz", (theta,), qubit1, qubit2)
-
-    def ccx(self, control1: QubitSpec, control2: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """Toffoli."""
-        return self._gate("ccx", (), control1, control2, target)
-
-    def cswap(self, control: QubitSpec, target1: QubitSpec, target2: QubitSpec) -> InstructionSet:
-        """Fredkin (controlled swap)."""
-        return self._gate("cswap", (), control, target1, target2)
-
-    def mcx(self, controls: QubitSpec, target: QubitSpec) -> InstructionSet:
-        """X on ``target`` controlled on every qubit of ``controls`` (no broadcasting)."""
-        control_bits = self._qubits(controls)
-        target_bits = self._qubits(target)
-        if len(target_bits) != 1:
-            raise CircuitError(f"mcx takes one target qubit, got {len(target_bits)}")
-        if not control_bits:
-            raise CircuitError("mcx needs at least one control qubit")
-        operation = Operation("mcx", len(control_bits) + 1)
-        return self.append(operation, control_bits + target_bits)
-
-    def unitary(self, matrix, qubits: QubitSpec, label: str | None = None) -> InstructionSet:
-        """Apply an arbitrary unitary; ``qubits[0]`` is bit 0 of the matrix index.
-
-        Raises:
-            CircuitError: the matrix is not unitary or its size does not match the qubits.
-        """
-        matrix = check_unitary(matrix)
-        bits = self._qubits(qubits)
-        k = matrix.shape[0].bit_length() - 1
-        if len(bits) != k:
-            raise CircuitError(f"a {matrix.shape[0]}x{matrix.shape[0]} unitary acts on {k} qubit(s), got {len(bits)}")
-        return self.append(Operation("unitary", k, matrix=matrix, label=label), bits)
 
     def measure(self, qubit: QubitSpec, clbit: ClbitSpec) -> InstructionSet:
         """Measure qubits into classical bits (broadcast over registers)."""

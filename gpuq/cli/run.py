@@ -16,12 +16,11 @@ import itertools
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
-from typing import get_args
-
-from ..exceptions import BackendNotFoundError, GpuqError
+from ..exceptions import BackendNotFoundError, GpuqError, QasmError
 from ..models.options import DeviceName, Precision, RunOptions
 
 PROGRESS_AFTER_S = 2.0
@@ -97,7 +96,13 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.plot is not None:
         _check_plot_target(args.plot)
-    circuit = load(args.file)
+    try:
+        circuit = load(args.file)
+    except QasmError as exc:
+        if exc.line is None:
+            raise
+        print(exc, file=sys.stderr)  # FILE:LINE:COL: problem, as compilers write it, for editors to jump to
+        return 1
     backend = find_backend(args.backend)
     options = {"precision": args.precision, "device": args.device, "shots": args.shots,
                "seed_simulator": args.seed, "max_memory_mb": args.max_memory_mb}

@@ -7,10 +7,20 @@ writes one. The reading follows the OpenQASM 2.0 specification with Qiskit's
 original header). User ``gate`` definitions are expanded at parse time into
 library gates. See ``docs/qasm.md`` for what is and is not supported.
 
-The work is split by job: ``qasm_grammar`` (the Lark grammar and syntax
-errors), ``qasm_qelib1`` (the header and how its gates map onto the library),
-``qasm_reader`` (tree → circuit), ``qasm_writer`` (circuit → text) and
-``qasm_decompose`` (exact decompositions the writer needs).
+The work is split by job:
+
+- ``grammar``: the Lark grammar, syntax errors, and ``error_at`` (the error at a token);
+- ``limits``: the caps that keep reading hostile text bounded (sizes, expansion, nesting, literals);
+- ``qelib1``: the header and how its gates map onto the library;
+- ``reader``: tree → circuit, statement by statement, with its checks;
+- ``expressions``: parameter expressions, compiled once and evaluated without recursion;
+- ``expansion``: gate definitions and their expansion into library gates;
+- ``matrices``: unitaries of small circuits (to recognise library gates among user gates);
+- ``writer``: circuit → text, with ``decompose`` for the exact decompositions it needs.
+
+A ``QasmError`` reads ``file:line:column: problem`` (``line:column: problem``
+for text that came from no file); ``exc.line``, ``exc.column``, ``exc.source``
+and ``exc.reason`` hold the parts.
 """
 
 from __future__ import annotations
@@ -18,9 +28,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..exceptions import QasmError
-from .qasm_reader import Reader
-from .qasm_writer import dumps
+from ...exceptions import QasmError
+from .reader import Reader
+from .writer import dumps
 
 __all__ = ["dump", "dumps", "load", "loads"]
 
@@ -34,7 +44,7 @@ def loads(text: str, name: str | None = None, base_dir: str | os.PathLike | None
         base_dir: where ``include`` looks for files other than qelib1.inc (default: the working directory).
 
     Raises:
-        QasmError: a syntax or semantic error, with the line and column.
+        QasmError: a syntax or semantic error, or a cap of ``limits`` exceeded, with the line and column.
     """
     if not isinstance(text, str):
         raise QasmError(f"expected OpenQASM text as a str, got {type(text).__name__}")
@@ -44,6 +54,8 @@ def loads(text: str, name: str | None = None, base_dir: str | os.PathLike | None
 def load(path: str | os.PathLike):
     """Build a circuit from an OpenQASM 2.0 file; the circuit is named after the file's stem.
 
+    Errors name the file as ``path`` gives it, as in ``examples/bad.qasm:4:5: ...``.
+
     Raises:
         QasmError: the file cannot be read, or its text is not valid OpenQASM 2.0.
     """
@@ -51,24 +63,15 @@ def load(path: str | os.PathLike):
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QasmError(f"{path}: no such file") from None
+        raise QasmError("no such file", source=str(path)) from None
     except IsADirectoryError:
-        raise QasmError(f"{path}: is a directory, not an OpenQASM file") from None
+        raise QasmError("is a directory, not an OpenQASM file", source=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise QasmError(f"{path}: cannot be read: {exc}") from exc
-    reader = Reader(path.stem, path.parent)
-    try:
-        return reader.run(text, source=None)
-    except QasmError as exc:
-        raise QasmError(f"{path.name}: {_bare_message(exc)}", exc.line, exc.column) from None
+        raise QasmError(f"cannot be read: {exc}", source=str(path)) from exc
+    return Reader(path.stem, path.parent).run(text, source=str(path))
 
 
 def dump(circuit, path: str | os.PathLike) -> None:
     """Write ``circuit`` to ``path`` as OpenQASM 2.0."""
     Path(path).write_text(dumps(circuit), encoding="utf-8")
 
-
-def _bare_message(exc: QasmError) -> str:
-    text = str(exc)
-    prefix = f"line {exc.line}, column {exc.column}: "
-    return text[len(prefix):] if exc.line is not None and text.startswith(prefix) else text

@@ -8,14 +8,20 @@ tighter than unary minus and associates to the right, so ``-2^2`` is ``-4``.
 
 The grammar lives in a Python string rather than a ``.lark`` file so that it
 ships inside the package with no package-data entry. Semantic checks (declared
-names, sizes, argument counts) are done by ``qasm_reader``; this module only
-turns text into a tree and syntax errors into messages that name the line,
-the column and what was expected.
+names, sizes, argument counts) are done by ``reader``; this module only turns
+text into a tree and syntax errors into messages that name the line, the
+column and what was expected, and makes the ``QasmError`` for a token
+(``error_at``) that every other module of the reader raises.
+
+The LALR parser keeps its own stack, so no nesting in the text can exhaust
+Python's recursion limit while parsing; the trees it builds may be deep, and
+whatever walks them afterwards does so without recursion or under a cap.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import (
@@ -25,7 +31,7 @@ from lark.exceptions import (
     UnexpectedToken,
 )
 
-from ..exceptions import QasmError
+from ...exceptions import QasmError
 
 GRAMMAR = r"""
 start: version? statement*
@@ -129,6 +135,14 @@ def parse(text: str, source: str | None = None) -> Tree:
         raise _translate(exc, text, source) from None
 
 
+def error_at(message: str, token: Any) -> QasmError:
+    """A ``QasmError`` at ``token``'s line and column (none when the token is None).
+
+    The reader adds the file name as the error leaves the file's statements.
+    """
+    return QasmError(message, getattr(token, "line", None), getattr(token, "column", None))
+
+
 def _describe_terminal(name: str) -> str:
     if name in _TERMINAL_WORDS:
         return _TERMINAL_WORDS[name]
@@ -156,7 +170,6 @@ def _describe_token(token: Token) -> str:
 
 
 def _translate(exc: UnexpectedInput, text: str, source: str | None) -> QasmError:
-    where = f" in {source}" if source else ""
     line, column = getattr(exc, "line", None), getattr(exc, "column", None)
     if isinstance(exc, UnexpectedCharacters):
         position = exc.pos_in_stream or 0
@@ -164,20 +177,20 @@ def _translate(exc: UnexpectedInput, text: str, source: str | None) -> QasmError
         allowed = exc.allowed or ()
         if getattr(exc, "interactive_parser", None) is not None:
             allowed = exc.interactive_parser.accepts()
-        message = f"unexpected character {char!r}{where}; expected {_expected(allowed)}"
+        message = f"unexpected character {char!r}; expected {_expected(allowed)}"
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END" or line in (None, -1):
             line, column = _end_position(text)
-        message = f"unexpected {_describe_token(token)}{where}; expected {_expected(exc.expected)}"
+        message = f"unexpected {_describe_token(token)}; expected {_expected(exc.expected)}"
     elif isinstance(exc, UnexpectedEOF):
         line, column = _end_position(text)
-        message = f"unexpected end of file{where}; expected {_expected(exc.expected)}"
+        message = f"unexpected end of file; expected {_expected(exc.expected)}"
     else:  # pragma: no cover - Lark has no other UnexpectedInput subclasses
-        message = f"syntax error{where}: {exc}"
+        message = f"syntax error: {exc}"
     if line is not None and line < 1:
         line, column = _end_position(text)
-    return QasmError(message, line, column)
+    return QasmError(message, line, column, source)
 
 
 def _end_position(text: str) -> tuple[int, int]:

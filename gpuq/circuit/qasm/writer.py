@@ -6,7 +6,7 @@ definition in terms of qelib1 gates, written once before the registers:
 the library gates), ``mcx`` with five or more controls (``mcx_<k>``; with 1
 to 4 controls it is ``cx``, ``ccx``, ``c3x`` or ``c4x``), and each
 ``unitary`` (``unitary_<i>``, exact up to a global phase, see
-``qasm_decompose``). A circuit's ``global_phase`` has no OpenQASM 2 form and
+``decompose``). A circuit's ``global_phase`` has no OpenQASM 2 form and
 is not written; no measurement can see it.
 
 Parameters are written as multiples of pi when that gives back the very same
@@ -18,12 +18,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import CircuitError
-from .qasm_decompose import Op, mcx_ops, unitary_ops
-from .qasm_qelib1 import NATIVE
+from ...exceptions import CircuitError
+from .decompose import Op, mcx_ops, unitary_ops
+from .qelib1 import NATIVE
 
 if TYPE_CHECKING:
-    from .quantumcircuit import QuantumCircuit
+    from ..quantumcircuit import QuantumCircuit
 
 _QELIB1_NATIVE = {name for name, native in NATIVE.items() if native.name == name}
 _MCX_NAMES = {1: "cx", 2: "ccx", 3: "c3x", 4: "c4x"}

@@ -13,7 +13,8 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
-from .sim.memory import host_free_bytes, max_qubits
+from .exceptions import SimulationError
+from .sim.memory import largest_qubits
 
 _PRECISIONS = ("single", "double")
 
@@ -80,58 +81,30 @@ def _package_versions() -> dict[str, str]:
 
 
 def _cpu_facts() -> dict[str, Any]:
-    import numba
-
     from .sim.devices.select import cpu_device
 
     device = cpu_device()
-    free = host_free_bytes()
+    free = device.free_bytes()
     return {
         "device": device.description(),
         "free memory": f"{free / 2**30:.1f} GiB",
-        "largest state": ", ".join(f"{max_qubits(free, p)} qubits {p}" for p in _PRECISIONS),
-        "numba threads": numba.get_num_threads(),
-        "threading layer": _threading_layer(),
-        "numba cache dir": os.environ.get("NUMBA_CACHE_DIR") or "next to the installed sources",
+        "largest state": ", ".join(f"{largest_qubits(free, p)} qubits {p}" for p in _PRECISIONS),
+        **device.facts(),
     }
 
 
-def _threading_layer() -> str:
-    """The layer Numba actually uses (known once a parallel kernel ran), else the configured choice."""
-    import numba
-
-    try:
-        return numba.threading_layer()
-    except ValueError:  # no parallel kernel has run yet in this process
-        return f"{numba.config.THREADING_LAYER} (not started yet)"
-
-
 def _gpu_facts() -> tuple[list[dict[str, Any]], str | None]:
-    from .sim.devices.gpu import gpu_unavailable_reason
+    from .sim.devices import gpu
 
-    problem = gpu_unavailable_reason()
+    problem = gpu.gpu_unavailable_reason()
     if problem is not None:
         return [], problem
-    import cupy
-
-    runtime = cupy.cuda.runtime
-    gpus = []
     try:
-        for index in range(runtime.getDeviceCount()):
-            with cupy.cuda.Device(index):
-                free, total = runtime.memGetInfo()
-            name = runtime.getDeviceProperties(index)["name"]
-            gpus.append({
-                "index": index,
-                "name": name.decode() if isinstance(name, bytes) else str(name),
-                "free_bytes": int(free),
-                "total_bytes": int(total),
-                "max_qubits": {p: max_qubits(int(free), p) for p in _PRECISIONS},
-                "cuda_runtime": runtime.runtimeGetVersion(),
-                "cuda_driver": runtime.driverGetVersion(),
-            })
-    except (RuntimeError, OSError) as exc:  # CUDA errors derive from RuntimeError
-        return gpus, f"CUDA error while listing devices: {exc}"
+        gpus = gpu.list_gpus()
+    except SimulationError as exc:
+        return [], str(exc)
+    for facts in gpus:
+        facts["max_qubits"] = {p: largest_qubits(facts["free_bytes"], p) for p in _PRECISIONS}
     return gpus, None
 
 

@@ -27,3 +27,19 @@ def test_a_missing_cupy_comes_with_the_install_command():
     fix = _fix_for("CuPy is not installed (No module named 'cupy')")
     assert "pip install cupy-cuda13x" in fix and "gpuq[" not in fix  # "gpuq" on PyPI is another project
     assert "nvidia-smi" in _fix_for("no CUDA device found")
+
+
+def test_doctor_lists_each_gpu_with_its_largest_state(request):
+    """On a GPU machine (or the stand-in: --gpu-standin) every device is listed, from the GPU device's own facts."""
+    from conftest import _gpu_or_skip
+
+    from gpuq import diagnose
+    from gpuq.sim.memory import largest_qubits
+
+    _gpu_or_skip(request.config)
+    report = diagnose()
+    assert report.gpus and report.gpu_problem is None and report.auto_device == "gpu"
+    for gpu in report.gpus:
+        assert gpu["total_bytes"] >= gpu["free_bytes"] > 0
+        assert gpu["max_qubits"]["double"] == largest_qubits(gpu["free_bytes"], "double")
+    assert "largest state" in str(report)

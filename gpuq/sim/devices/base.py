@@ -126,6 +126,10 @@ class Device(ABC):
     def description(self) -> str:
         """A short human name of the device, e.g. ``NVIDIA H100 80GB HBM3`` or ``CPU (2 threads)``."""
 
+    def facts(self) -> dict[str, Any]:
+        """What ``gpuq doctor`` reports of this device beyond its name and memory (versions, threads, ...)."""
+        return {}
+
     @abstractmethod
     def zero_state(self, nqubits: int, precision: str) -> Any:
         """Allocate ``|0…0⟩`` on ``nqubits`` at ``precision`` (callers check memory first)."""

@@ -6,9 +6,10 @@ contiguous arrays of the state's dtype; the kernels then only move amplitudes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numba
 import numpy as np
@@ -88,6 +89,18 @@ class CpuDevice(Device):
     def description(self) -> str:
         threads = numba.get_num_threads()
         return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {numba.__version__})"
+
+    def facts(self) -> dict[str, Any]:
+        """Numba's threads, its threading layer and where compiled kernels are cached."""
+        try:
+            layer = numba.threading_layer()
+        except ValueError:  # no parallel kernel has run yet in this process
+            layer = f"{numba.config.THREADING_LAYER} (not started yet)"  # type: ignore[attr-defined]
+        return {
+            "numba threads": numba.get_num_threads(),
+            "threading layer": layer,
+            "numba cache dir": os.environ.get("NUMBA_CACHE_DIR") or "next to the installed sources",
+        }
 
     def zero_state(self, nqubits: int, precision: str) -> np.ndarray:
         state: np.ndarray = np.zeros(1 << nqubits, dtype=state_dtype(precision))

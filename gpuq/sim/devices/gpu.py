@@ -83,6 +83,28 @@ def gpu_free_bytes() -> int:
     return int(free) + int(cupy.get_default_memory_pool().free_bytes())
 
 
+def list_gpus() -> list[dict[str, Any]]:
+    """Every CUDA device CuPy sees: index, name, free and total bytes, CUDA runtime and driver versions.
+
+    Raises:
+        SimulationError: CUDA failed while listing the devices.
+    """
+    cupy = _cupy()
+    runtime = cupy.cuda.runtime
+    gpus = []
+    try:
+        for index in range(runtime.getDeviceCount()):
+            with cupy.cuda.Device(index):
+                free, total = runtime.memGetInfo()
+            name = runtime.getDeviceProperties(index)["name"]
+            gpus.append({"index": index, "name": name.decode() if isinstance(name, bytes) else str(name),
+                         "free_bytes": int(free), "total_bytes": int(total),
+                         "cuda_runtime": runtime.runtimeGetVersion(), "cuda_driver": runtime.driverGetVersion()})
+    except (RuntimeError, OSError) as exc:  # CUDA errors derive from RuntimeError
+        raise SimulationError(f"CUDA error while listing devices: {exc}") from exc
+    return gpus
+
+
 def _cupy() -> Any:
     import cupy
 

@@ -201,14 +201,16 @@ class _Runner:
 
     def sample_final(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
         """Evolve once, then draw every shot from the final state."""
-        pairs = [(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)]
-        qubits = sorted({q for q, _ in pairs})
-        check_fits(self.device, required_bytes(nqubits, self.settings.precision, sample_qubits=len(qubits)))
+        pairs = _last_writes([(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)])
+        check_fits(self.device, required_bytes(nqubits, self.settings.precision,
+                                               sample_qubits=len({q for q, _ in pairs})))
         state = self._new_state(nqubits)
         for op in plan:
             if isinstance(op, GateOp):
                 self._apply(state, op)
-        leaves = self._sample(state, qubits, pairs, self.settings.shots, 0)
+        if not pairs:  # nothing is measured: every shot reads the all-zero classical value
+            return self._outcome([(0, self.settings.shots)], "no measurements")
+        leaves = self._sample(state, pairs, self.settings.shots, 0)
         return self._outcome(leaves, "sampled from the final state")
 
     def branch(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
@@ -243,8 +245,7 @@ class _Runner:
         for index in range(start, len(plan)):
             op = plan[index]
             if sample_tail and shots > 1 and _only_measurements(plan, index):
-                pairs = [(m.qubit, m.clbit) for m in plan[index:]]
-                leaves.extend(self._sample(state, sorted({q for q, _ in pairs}), pairs, shots, value))
+                leaves.extend(self._sample(state, [(m.qubit, m.clbit) for m in plan[index:]], shots, value))
                 return value
             if not _condition_holds(getattr(op, "condition", None), value):
                 continue
@@ -276,10 +277,12 @@ class _Runner:
         if isinstance(op, ResetOp) and outcome:
             self.device.apply_permutation(state, [op.qubit], _X)
 
-    def _sample(self, state: Any, qubits: list[int], pairs: list[tuple[int, int]], shots: int,
-                value: int) -> list[tuple[int, int]]:
-        """Draw ``shots`` outcomes of ``qubits`` and turn them into (classical value, shots) leaves."""
+    def _sample(self, state: Any, pairs: list[tuple[int, int]], shots: int, value: int) -> list[tuple[int, int]]:
+        """Draw ``shots`` outcomes of the terminal (qubit, clbit) measurements ``pairs``, in program order,
+        and turn them into (classical value, shots) leaves; a later write to a clbit replaces an earlier one."""
         seed = int(self.rng.integers(2**63))
+        pairs = _last_writes(pairs)
+        qubits = sorted({q for q, _ in pairs})
         position = {q: j for j, q in enumerate(qubits)}
         written = 0
         for _, clbit in pairs:
@@ -322,7 +325,18 @@ def _write(value: int, op: MeasureOp | ResetOp, outcome: int) -> int:
     return (value & ~(1 << op.clbit)) | (outcome << op.clbit)
 
 
+def _last_writes(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep, for each clbit, only the last (qubit, clbit) measurement written to it (program order).
+
+    ``measure a[2] -> c[0]; measure a[0] -> c[0];`` leaves ``c[0]`` holding ``a[0]``, as on the
+    branching path, where each measurement overwrites its clbit in turn.
+    """
+    last = {clbit: qubit for qubit, clbit in pairs}
+    return [(qubit, clbit) for clbit, qubit in last.items()]
+
+
 def _clbits_of(outcome: int, pairs: list[tuple[int, int]], position: dict[int, int], base: int) -> int:
+    """Classical value after the terminal ``pairs`` read ``outcome``; ``pairs`` write distinct clbits."""
     value = base
     for qubit, clbit in pairs:
         value |= ((outcome >> position[qubit]) & 1) << clbit

@@ -81,7 +81,9 @@ def _run_one(experiment: Experiment, index: int, method: str, pin: str | None, o
                                 header=experiment.header)
     metadata = dict(outcome.metadata, device=choice.device.kind, device_name=choice.device.description(),
                     device_reason=choice.reason)
-    data = ExperimentResultData(counts=outcome.counts, memory=outcome.memory,
+    # As in Qiskit Aer, counts and memory exist only for an experiment with classical bits.
+    clbits = experiment.config.memory_slots > 0
+    data = ExperimentResultData(counts=outcome.counts if clbits else None, memory=outcome.memory if clbits else None,
                                 statevector=outcome.statevector, unitary=outcome.unitary)
     return ExperimentResult(shots=shots, success=True, status="DONE", seed_simulator=seed,
                             time_taken=time.perf_counter() - started, header=experiment.header,

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = textwrap.dedent("""
-    import atexit, sys, time
+    import atexit, sys, threading, time
     import gpuq
     from gpuq import JobStatus, QuantumCircuit
 
@@ -37,7 +37,19 @@ SCRIPT = textwrap.dedent("""
     if mode == "raise":
         raise RuntimeError("the script failed")
     if mode == "interrupt":
-        print("waiting", flush=True)
+        main = threading.get_ident()
+
+        def announce():  # say "waiting" once the main thread is inside result()'s wait, not before
+            while True:
+                frame, names = sys._current_frames().get(main), []
+                while frame is not None:
+                    names, frame = names + [frame.f_code.co_name], frame.f_back
+                if "wait" in names and "result" in names:
+                    print("waiting", flush=True)
+                    return
+                time.sleep(0.01)
+
+        threading.Thread(target=announce, daemon=True).start()
         job.result()
     print("main thread ends", flush=True)
 """)

@@ -12,8 +12,9 @@ import pytest
 import reference
 from gate_matrices import MATRICES
 
-from gpuq import JobCancelledError, QuantumCircuit, compile
+from gpuq import ClassicalRegister, JobCancelledError, QuantumCircuit, compile
 from gpuq.circuit.gates import GATES
+from gpuq.sim.chunks import Chunker
 from gpuq.sim.devices.cpu import CpuDevice
 from gpuq.sim.engine import RunSettings, run_experiment
 from gpuq.sim.ops import lower_experiment
@@ -27,9 +28,9 @@ def _device(chunk_qubits):
     return device
 
 
-def _run(qc, method, chunk_qubits, fusion=4, seed=1, should_stop=lambda: False):
+def _run(qc, method, chunk_qubits, fusion=4, seed=1, should_stop=lambda: False, shots=1, memory=False):
     ops = lower_experiment(compile(qc).experiments[0])
-    settings = RunSettings(method=method, shots=1, memory=False, seed=seed, precision="double",
+    settings = RunSettings(method=method, shots=shots, memory=memory, seed=seed, precision="double",
                            fusion_max_qubits=fusion)
     return run_experiment(ops, qc.num_qubits, settings, _device(chunk_qubits), should_stop)
 
@@ -115,3 +116,57 @@ def test_cancellation_is_seen_inside_one_pass(gate):
     whole = _StopAfter(3)
     _run(qc, "statevector", None, should_stop=whole)   # whole passes: one check per operation
     assert whole.seen < 3
+
+
+@pytest.mark.parametrize("measured", [[0, 1, 2, 3, 4, 5, 6], [5, 1, 6], [4, 6], [0, 2]], ids=str)
+def test_sampling_piece_by_piece_matches_the_reference(measured):
+    """Counts and memory drawn in pieces of 2**3 amplitudes, against the exact marginal.
+
+    Bound: every outcome's frequency over 20000 shots lies within 5 standard deviations of its
+    probability (about 6e-7 false alarms per outcome), and outcomes of probability 0 never occur.
+    """
+    shots = 20000
+    qc, expected = _random_circuit(21)
+    qc.add_register(ClassicalRegister(len(measured), "c"))
+    qc.measure(measured, range(len(measured)))
+    probs = reference.marginal(expected, measured)
+    for memory in (False, True):
+        outcome = _run(qc, "qasm", 3, shots=shots, memory=memory, seed=5)
+        assert outcome.metadata["method"] == "sampled from the final state"
+        counts = {int(key, 16): n for key, n in outcome.counts.items()}
+        assert sum(counts.values()) == shots and all(probs[key] > 1e-12 for key in counts)
+        for key, p in enumerate(probs):
+            assert abs(counts.get(key, 0) / shots - p) <= 5 * np.sqrt(p * (1 - p) / shots) + 1e-12, (key, p)
+        if memory:
+            values = [int(key, 16) for key in outcome.memory]
+            assert {key: values.count(key) for key in counts} == counts
+            # Shots of all pieces are shuffled together: the bits fixed by a piece's position do not ascend.
+            low = sum(q < 3 for q in measured)
+            if low < len(measured):
+                assert [v >> low for v in values] != sorted(v >> low for v in values)
+
+
+@pytest.mark.parametrize("calls", [3, 18], ids=["weighing the pieces", "drawing"])
+def test_cancellation_is_seen_inside_sampling(calls):
+    # 16 pieces of 2**3: check 1 is before the H pass (on the top qubit: one piece), checks 2-17 before
+    # each piece is weighed (3 falls there), then one before the draws of each of the 2 pieces with
+    # probability (18 falls there).
+    qc = QuantumCircuit(NQUBITS, NQUBITS, name="sample")
+    qc.h(NQUBITS - 1)
+    qc.measure(range(NQUBITS), range(NQUBITS))
+    stop = _StopAfter(calls)
+    with pytest.raises(JobCancelledError):
+        _run(qc, "qasm", 3, shots=1000, should_stop=stop)
+    assert stop.seen == calls
+    whole = _StopAfter(100)
+    _run(qc, "qasm", None, shots=1000, should_stop=whole)
+    assert whole.seen == 2   # whole passes: one check before the H pass, one before sampling
+
+
+def test_pieces_shots_are_shuffled_together():
+    device = _device(3)
+    state = device.zero_state(NQUBITS, "double")
+    device.apply_matrix(state, [NQUBITS - 1], MATRICES["h"]())
+    outcomes = Chunker(device, NQUBITS, "double", lambda: False).sample(state, [0, NQUBITS - 1], 400, 9)
+    assert sorted(outcomes.tolist()) == sorted(outcomes.tolist(), key=lambda v: v >> 1)
+    assert set(outcomes.tolist()) == {0, 2} and outcomes.tolist() != sorted(outcomes.tolist())

@@ -18,6 +18,9 @@ contiguous slice of a state is itself a state.
   diagonal that the piece's high bits select, whatever their targets.
 * Collapse and one-qubit marginals run per piece; a branch's copy is made
   piece by piece.
+* Sampling shares the shots among the pieces by their probability (one
+  multinomial draw, exact), then draws each piece's share from its own
+  marginal: the probabilities held at once are one piece's, not the state's.
 
 Devices without ``chunk_qubits`` (the GPU: a pass takes milliseconds) and
 smaller states run every pass whole, with one check before it.
@@ -30,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import JobCancelledError
+from ..exceptions import JobCancelledError, SimulationError
 from .devices.base import Device
 from .ops import GateOp
 
@@ -127,6 +130,61 @@ class Chunker:
         for base, piece in self._pieces(state, self.piece_qubits, []):
             branch[base:base + size] = piece
         return branch
+
+    # ------------------------------------------------------------- sampling
+    def sample_counts(self, state: Any, qubits: list[int], shots: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``Device.sample_counts`` of ascending ``qubits``, drawn piece by piece on a large state."""
+        if not self.active:
+            self.check()
+            return self.device.sample_counts(state, qubits, shots, seed)
+        outcomes, tallies = [], []
+        for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(state, qubits, shots,
+                                                                                np.random.default_rng(seed)):
+            if low:
+                distinct, counts = self.device.sample_counts(piece, low, piece_shots, piece_seed)
+            else:
+                distinct, counts = np.zeros(1, dtype=np.int64), np.array([piece_shots])
+            outcomes.append(np.asarray(distinct, dtype=np.int64) | high_bits)
+            tallies.append(np.asarray(counts, dtype=np.int64))
+        # Pieces that differ only in unmeasured qubits give the same outcomes: merge their tallies.
+        distinct, inverse = np.unique(np.concatenate(outcomes), return_inverse=True)
+        return distinct, np.bincount(inverse, weights=np.concatenate(tallies)).astype(np.int64)
+
+    def sample(self, state: Any, qubits: list[int], shots: int, seed: int) -> np.ndarray:
+        """``Device.sample`` of ascending ``qubits`` (outcomes in random order), drawn piece by piece."""
+        if not self.active:
+            self.check()
+            return self.device.sample(state, qubits, shots, seed)
+        rng = np.random.default_rng(seed)
+        parts = [np.asarray(self.device.sample(piece, low, piece_shots, piece_seed), dtype=np.int64) | high_bits
+                 if low else np.full(piece_shots, high_bits, dtype=np.int64)
+                 for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(state, qubits, shots, rng)]
+        outcomes = np.concatenate(parts)
+        rng.shuffle(outcomes)
+        return outcomes
+
+    def _split_shots(self, state: Any, qubits: list[int], shots: int,
+                     rng: np.random.Generator) -> Iterator[tuple[Any, list[int], int, int, int]]:
+        """Share ``shots`` among the pieces by their probability (a multinomial draw), then yield, for each
+        piece that got shots: the piece, the measured qubits inside it, the outcome bits its position
+        fixes, its shots and its seed. Exact: a shot lands in a piece with that piece's probability, and
+        then on an outcome with the probability within the piece."""
+        low = [q for q in qubits if q < self.piece_qubits]
+        high = [q for q in qubits if q >= self.piece_qubits]
+        bases, pieces, weights = [], [], []
+        for base, piece in self._pieces(state, self.piece_qubits, []):
+            bases.append(base)
+            pieces.append(piece)
+            weights.append(float(self.device.marginal_probabilities(piece, [])[0]))
+        total = sum(weights)
+        if not total > 0:
+            raise SimulationError("cannot sample from a state of zero norm")
+        split = rng.multinomial(shots, np.asarray(weights) / total)
+        for base, piece, piece_shots in zip(bases, pieces, split):
+            if piece_shots:
+                self.check()
+                high_bits = sum(((base >> q) & 1) << (len(low) + i) for i, q in enumerate(high))
+                yield piece, low, high_bits, int(piece_shots), int(rng.integers(2**63))
 
     # -------------------------------------------------------------- helpers
     def _pieces(self, state: Any, piece_qubits: int, controls: list[int]) -> Iterator[tuple[int, Any]]:

@@ -210,7 +210,6 @@ class _Runner:
                 self._apply(state, op)
         if not pairs:  # nothing is measured: every shot reads the all-zero classical value
             return self._outcome([(0, self.settings.shots)], "no measurements")
-        self.chunks.check()
         leaves = self._sample(state, pairs, self.settings.shots, 0)
         return self._outcome(leaves, "sampled from the final state")
 
@@ -247,7 +246,6 @@ class _Runner:
         for index in range(start, len(plan)):
             op = plan[index]
             if sample_tail and shots > 1 and _only_measurements(plan, index):
-                self.chunks.check()
                 leaves.extend(self._sample(state, [(m.qubit, m.clbit) for m in plan[index:]], shots, value))
                 return value
             if not _condition_holds(getattr(op, "condition", None), value):
@@ -290,11 +288,11 @@ class _Runner:
             written |= 1 << clbit
         base = value & ~written
         if self.settings.memory:
-            outcomes = self.device.sample(state, qubits, shots, seed)
+            outcomes = self.chunks.sample(state, qubits, shots, seed)
             distinct, inverse = np.unique(outcomes, return_inverse=True)
             values = [_clbits_of(int(u), pairs, position, base) for u in distinct]
             return [(values[i], 1) for i in inverse]
-        distinct, tallies = self.device.sample_counts(state, qubits, shots, seed)
+        distinct, tallies = self.chunks.sample_counts(state, qubits, shots, seed)
         return [(_clbits_of(int(u), pairs, position, base), int(n)) for u, n in zip(distinct, tallies)]
 
     def _outcome(self, leaves: list[tuple[int, int]], method: str) -> ExperimentOutcome:

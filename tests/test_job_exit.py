@@ -72,8 +72,8 @@ def test_exiting_script_cancels_its_running_job(mode):
     process = _start(mode)
     out, err = process.communicate(timeout=HANG_GUARD_S)
     assert out.splitlines()[-1] == "final CANCELLED", (out, err)
-    assert _gpuq_lines(err) == ["gpuq: the script is exiting; cancelled 1 unfinished local job(s) "
-                                "(call job.result() to wait for a job)"], err
+    expected = "gpuq: the script is exiting; cancelled 1 unfinished local job(s) (call job.result() to wait for a job)"
+    assert _gpuq_lines(err) == [expected], err
     if mode == "raise":
         assert process.returncode == 1 and "RuntimeError: the script failed" in err
     else:

@@ -37,7 +37,6 @@ from ..exceptions import JobCancelledError, SimulationError
 from .devices.base import Device
 from .ops import GateOp
 
-
 MIN_PIECES_LOG2 = 2
 """States of fewer than 2**2 pieces run every pass whole: their passes are short, and each piece costs a call."""
 
@@ -50,8 +49,8 @@ class Chunker:
         self.nqubits = nqubits
         self.precision = precision
         self.should_stop = should_stop
-        self.piece_qubits = device.chunk_qubits
-        self.active = self.piece_qubits is not None and nqubits >= self.piece_qubits + MIN_PIECES_LOG2
+        self.active = device.chunk_qubits is not None and nqubits >= device.chunk_qubits + MIN_PIECES_LOG2
+        self.piece_qubits = device.chunk_qubits if device.chunk_qubits is not None else nqubits
 
     def check(self) -> None:
         """Raise ``JobCancelledError`` when the job was cancelled."""

@@ -71,6 +71,7 @@ class Chunker:
             self._dense(state, op.kind, targets, op.operand, controls)
 
     def _diagonal(self, state: Any, targets: list[int], diag: np.ndarray, controls: list[int]) -> None:
+        """Pieces of ``2**piece_qubits``; each gets the entries its own values of the high targets select."""
         low = [j for j, t in enumerate(targets) if t < self.piece_qubits]
         high = [j for j, t in enumerate(targets) if t >= self.piece_qubits]
         low_index = np.zeros(1 << len(low), dtype=np.int64)
@@ -84,7 +85,7 @@ class Chunker:
 
     def _dense(self, state: Any, kind: str, targets: list[int], operand: Any, controls: list[int]) -> None:
         """Pieces of ``2**max(piece_qubits, top target + 1)`` amplitudes, so that every group lies in one."""
-        piece_qubits = max(self.piece_qubits, max(targets) + 1)
+        piece_qubits = max(self.piece_qubits, max(targets, default=-1) + 1)
         for _, piece in self._pieces(state, piece_qubits, controls):
             apply_kind(self.device, piece, kind, targets, operand, self._low(controls, piece_qubits))
 

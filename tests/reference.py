@@ -93,3 +93,53 @@ def marginal(state: np.ndarray, qubits: Sequence[int]) -> np.ndarray:
             key |= ((index >> qubit) & 1) << j
         out[key] += p
     return out
+
+
+def classical_distribution(nqubits: int, program: Sequence[tuple]) -> dict[int, float]:
+    """Exact probability of every final classical value of a program with measurement, reset and conditions.
+
+    ``program`` holds, in order, ``("gate", matrix, targets, condition)``, ``("measure", qubit, clbit)``
+    and ``("reset", qubit)``; ``condition`` is None or ``(clbits, value)``, true when the clbits read
+    as an integer (``clbits[0]`` its bit 0) equal ``value``. Every measurement splits each branch
+    in two with the Born rule and writes its clbit, replacing what an earlier measurement wrote
+    there; a reset measures without writing and flips a 1 back to 0. Branches are kept apart
+    (never merged), so this is exponential in the measurements: small programs only.
+    """
+    state = np.zeros(1 << nqubits, dtype=complex)
+    state[0] = 1
+    branches = [(1.0, state, 0)]
+    for step in program:
+        kind = step[0]
+        new = []
+        for probability, vector, value in branches:
+            if kind == "gate":
+                _, matrix, targets, condition = step
+                if condition is None or _read(value, condition[0]) == condition[1]:
+                    vector = apply(vector, targets, matrix)
+                new.append((probability, vector, value))
+                continue
+            qubit = step[1]
+            ones = np.array([(index >> qubit) & 1 for index in range(1 << nqubits)], dtype=bool)
+            for outcome in (0, 1):
+                part = np.where(ones == bool(outcome), vector, 0)
+                weight = float(np.vdot(part, part).real)
+                if weight < 1e-14:
+                    continue
+                part = part / np.sqrt(weight)
+                if kind == "measure":
+                    clbit = step[2]
+                    written = (value & ~(1 << clbit)) | (outcome << clbit)
+                    new.append((probability * weight, part, written))
+                else:
+                    if outcome:
+                        part = apply(part, [qubit], np.array([[0, 1], [1, 0]], dtype=complex))
+                    new.append((probability * weight, part, value))
+        branches = new
+    distribution: dict[int, float] = {}
+    for probability, _, value in branches:
+        distribution[value] = distribution.get(value, 0.0) + probability
+    return distribution
+
+
+def _read(value: int, clbits: Sequence[int]) -> int:
+    return sum(((value >> clbit) & 1) << j for j, clbit in enumerate(clbits))

@@ -11,6 +11,8 @@ import pytest
 import gpuq
 from gpuq import (BackendNotFoundError, BackendUnavailableError, InsufficientMemoryError, JobCancelledError,
                   JobError, JobStatus, JobTimeoutError, QobjValidationError, QuantumCircuit)
+from gpuq.models.result import Result
+from gpuq.providers.local import LocalJob
 from gpuq.sim.devices.select import gpu_unavailable_reason
 
 NAMES = [f"{method}_simulator{suffix}" for method in ("qasm", "statevector", "unitary") for suffix in ("", "_cpu", "_gpu")]
@@ -119,33 +121,83 @@ def test_job_ids_are_unique_and_jobs_know_their_backend():
     assert jobs[0].result().job_id == jobs[0].job_id()
 
 
-def test_result_timeout_raises_while_the_job_goes_on():
-    job = gpuq.execute(_long_circuit(), "statevector_simulator_cpu", fusion_enable=False)
-    with pytest.raises(JobTimeoutError):
-        job.result(timeout=0.001)
-    assert job.status() in (JobStatus.QUEUED, JobStatus.RUNNING)
-    assert job.result(timeout=120).success
+class _GatedWork:
+    """A local job's work that runs until released: cancel and timeout tests need no long circuit.
+
+    It polls ``should_stop`` (as the engine does between operations) unless ``heeds_stop`` is False.
+    """
+
+    def __init__(self, heeds_stop=True):
+        self.heeds_stop = heeds_stop
+        self.started, self.release, self.saw_stop = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self, should_stop, job_id):
+        self.started.set()
+        while not self.release.wait(0.005):
+            if self.heeds_stop and should_stop():
+                self.saw_stop.set()
+                raise JobCancelledError("cancelled")
+        return Result(backend_name="gated", job_id=job_id, results=[])
+
+
+@pytest.fixture
+def gated_job():
+    """Start a gated local job (``gated_job(heeds_stop=True) -> (job, work)``); every one is released
+    at teardown, so a failing test never leaves the shared executor blocked for the tests after it."""
+    works = []
+
+    def start(heeds_stop=True):
+        work = _GatedWork(heeds_stop)
+        works.append(work)
+        job = LocalJob(gpuq.Local.get_backend("qasm_simulator_cpu"), work)
+        job.submit()
+        assert work.started.wait(60), "the gated job never started"
+        return job, work
+
+    yield start
+    for work in works:
+        work.release.set()
+
+
+def test_result_timeout_raises_while_the_job_goes_on(gated_job):
+    job, work = gated_job()
+    with pytest.raises(JobTimeoutError, match="still RUNNING"):
+        job.result(timeout=0.01)
+    assert job.status() is JobStatus.RUNNING
+    work.release.set()
+    assert job.result().job_id == job.job_id()
     assert job.status() is JobStatus.DONE
 
 
-def test_cancel_a_queued_job_at_once_and_a_running_one_at_a_gate_boundary():
+def test_a_cancelled_queued_job_raises_at_once_while_another_runs(gated_job):
     backend = gpuq.Local.get_backend("statevector_simulator_cpu")
-    running = backend.run(_long_circuit(layers=3000), fusion_enable=False)
+    running, work = gated_job()
     queued = backend.run(_bell(measure=False))
-    _wait_for(lambda: running.status() is JobStatus.RUNNING)
     assert queued.status() is JobStatus.QUEUED
     assert backend.status().pending_jobs == 1   # the queued one; the running one is not waiting
     assert queued.cancel() is True
     assert queued.status() is JobStatus.CANCELLED
+    # The timeout only guards against a hang: a cancelled job must not wait for the job ahead of it.
+    with pytest.raises(JobCancelledError, match="was cancelled"):
+        queued.result(timeout=30)
+    assert queued.wait_for_final_state(timeout=30) is JobStatus.CANCELLED
+    assert running.status() is JobStatus.RUNNING
     assert running.cancel() is True
-    _wait_for(lambda: running.status() is JobStatus.CANCELLED)
     with pytest.raises(JobCancelledError):
         running.result()
-    with pytest.raises(JobCancelledError):
-        queued.result()
+    assert work.saw_stop.is_set() and running.status() is JobStatus.CANCELLED
     done = backend.run(_bell(measure=False))
     done.result()
     assert done.cancel() is False
+
+
+def test_a_job_cancelled_while_running_ends_cancelled_even_if_its_work_finishes(gated_job):
+    job, work = gated_job(heeds_stop=False)
+    assert job.cancel() is True
+    work.release.set()
+    with pytest.raises(JobCancelledError):
+        job.result()
+    assert job.status() is JobStatus.CANCELLED and job.cancel() is True
 
 
 def test_status_is_truthful_while_polling():

@@ -108,6 +108,105 @@ def test_a_later_measurement_overwrites_its_clbit(device_name):
     assert _run(qc, "qasm", device_name, shots=20, seed=1).get_counts() == {"10": 20}
 
 
+def test_the_last_terminal_write_to_a_clbit_wins(device_name):
+    # a[0] in |+>, a[2] reads 1 a quarter of the time; c[0] must hold a[0] (the last write): P(c0=0) = 1/2.
+    qc = QuantumCircuit(3, 1, name="last-write")
+    qc.h(0)
+    qc.ry(np.pi / 3, 2)
+    qc.measure(2, 0)
+    qc.measure(0, 0)
+    result = _run(qc, "qasm", device_name, shots=4000, seed=8)
+    assert result.results[0].metadata["method"] == "sampled from the final state"
+    _within(result.get_counts(), {"0": 0.5, "1": 0.5}, 4000)
+    qc.measure(2, 0)  # now a[2] is written last: P(c0=1) = 1/4
+    _within(_run(qc, "qasm", device_name, shots=4000, seed=8).get_counts(), {"0": 0.75, "1": 0.25}, 4000)
+
+
+def test_a_circuit_without_classical_bits_has_no_counts(device_name):
+    qc = QuantumCircuit(2, name="quantum-only")
+    qc.h(0)
+    result = _run(qc, "qasm", device_name, shots=10, memory=True)
+    assert result.success and result.results[0].data.counts is None and result.results[0].data.memory is None
+    with pytest.raises(gpuq.JobError, match="no counts .* it has no classical bits"):
+        result.get_counts()
+    with pytest.raises(gpuq.JobError, match="no memory"):
+        result.get_memory()
+    qc.add_register(gpuq.ClassicalRegister(2, "c"))   # classical bits but no measurement: every shot reads 0
+    assert _run(qc, "qasm", device_name, shots=10).get_counts() == {"00": 10}
+
+
+_FAMILY_GATES = ["h", "x", "rx", "ry", "u3", "cx", "cz", "swap", "ccx"]
+
+
+def _write_family(seed, terminal):
+    """A random circuit that writes some clbits several times, with its program for ``reference``.
+
+    ``terminal``: gates, then measurements only (the sampled path), qubits and clbits drawn with
+    repeats. Otherwise measurements, resets and gates conditioned on a clbit or the whole register
+    are mixed with the gates (the branching path, and its sampled tail).
+    """
+    rng = np.random.default_rng(seed)
+    nqubits, nclbits = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    qc = QuantumCircuit(nqubits, nclbits, name=f"writes{seed}")
+    program = []
+
+    def gate(condition=None):
+        name = str(rng.choice([g for g in _FAMILY_GATES if GATES[g].num_qubits() <= nqubits]))
+        qubits = [int(q) for q in rng.permutation(nqubits)[: GATES[name].num_qubits()]]
+        params = [float(x) for x in rng.uniform(-np.pi, np.pi, GATES[name].num_params)]
+        instruction = getattr(qc, name)(*params, *qubits)
+        if condition is not None:
+            clbits, value = condition
+            instruction.c_if(qc.clbits[clbits[0]] if len(clbits) == 1 else qc.cregs[0], value)
+        program.append(("gate", MATRICES[name](*params), qubits, condition))
+
+    def measure():
+        qubit, clbit = int(rng.integers(nqubits)), int(rng.integers(nclbits))
+        qc.measure(qubit, clbit)
+        program.append(("measure", qubit, clbit))
+
+    for _ in range(int(rng.integers(1, 7))):
+        gate()
+        if not terminal:
+            roll = rng.uniform()
+            if roll < 0.45:
+                measure()
+            elif roll < 0.55:
+                qubit = int(rng.integers(nqubits))
+                qc.reset(qubit)
+                program.append(("reset", qubit))
+            elif roll < 0.75:
+                whole = rng.uniform() < 0.5
+                clbits = tuple(range(nclbits)) if whole else (int(rng.integers(nclbits)),)
+                gate((clbits, int(rng.integers(1 << len(clbits)))))
+    for _ in range(int(rng.integers(1, 2 * nclbits + 2))):
+        measure()
+    return qc, nclbits, program
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "mixed"])
+def test_several_writes_to_one_clbit_match_the_reference(device_name, terminal):
+    """40 seeded circuits per family against ``reference.classical_distribution``.
+
+    Bound: each outcome's frequency over 4000 shots lies within 5 standard deviations of its exact
+    probability (a false alarm about 6e-7 per outcome under the normal approximation), and outcomes
+    of probability 0 never occur. Seeds are fixed, so the run is deterministic.
+    """
+    shots = 4000
+    for seed in range(40):
+        qc, nclbits, program = _write_family(seed, terminal)
+        result = _run(qc, "qasm", device_name, shots=shots, seed=100 + seed, memory=seed % 3 == 0)
+        exact = reference.classical_distribution(qc.num_qubits, program)
+        probs = {format(value, f"0{nclbits}b"): min(p, 1.0) for value, p in exact.items()}
+        counts = result.get_counts()
+        _within(counts, probs, shots)
+        if terminal:
+            assert result.results[0].metadata["method"] == "sampled from the final state", seed
+        if seed % 3 == 0:
+            memory = result.get_memory()
+            assert {key: memory.count(key) for key in counts} == counts
+
+
 def test_statevector_backend_collapses_on_measurement(device_name):
     qc = QuantumCircuit(2, 1, name="collapse")
     qc.h(0)

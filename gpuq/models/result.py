@@ -97,6 +97,11 @@ class Result(BaseModel):
         if not experiment.success:
             raise JobError(f"experiment {experiment.header.name!r} failed: {experiment.status}")
         value = getattr(experiment.data, field)
+        header = experiment.header
+        if value is None and field in ("counts", "memory") and not (
+                header.memory_slots or sum(size for _, size in header.creg_sizes)):
+            raise JobError(f"no {field} for experiment {experiment.header.name!r}: it has no classical bits "
+                           "(as in Qiskit; measure into a classical register to get them)")
         if value is None:
             raise JobError(f"no {field} for experiment {experiment.header.name!r}: it was not produced by this backend or run")
         return experiment, value

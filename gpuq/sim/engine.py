@@ -15,8 +15,9 @@ Three ways to run, chosen from the circuit's shape:
   each shot starts from ``|0…0⟩`` and never branches (one state alive).
 
 The engine talks only to the ``Device`` interface and checks the caller's
-``should_stop`` between operations, which is how a running job is cancelled
-at a gate boundary.
+``should_stop`` between operations, and, on a large state, between the chunks
+of each pass (``chunks.py``): that is how a running job is cancelled within a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import JobCancelledError
+from .chunks import Chunker, apply_kind
 from .devices.base import Device
 from .fusion import fuse
 from .memory import check_fits, required_bytes
@@ -127,14 +128,7 @@ def apply_gate(device: Device, state: Any, op: GateOp, offset: int = 0) -> None:
 
     ``offset`` shifts every qubit (the unitary simulator acts on the row half of its state).
     """
-    targets = [q + offset for q in op.targets]
-    controls = [q + offset for q in op.controls]
-    if op.kind == "diagonal":
-        device.apply_diagonal(state, targets, op.operand, controls)
-    elif op.kind == "permutation":
-        device.apply_permutation(state, targets, op.operand, controls)
-    else:
-        device.apply_matrix(state, targets, op.operand, controls)
+    apply_kind(device, state, op.kind, [q + offset for q in op.targets], op.operand, [q + offset for q in op.controls])
 
 
 def _measurements_are_terminal(plan: Plan) -> bool:
@@ -165,15 +159,18 @@ class _Runner:
         self.settings = settings
         self.should_stop = should_stop
         self.rng = np.random.default_rng(settings.seed)
+        self.chunks: Chunker
 
     # -------------------------------------------------------------- helpers
     def _apply(self, state: Any, op: GateOp, offset: int = 0) -> None:
-        if self.should_stop():
-            raise JobCancelledError("cancelled")
-        apply_gate(self.device, state, op, offset)
+        self.chunks.apply(state, op, offset)
 
     def _new_state(self, nqubits: int) -> Any:
         return self.device.zero_state(nqubits, self.settings.precision)
+
+    def _chunk(self, nqubits: int) -> None:
+        """Route every pass of this run's ``nqubits``-qubit states through one chunker."""
+        self.chunks = Chunker(self.device, nqubits, self.settings.precision, self.should_stop)
 
     # -------------------------------------------------------------- methods
     def unitary(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
@@ -182,6 +179,7 @@ class _Runner:
         dim = 1 << nqubits
         identity = np.eye(dim, dtype=np.complex64 if self.settings.precision == "single" else np.complex128)
         state = self.device.from_host(identity.reshape(-1))
+        self._chunk(2 * nqubits)
         for op in plan:
             self._apply(state, op, offset=nqubits)
         matrix = _with_phase(self.device.into_host(state).reshape(dim, dim), global_phase)
@@ -190,6 +188,7 @@ class _Runner:
     def statevector(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
         """One shot: measurements collapse the state; the final state is returned."""
         check_fits(self.device, required_bytes(nqubits, self.settings.precision))
+        self._chunk(nqubits)
         state = self._new_state(nqubits)
         value = self._walk(state, plan, 0, 1, 0, pending=None)
         vector = _with_phase(self.device.into_host(state), global_phase)
@@ -201,14 +200,17 @@ class _Runner:
 
     def sample_final(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
         """Evolve once, then draw every shot from the final state."""
-        pairs = [(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)]
-        qubits = sorted({q for q, _ in pairs})
-        check_fits(self.device, required_bytes(nqubits, self.settings.precision, sample_qubits=len(qubits)))
+        pairs = _last_writes([(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)])
+        check_fits(self.device, required_bytes(nqubits, self.settings.precision,
+                                               sample_qubits=len({q for q, _ in pairs})))
+        self._chunk(nqubits)
         state = self._new_state(nqubits)
         for op in plan:
             if isinstance(op, GateOp):
                 self._apply(state, op)
-        leaves = self._sample(state, qubits, pairs, self.settings.shots, 0)
+        if not pairs:  # nothing is measured: every shot reads the all-zero classical value
+            return self._outcome([(0, self.settings.shots)], "no measurements")
+        leaves = self._sample(state, pairs, self.settings.shots, 0)
         return self._outcome(leaves, "sampled from the final state")
 
     def branch(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
@@ -217,6 +219,7 @@ class _Runner:
         copies = 1 + min(splits, self.settings.shots - 1)
         per_state = required_bytes(nqubits, self.settings.precision)
         check_fits(self.device, per_state + (8 << nqubits))
+        self._chunk(nqubits)
         leaves: list[tuple[int, int]] = []
         if copies * per_state + (8 << nqubits) <= self.device.free_bytes() * 0.9:
             pending: list[tuple[Any, int, int, int]] = [(self._new_state(nqubits), 0, self.settings.shots, 0)]
@@ -243,19 +246,18 @@ class _Runner:
         for index in range(start, len(plan)):
             op = plan[index]
             if sample_tail and shots > 1 and _only_measurements(plan, index):
-                pairs = [(m.qubit, m.clbit) for m in plan[index:]]
-                leaves.extend(self._sample(state, sorted({q for q, _ in pairs}), pairs, shots, value))
+                leaves.extend(self._sample(state, [(m.qubit, m.clbit) for m in plan[index:]], shots, value))
                 return value
             if not _condition_holds(getattr(op, "condition", None), value):
                 continue
             if isinstance(op, GateOp):
                 self._apply(state, op)
                 continue
-            probs = self.device.marginal_probabilities(state, [op.qubit])
-            p1 = float(min(max(probs[1] / max(probs.sum(), 1e-300), 0.0), 1.0))
+            weight, total = self.chunks.probability_of_one(state, op.qubit)
+            p1 = float(min(max(weight / max(total, 1e-300), 0.0), 1.0))
             ones = int(self.rng.binomial(shots, p1))
             if 0 < ones < shots and pending is not None:
-                branch = self.device.copy(state)
+                branch = self.chunks.copy(state)
                 self._settle(branch, op, 1, p1)
                 pending.append((branch, index + 1, ones, _write(value, op, 1)))
                 shots -= ones
@@ -270,27 +272,27 @@ class _Runner:
 
     def _settle(self, state: Any, op: MeasureOp | ResetOp, outcome: int, probability: float) -> None:
         """Collapse onto ``outcome``; a reset then flips a 1 back to 0."""
-        if self.should_stop():
-            raise JobCancelledError("cancelled")
-        self.device.collapse(state, [op.qubit], outcome, probability)
+        self.chunks.collapse(state, op.qubit, outcome, probability)
         if isinstance(op, ResetOp) and outcome:
-            self.device.apply_permutation(state, [op.qubit], _X)
+            self.chunks.apply(state, GateOp("permutation", (op.qubit,), (), _X, name="reset"))
 
-    def _sample(self, state: Any, qubits: list[int], pairs: list[tuple[int, int]], shots: int,
-                value: int) -> list[tuple[int, int]]:
-        """Draw ``shots`` outcomes of ``qubits`` and turn them into (classical value, shots) leaves."""
+    def _sample(self, state: Any, pairs: list[tuple[int, int]], shots: int, value: int) -> list[tuple[int, int]]:
+        """Draw ``shots`` outcomes of the terminal (qubit, clbit) measurements ``pairs``, in program order,
+        and turn them into (classical value, shots) leaves; a later write to a clbit replaces an earlier one."""
         seed = int(self.rng.integers(2**63))
+        pairs = _last_writes(pairs)
+        qubits = sorted({q for q, _ in pairs})
         position = {q: j for j, q in enumerate(qubits)}
         written = 0
         for _, clbit in pairs:
             written |= 1 << clbit
         base = value & ~written
         if self.settings.memory:
-            outcomes = self.device.sample(state, qubits, shots, seed)
+            outcomes = self.chunks.sample(state, qubits, shots, seed)
             distinct, inverse = np.unique(outcomes, return_inverse=True)
             values = [_clbits_of(int(u), pairs, position, base) for u in distinct]
             return [(values[i], 1) for i in inverse]
-        distinct, tallies = self.device.sample_counts(state, qubits, shots, seed)
+        distinct, tallies = self.chunks.sample_counts(state, qubits, shots, seed)
         return [(_clbits_of(int(u), pairs, position, base), int(n)) for u, n in zip(distinct, tallies)]
 
     def _outcome(self, leaves: list[tuple[int, int]], method: str) -> ExperimentOutcome:
@@ -322,7 +324,18 @@ def _write(value: int, op: MeasureOp | ResetOp, outcome: int) -> int:
     return (value & ~(1 << op.clbit)) | (outcome << op.clbit)
 
 
+def _last_writes(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep, for each clbit, only the last (qubit, clbit) measurement written to it (program order).
+
+    ``measure a[2] -> c[0]; measure a[0] -> c[0];`` leaves ``c[0]`` holding ``a[0]``, as on the
+    branching path, where each measurement overwrites its clbit in turn.
+    """
+    last = {clbit: qubit for qubit, clbit in pairs}
+    return [(qubit, clbit) for clbit, qubit in last.items()]
+
+
 def _clbits_of(outcome: int, pairs: list[tuple[int, int]], position: dict[int, int], base: int) -> int:
+    """Classical value after the terminal ``pairs`` read ``outcome``; ``pairs`` write distinct clbits."""
     value = base
     for qubit, clbit in pairs:
         value |= ((outcome >> position[qubit]) & 1) << clbit

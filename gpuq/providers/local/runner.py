@@ -83,7 +83,9 @@ def _run_one(job: PreparedJob, prepared: PreparedExperiment, seed: int,
     elapsed = time.perf_counter() - started
     metadata = dict(outcome.metadata, device=choice.device.kind, device_name=choice.device.description(),
                     device_reason=choice.reason, compile_time=compile_time, simulation_time=elapsed - compile_time)
-    data = ExperimentResultData(counts=outcome.counts, memory=outcome.memory,
+    # As in Qiskit Aer, counts and memory exist only for an experiment with classical bits.
+    clbits = prepared.experiment.config.memory_slots > 0
+    data = ExperimentResultData(counts=outcome.counts if clbits else None, memory=outcome.memory if clbits else None,
                                 statevector=outcome.statevector, unitary=outcome.unitary)
     return ExperimentResult(shots=job.shots, success=True, status="DONE", seed_simulator=seed,
                             time_taken=elapsed, header=header, data=data, metadata=metadata)

@@ -113,10 +113,15 @@ class Device(ABC):
     Attributes:
         kind: "cpu" or "gpu"; fixed per class.
         fusion_limit: largest k the device's dense-matrix kernel takes.
+        chunk_qubits: the engine splits every pass over a larger state into pieces of
+            ``2**chunk_qubits`` amplitudes and checks for cancellation between them
+            (``sim/chunks.py``); None runs passes whole. A device that sets it takes
+            contiguous slices of its states (``state[a:b]``) as states, and slice assignment.
     """
 
     kind: ClassVar[str]
     fusion_limit: ClassVar[int] = 5
+    chunk_qubits: int | None = None
 
     @abstractmethod
     def free_bytes(self) -> int:

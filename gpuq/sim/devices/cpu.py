@@ -75,6 +75,11 @@ class CpuDevice(Device):
 
     kind: ClassVar[str] = "cpu"
     fusion_limit: ClassVar[int] = 4
+    chunk_qubits: int | None = 23
+    """Pieces of 2**23 amplitudes (128 MiB in double; ``sim/chunks.py``): a fused 4-qubit pass over one
+    takes 0.1 to 0.3 s on the project's 2-core machine, so states from 25 qubits on are split. Each
+    piece is one more kernel call: 0.2 ms on one thread, but 40-60 ms of thread wake-up on an
+    oversubscribed machine (load 8 on 2 cores, measured), hence pieces this large."""
 
     def __init__(self, sample_chunk: int = SAMPLE_CHUNK):
         """``sample_chunk``: outcomes per chunk when sampling (a power of two); the draws do not depend

@@ -318,3 +318,5 @@ def test_26_qubit_random_circuit_in_double_precision(device_name, rng):
     vector = _run(qc, "statevector", device_name, precision="double").get_statevector()
     assert vector.shape == (2**26,)
     assert abs(np.vdot(vector, vector) - 1) < 1e-9
+    unfused = _run(qc, "statevector", device_name, precision="double", fusion_enable=False).get_statevector()
+    assert np.allclose(vector, unfused, atol=1e-10)  # fused passes against one pass per gate

@@ -120,10 +120,23 @@ def test_the_numbers_the_docs_quote():
     assert largest_qubits(16 * GIB, "double", environ=NO_ENV) == 29  # the state alone would fill it: refused
 
 
-def test_environment_cap_reaches_the_engine_check(monkeypatch):
+@pytest.mark.parametrize("method", ["qasm", "statevector"])
+def test_the_caps_reach_the_engine_check(monkeypatch, method):
+    """The engine checks again before allocating, under the run option and the environment variable."""
     from gpuq.sim.devices.cpu import CpuDevice
+    from gpuq.sim.engine import RunSettings, run_experiment
+    from gpuq.sim.ops import GateOp
 
+    ops = [GateOp("matrix", (0,), (), np.array([[0, 1], [1, 0]], dtype=complex))]
+
+    def run(max_memory_mb=None):
+        settings = RunSettings(method=method, shots=10, memory=False, seed=1, precision="double",
+                               fusion_max_qubits=4, max_memory_mb=max_memory_mb)
+        return run_experiment(ops, 17, settings, CpuDevice())
+
+    with pytest.raises(InsufficientMemoryError, match="max_memory_mb"):
+        run(max_memory_mb=1)
     monkeypatch.setenv("GPUQ_MAX_MEMORY_MB", "1")
     with pytest.raises(InsufficientMemoryError, match="GPUQ_MAX_MEMORY_MB"):
-        memory.check_fits(CpuDevice(), 2 << 20)
-    memory.check_fits(CpuDevice(), 1 << 19)
+        run()
+    assert run(max_memory_mb=64) is not None

@@ -33,7 +33,7 @@ import numpy as np
 from .chunks import Chunker, apply_kind
 from .devices.base import Device
 from .fusion import fuse
-from .memory import check_fits, required_bytes
+from .memory import MemoryNeed, branch_copies, check_memory, memory_limit, run_memory
 from .ops import BarrierOp, GateOp, MeasureOp, Op, ResetOp
 
 _X = np.array([1, 0], dtype=np.int64)
@@ -50,6 +50,7 @@ class RunSettings:
         seed: seed of every random number of the run.
         precision: "single" or "double".
         fusion_max_qubits: largest fused block; 1 or less turns fusion off.
+        max_memory_mb: the run's memory cap (None: free memory, or ``GPUQ_MAX_MEMORY_MB``).
     """
 
     method: str
@@ -58,6 +59,7 @@ class RunSettings:
     seed: int
     precision: str
     fusion_max_qubits: int
+    max_memory_mb: int | None = None
 
 
 @dataclass
@@ -168,6 +170,10 @@ class _Runner:
     def _new_state(self, nqubits: int) -> Any:
         return self.device.zero_state(nqubits, self.settings.precision)
 
+    def _check_fits(self, need: MemoryNeed, what: str) -> None:
+        """Raise ``InsufficientMemoryError`` before allocating when ``need`` does not fit the device now."""
+        check_memory(need, self.device.free_bytes(), self.device.kind, what, self.settings.max_memory_mb)
+
     def _chunk(self, nqubits: int) -> None:
         """Route every pass of this run's ``nqubits``-qubit states through one chunker."""
         self.chunks = Chunker(self.device, nqubits, self.settings.precision, self.should_stop)
@@ -175,7 +181,7 @@ class _Runner:
     # -------------------------------------------------------------- methods
     def unitary(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
         """Evolve the identity, stored as a state of 2n qubits whose high n bits index the row."""
-        check_fits(self.device, required_bytes(2 * nqubits, self.settings.precision), "unitary")
+        self._check_fits(run_memory(nqubits, self.settings.precision, method="unitary"), "unitary")
         dim = 1 << nqubits
         identity = np.eye(dim, dtype=np.complex64 if self.settings.precision == "single" else np.complex128)
         state = self.device.from_host(identity.reshape(-1))
@@ -187,7 +193,7 @@ class _Runner:
 
     def statevector(self, plan: Plan, nqubits: int, global_phase: float) -> ExperimentOutcome:
         """One shot: measurements collapse the state; the final state is returned."""
-        check_fits(self.device, required_bytes(nqubits, self.settings.precision))
+        self._check_fits(run_memory(nqubits, self.settings.precision, method="statevector"), "statevector")
         self._chunk(nqubits)
         state = self._new_state(nqubits)
         value = self._walk(state, plan, 0, 1, 0, pending=None)
@@ -201,8 +207,8 @@ class _Runner:
     def sample_final(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
         """Evolve once, then draw every shot from the final state."""
         pairs = _last_writes([(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)])
-        check_fits(self.device, required_bytes(nqubits, self.settings.precision,
-                                               sample_qubits=len({q for q, _ in pairs})))
+        self._check_fits(run_memory(nqubits, self.settings.precision, measured=len({q for q, _ in pairs}),
+                                    shots=self.settings.shots, memory=self.settings.memory), "statevector")
         self._chunk(nqubits)
         state = self._new_state(nqubits)
         for op in plan:
@@ -216,12 +222,17 @@ class _Runner:
     def branch(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
         """Branch at measurements and resets; fall back to per-shot runs when copies do not fit."""
         splits = sum(isinstance(op, (MeasureOp, ResetOp)) for op in plan)
-        copies = 1 + min(splits, self.settings.shots - 1)
-        per_state = required_bytes(nqubits, self.settings.precision)
-        check_fits(self.device, per_state + (8 << nqubits))
+        settings = self.settings
+
+        def need(copies: int) -> MemoryNeed:
+            return run_memory(nqubits, settings.precision, shots=settings.shots, memory=settings.memory,
+                              copies=copies)
+
+        self._check_fits(need(1), "statevector")
         self._chunk(nqubits)
         leaves: list[tuple[int, int]] = []
-        if copies * per_state + (8 << nqubits) <= self.device.free_bytes() * 0.9:
+        copies = branch_copies(splits, settings.shots)
+        if need(copies).total <= memory_limit(self.device.free_bytes(), settings.max_memory_mb):
             pending: list[tuple[Any, int, int, int]] = [(self._new_state(nqubits), 0, self.settings.shots, 0)]
             while pending:
                 state, start, shots, value = pending.pop()

@@ -179,23 +179,6 @@ def largest_qubits(free_bytes: int, precision: str, *, method: str = "qasm", sho
     return n
 
 
-def required_bytes(nqubits: int, precision: str, copies: int = 1, sample_qubits: int = 0) -> int:
-    """Bytes of ``copies`` states plus, when sampling ``sample_qubits`` qubits, the sampler's workspace
-    (per-shot arrays not included); ``run_memory`` counts everything."""
-    workspace = sampling_workspace(sample_qubits, 0) if sample_qubits else 0
-    return copies * state_bytes(nqubits, precision) + workspace
-
-
-def check_fits(device, needed: int, what: str = "statevector") -> None:
-    """Raise ``InsufficientMemoryError`` when ``needed`` bytes exceed what a run may use on ``device``."""
-    check_memory(MemoryNeed(needed, 0), device.free_bytes(), device.kind, what)
-
-
-def max_qubits(free_bytes: int, precision: str) -> int:
-    """The largest state (in qubits) whose sampling run fits ``free_bytes``: ``largest_qubits``."""
-    return largest_qubits(free_bytes, precision)
-
-
 def host_free_bytes() -> int:
     """Memory the host can give a new state now (MemAvailable), without importing Numba."""
     try:

@@ -108,6 +108,7 @@ def _run_on(device: Device, job: PreparedJob, prepared: PreparedExperiment, seed
     options = job.options
     fusion = (options.fusion_max_qubits or device.fusion_limit) if options.fusion_enable else 1
     settings = RunSettings(method=job.method, shots=job.shots, memory=options.memory, seed=seed,
-                           precision=options.precision, fusion_max_qubits=fusion)
+                           precision=options.precision, fusion_max_qubits=fusion,
+                           max_memory_mb=options.max_memory_mb)
     return run_experiment(prepared.ops, prepared.experiment.config.n_qubits, settings, device, should_stop,
                           prepared.experiment.header.global_phase)

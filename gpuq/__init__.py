@@ -5,7 +5,7 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 """
 
 from ._version import __version__
-from .circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from .circuit import ClassicalRegister, Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
 from .diagnose import diagnose
 from .exceptions import (
@@ -44,6 +44,8 @@ __all__ = [
     "JobStatus",
     "JobTimeoutError",
     "Local",
+    "Parameter",
+    "ParameterVector",
     "QasmError",
     "Qobj",
     "QobjValidationError",

@@ -27,6 +27,7 @@ from .models import Qobj, Result
 from .providers import JobStatus
 from .providers.cloud import Cloud
 from .providers.local import Local
+from .quantum_info import SparsePauliOp
 
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "QuantumRegister",
     "Result",
     "SimulationError",
+    "SparsePauliOp",
     "compile",
     "diagnose",
     "execute",

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 KERNELS_DIR = Path(__file__).resolve().parents[1] / "kernels"
-FAMILIES = ("matrix", "diagonal", "permute", "measure")
+FAMILIES = ("matrix", "diagonal", "permute", "measure", "pauli")
 
 _P, _I, _U64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_double
 ARGTYPES = {
@@ -31,6 +31,8 @@ ARGTYPES = {
     "apply_swap": (_P, _I, _I, _I, _U64),
     "probabilities": (_P, _I, _P),
     "collapse": (_P, _I, _U64, _U64, _D),
+    "expectation_group": (_P, _I, _U64, _P, _P, _I, _I, _I, _P),
+    "apply_pauli_sum": (_P, _I, _P, _P, _P, _I, _P),
 }
 """ctypes argument types of every entry, without its precision suffix."""
 

@@ -27,6 +27,7 @@ from .base import (
     control_mask,
     state_dtype,
 )
+from .gpu_pauli import GpuPauliMixin
 from .kernel_sources import kernel_source, kernels_dir
 
 _BLOCK_THREADS = 256
@@ -180,7 +181,7 @@ def _reorder_bits(cupy: Any, marginal: Any, where: list[int]) -> Any:
     return out
 
 
-class GpuDevice(Device):
+class GpuDevice(GpuPauliMixin, Device):
     """The current CUDA device, with CuPy arrays and NVRTC-compiled ``kernels/*.cu``.
 
     ``fusion_limit`` is 5: a GPU's dense-matrix kernel stays memory-bound for

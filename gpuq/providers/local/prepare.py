@@ -18,7 +18,9 @@ from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.capacity import fit_check
-from ...sim.ops import Op, lower_experiment
+from ...sim.ops import Op
+from ...sim.variational import VariationalSpec
+from .variational import lower_variational
 
 if TYPE_CHECKING:
     from .backends import LocalSimulator
@@ -33,12 +35,14 @@ class PreparedExperiment:
         experiment: the Qobj's experiment (header and sizes).
         ops: its lowered operations.
         state_qubits: qubits of the simulated state (twice the circuit's for a unitary).
+        variational: its parameter bindings and observables, or None for a plain run.
     """
 
     index: int
     experiment: Experiment
     ops: tuple[Op, ...]
     state_qubits: int
+    variational: VariationalSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,13 @@ def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None =
     resolved = merge_options(backend.options, loaded.config, options)
     request, source = requested_device(backend.pin, resolved.device)
     unitary = backend.method == "unitary"
-    experiments = tuple(
-        PreparedExperiment(index, experiment, tuple(lower_experiment(experiment, index, allow_nonunitary=not unitary)),
-                           experiment.config.n_qubits * (2 if unitary else 1))
-        for index, experiment in enumerate(loaded.experiments))
-    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source, experiments)
+    experiments = []
+    for index, experiment in enumerate(loaded.experiments):
+        ops, variational = lower_variational(experiment, index, backend.method, resolved)
+        experiments.append(PreparedExperiment(index, experiment, ops, experiment.config.n_qubits * (2 if unitary else 1),
+                                              variational))
+    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source,
+                     tuple(experiments))
     if check_devices:
         _check_devices(job)
     return job

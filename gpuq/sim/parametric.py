@@ -88,10 +88,14 @@ class FusedTemplate:
     """The fusion plan of a ``ParametricCircuit``'s unconditioned gate runs, built once and reused per binding.
 
     Only circuits of gates and barriers are templated (variational runs with
-    observables have no measurement, reset or condition).
+    observables have no measurement, reset or condition). ``built`` counts the
+    plans made in this process, so a run can report how many it needed.
     """
 
+    built = 0
+
     def __init__(self, circuit: ParametricCircuit, max_qubits: int):
+        FusedTemplate.built += 1
         self.circuit = circuit
         gates = [op for op in circuit.ops if isinstance(op, GateOp)]
         positions = [i for i, op in enumerate(circuit.ops) if isinstance(op, GateOp)]

@@ -68,6 +68,7 @@ def run_variational(spec: VariationalSpec, nqubits: int, settings: RunSettings, 
     started = time.perf_counter()
     check_fits(device, required_bytes(nqubits, settings.precision, copies=spec.states_needed()),
                "variational run")
+    plans_before = FusedTemplate.built
     template = FusedTemplate(spec.circuit, settings.fusion_max_qubits)
     table = PauliTable.build(spec.observables)
     nbind, nparams = spec.bindings.shape
@@ -87,7 +88,8 @@ def run_variational(spec: VariationalSpec, nqubits: int, settings: RunSettings, 
         "method": "expectation values" + (" and adjoint gradients" if spec.gradient else ""),
         "precision": settings.precision,
         "fusion": {"max_qubits": settings.fusion_max_qubits, "gates": template.gates,
-                   "passes": len(template.blocks), "plans_built": 1, "bindings": nbind},
+                   "passes": len(template.blocks), "plans_built": FusedTemplate.built - plans_before,
+                   "bindings": nbind},
         "engine_time": time.perf_counter() - started,
     }
     return [VariationalOutcome(metadata=metadata, expectation_values=values, gradients=gradients)]
@@ -102,6 +104,7 @@ def _plain_runs(spec: VariationalSpec, nqubits: int, settings: RunSettings, devi
     reusable = all(isinstance(op, MeasureOp) and op.condition is None for op in tail) and all(
         not isinstance(op, GateOp) or op.condition is None for op in ops[:prefix])
     template = None
+    plans_before = FusedTemplate.built
     if reusable:
         template = FusedTemplate(ParametricCircuit(ops[:prefix], spec.circuit.slots, spec.circuit.parameters),
                                  settings.fusion_max_qubits)
@@ -115,7 +118,8 @@ def _plain_runs(spec: VariationalSpec, nqubits: int, settings: RunSettings, devi
             outcome = run_experiment(planned, nqubits, replace(run_settings, fusion_max_qubits=1), device,
                                      should_stop, global_phase)
             outcome.metadata["fusion"] = {"max_qubits": settings.fusion_max_qubits, "gates": template.gates,
-                                          "passes": len(template.blocks), "plans_built": 1}
+                                          "passes": len(template.blocks),
+                                          "plans_built": FusedTemplate.built - plans_before}
         else:
             outcome = run_experiment(bound, nqubits, run_settings, device, should_stop, global_phase)
         outcome.metadata["binding"] = b

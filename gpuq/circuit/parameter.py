@@ -313,12 +313,13 @@ def _from_wire(data: Any, parameters: Mapping[str, Parameter]) -> tuple:
         if not math.isfinite(data):
             raise CircuitError(f"a constant in a parameter expression must be finite, got {data}")
         return ("const", float(data))
-    if isinstance(data, list) and len(data) == 2 and data[0] == "param":
+    head = data[0] if isinstance(data, list) and data and isinstance(data[0], str) else None
+    if head == "param" and len(data) == 2 and isinstance(data[1], str):
         if data[1] not in parameters:
             raise CircuitError(f"expression names parameter {data[1]!r}, which the experiment does not declare")
         return ("param", parameters[data[1]])
     arity = {"neg": 1, **{op: 2 for op in _BINARY}}
-    if isinstance(data, list) and data and data[0] in arity and len(data) == arity[data[0]] + 1:
+    if head in arity and len(data) == arity[head] + 1:
         return (data[0], *(_from_wire(child, parameters) for child in data[1:]))
     raise CircuitError(f"malformed parameter expression {data!r}: expected a number, ['param', name], "
                        f"['neg', e] or [op, e, e] with op one of {sorted(_BINARY)}")

@@ -43,8 +43,9 @@ def variational_fields(circuits: Sequence[Any], parameter_binds: Any, observable
         entry: dict[str, Any] = {}
         if parameters:
             entry["parameters"] = [p.name for p in parameters]
-        if binds[index] is not None:
-            entry["parameter_binds"] = _binding_lists(binds[index], set(parameters), index)
+        bind = binds[index]
+        if bind is not None:
+            entry["parameter_binds"] = _binding_lists(bind, set(parameters), index)
         if wire_observables is not None:
             entry["observables"] = wire_observables
         fields.append(entry)
@@ -73,7 +74,7 @@ def _binding_lists(bind: Mapping, parameters: set[Parameter], index: int) -> dic
             if table.ndim != 2 or table.shape[1] != len(key):
                 raise QobjValidationError(f"parameter vector {key.name!r} takes a list of {len(key)} values, or "
                                           "one such list per binding", path)
-            pairs = [(element, table[:, j]) for j, element in enumerate(key)]
+            pairs: list[tuple[Parameter, np.ndarray]] = [(element, table[:, j]) for j, element in enumerate(key)]
         elif isinstance(key, Parameter):
             values = np.asarray(value, dtype=object)
             pairs = [(key, values.reshape(-1) if values.ndim else values.reshape(1))]

@@ -115,7 +115,7 @@ def adjoint_gradients(device: Any, psi: Any, circuit: ParametricCircuit, ops: Se
     slot_at = {slot.position: s for s, slot in enumerate(circuit.slots)}
     angles = circuit.angles(row)
     chains = circuit.angle_derivatives(row)
-    scratch = device.copy(psi) if circuit.slots else None
+    scratch = device.copy(psi)
     for position in range(len(ops) - 1, -1, -1):
         op = ops[position]
         if not isinstance(op, GateOp):

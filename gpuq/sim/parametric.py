@@ -63,6 +63,7 @@ class ParametricCircuit:
         ops = list(self.ops)
         for slot, angles in zip(self.slots, self.angles(row)):
             op = ops[slot.position]
+            assert isinstance(op, GateOp)  # slots are gates by construction
             ops[slot.position] = replace(op, operand=base_operator(slot.name, angles).operand)
         return ops
 
@@ -97,9 +98,8 @@ class FusedTemplate:
     def __init__(self, circuit: ParametricCircuit, max_qubits: int):
         FusedTemplate.built += 1
         self.circuit = circuit
-        gates = [op for op in circuit.ops if isinstance(op, GateOp)]
-        positions = [i for i, op in enumerate(circuit.ops) if isinstance(op, GateOp)]
-        if len(gates) + sum(isinstance(op, BarrierOp) for op in circuit.ops) != len(circuit.ops):
+        gate_at = {i: op for i, op in enumerate(circuit.ops) if isinstance(op, GateOp)}
+        if len(gate_at) + sum(isinstance(op, BarrierOp) for op in circuit.ops) != len(circuit.ops):
             raise ValueError("a fused template needs a circuit of gates and barriers only")
         runs: list[list[int]] = [[]]
         for i, op in enumerate(circuit.ops):
@@ -109,14 +109,19 @@ class FusedTemplate:
                 runs[-1].append(i)
         self.blocks: list[list[int]] = []
         for run in runs:
-            run_gates = [circuit.ops[i] for i in run]
+            run_gates = [gate_at[i] for i in run]
             self.blocks.extend([run[j] for j in block] for block in plan_blocks(run_gates, max_qubits))
         slotted = {slot.position for slot in circuit.slots}
-        self._fixed = [None if slotted.intersection(block) else merge_block([circuit.ops[i] for i in block])
+        self._fixed = [None if slotted.intersection(block) else merge_block([gate_at[i] for i in block])
                        for block in self.blocks]
-        self.gates = len(positions)
+        self.gates = len(gate_at)
 
     def plan(self, ops: Sequence[Op]) -> list[GateOp]:
         """The fused passes for one binding's operations (``ParametricCircuit.bound_ops``)."""
-        return [fixed if fixed is not None else merge_block([ops[i] for i in block])  # type: ignore[misc]
+        return [fixed if fixed is not None else merge_block([_gate(ops[i]) for i in block])
                 for fixed, block in zip(self._fixed, self.blocks)]
+
+
+def _gate(op: Op) -> GateOp:
+    assert isinstance(op, GateOp)  # template blocks hold gate positions only
+    return op

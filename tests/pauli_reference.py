@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from reference import embed
 
 SINGLE = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),

@@ -5,15 +5,15 @@ single-precision) amplitudes, and the kernels accumulate in double, so 1e-10
 holds for both.
 """
 
+import hostbuild
 import numpy as np
 import pytest
+from pauli_reference import pauli_sum_matrix, random_terms
+from reference import random_state
 
-import hostbuild
 from gpuq.quantum_info import SparsePauliOp
 from gpuq.sim.devices.cpu_kernels import pauli as numba_pauli
 from gpuq.sim.devices.pauli_groups import folded_coefficients, group_by_x
-from pauli_reference import pauli_sum_matrix, random_terms
-from reference import random_state
 
 DTYPES = {"single": np.complex64, "double": np.complex128}
 NQUBITS = 7

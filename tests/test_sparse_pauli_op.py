@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from pauli_reference import pauli_sum_matrix, random_terms
 
 from gpuq import GpuqError, SparsePauliOp
-from pauli_reference import pauli_sum_matrix, random_terms
 
 
 def test_rightmost_character_acts_on_qubit_0():

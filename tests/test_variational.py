@@ -3,15 +3,22 @@ finite differences, one fusion plan for many bindings, per-binding runs, the Qob
 
 import numpy as np
 import pytest
+from pauli_reference import pauli_sum_matrix, random_terms
+from reference import apply
 
 import gpuq
-from gpuq import Local, Parameter, ParameterVector, QobjValidationError, QuantumCircuit, SparsePauliOp
+from gpuq import (
+    Local,
+    Parameter,
+    ParameterVector,
+    QobjValidationError,
+    QuantumCircuit,
+    SparsePauliOp,
+)
 from gpuq.circuit.gates import GATES, base_operator, gate_matrix
 from gpuq.sim.adjoint import DERIVATIVE_FORMS, derivative_operand
 from gpuq.sim.fusion import fuse
 from gpuq.sim.parametric import FusedTemplate
-from pauli_reference import pauli_sum_matrix, random_terms
-from reference import apply
 
 PARAMETERISED = sorted(name for name, spec in GATES.items() if spec.num_params)
 FIXED = ["h", "cx", "s", "sx", "cz", "swap", "t"]
@@ -28,7 +35,7 @@ def _random_circuit(nqubits, rng, params, gates=40):
         angles = []
         for _ in range(spec.num_params):
             a, b = (params[int(i)] for i in rng.choice(len(params), 2))
-            angles.append(rng.choice([lambda: a, lambda: 2 * a - 0.3, lambda: a * b, lambda: -a / 2 + b])())
+            angles.append([a, 2 * a - 0.3, a * b, -a / 2 + b][int(rng.integers(4))])
         getattr(qc, name)(*angles, *qubits)
     return qc
 
@@ -115,7 +122,7 @@ def test_every_parameterised_gate_has_a_derivative_form():
 
 
 def test_one_fusion_plan_serves_every_binding(problem):
-    qc, observables, rows, binds = problem
+    qc, observables, _rows, binds = problem
     result = _run(qc, parameter_binds=[binds], observables=observables)
     fusion = result.results[0].metadata["fusion"]
     assert fusion["plans_built"] == 1 and fusion["bindings"] == 3 and fusion["passes"] < fusion["gates"]
@@ -149,7 +156,7 @@ def test_bindings_without_observables_give_one_result_per_binding():
 
 
 def test_the_qobj_carries_everything_over_json(problem):
-    qc, observables, rows, binds = problem
+    qc, observables, _rows, binds = problem
     backend = Local.get_backend("statevector_simulator")
     qobj = gpuq.compile(qc, backend, parameter_binds=[binds], observables=observables, gradient=True)
     again = gpuq.Qobj.model_validate_json(qobj.model_dump_json())

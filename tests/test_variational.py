@@ -208,3 +208,12 @@ def test_binding_lists_of_different_lengths_are_refused():
         gpuq.execute(qc, "statevector_simulator", parameter_binds=[{a: 1, b: 2, Parameter("c"): 3}])
     with pytest.raises(QobjValidationError, match="unitary simulator"):
         gpuq.execute(qc, "unitary_simulator", parameter_binds=[{a: 1, b: 2}])
+
+
+def test_backend_run_takes_circuits_with_bindings_and_observables():
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1)
+    qc.ry(theta, 0)
+    backend = Local.get_backend("statevector_simulator")
+    result = backend.run(qc, parameter_binds=[{theta: [0.0, np.pi]}], observables=[SparsePauliOp("Z")]).result()
+    assert np.allclose(result.get_expectation_values(0), [[1.0], [-1.0]], atol=1e-12)

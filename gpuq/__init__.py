@@ -5,7 +5,7 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 """
 
 from ._version import __version__
-from .circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from .circuit import ClassicalRegister, Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
 from .diagnose import diagnose
 from .exceptions import (
@@ -27,6 +27,7 @@ from .models import Qobj, Result
 from .providers import JobStatus
 from .providers.cloud import Cloud
 from .providers.local import Local
+from .quantum_info import SparsePauliOp
 
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "JobStatus",
     "JobTimeoutError",
     "Local",
+    "Parameter",
+    "ParameterVector",
     "QasmError",
     "Qobj",
     "QobjValidationError",
@@ -51,6 +54,7 @@ __all__ = [
     "QuantumRegister",
     "Result",
     "SimulationError",
+    "SparsePauliOp",
     "compile",
     "diagnose",
     "execute",

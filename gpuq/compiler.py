@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Union
 
+from .binds import variational_fields
+from .circuit.parameter import ParameterExpression
 from .circuit.quantumcircuit import QuantumCircuit
 from .exceptions import CircuitError, QobjValidationError
 from .models.options import QobjConfig, validate_options
@@ -35,7 +37,9 @@ def compile(circuits: Circuits, backend: BaseBackend | None = None, qobj_id: str
         qobj_id: an identifier; a UUID when omitted.
         seed: shorthand for ``seed_simulator``.
         **options: run options (``shots``, ``memory``, ``seed_simulator``,
-            ``precision``, ``device``, ...; see ``gpuq.models.RunOptions``).
+            ``precision``, ``device``, ``gradient``, ...; see ``gpuq.models.RunOptions``),
+            and ``parameter_binds`` / ``observables`` (docs/variational.md), which
+            become fields of each experiment's config.
 
     Raises:
         CircuitError: a circuit uses a gate the backend does not support.
@@ -47,11 +51,18 @@ def compile(circuits: Circuits, backend: BaseBackend | None = None, qobj_id: str
     circuit_list = [circuits] if isinstance(circuits, QuantumCircuit) else list(circuits)
     if not circuit_list:
         raise QobjValidationError("no circuits to compile", "experiments")
+    for index, circuit in enumerate(circuit_list):
+        if not isinstance(circuit, QuantumCircuit):
+            raise QobjValidationError(f"expected a QuantumCircuit, got {type(circuit).__name__}",
+                                      f"experiments.{index}")
     if seed is not None:
         options.setdefault("seed_simulator", seed)
+    variational = variational_fields(circuit_list, options.pop("parameter_binds", None),
+                                     options.pop("observables", None))
     config = QobjConfig(**validate_options(options, "config"))
     supported = backend.supported_instructions() if backend is not None else None
-    experiments = [_experiment(circuit, supported, index) for index, circuit in enumerate(circuit_list)]
+    experiments = [_experiment(circuit, supported, index, variational[index])
+                   for index, circuit in enumerate(circuit_list)]
     header = QobjHeader(backend_name=backend.name() if backend is not None else None)
     fields = {"qobj_id": qobj_id} if qobj_id else {}
     return Qobj(config=config, header=header, experiments=experiments, **fields)
@@ -69,9 +80,8 @@ def execute(circuits: Circuits, backend: BaseBackend | str, **options: Any) -> B
     return backend.run(compile(circuits, backend, **options))
 
 
-def _experiment(circuit: QuantumCircuit, supported: set[str] | None, index: int) -> Experiment:
-    if not isinstance(circuit, QuantumCircuit):
-        raise QobjValidationError(f"expected a QuantumCircuit, got {type(circuit).__name__}", f"experiments.{index}")
+def _experiment(circuit: QuantumCircuit, supported: set[str] | None, index: int,
+                variational: dict[str, Any]) -> Experiment:
     if circuit.num_qubits == 0:
         raise CircuitError(f"circuit {circuit.name!r} has no qubits")
     instructions = []
@@ -89,7 +99,7 @@ def _experiment(circuit: QuantumCircuit, supported: set[str] | None, index: int)
         creg_sizes=[(r.name, r.size) for r in circuit.cregs],
         global_phase=circuit.global_phase,
     )
-    config = ExperimentConfig(n_qubits=circuit.num_qubits, memory_slots=circuit.num_clbits)
+    config = ExperimentConfig(n_qubits=circuit.num_qubits, memory_slots=circuit.num_clbits, **variational)
     return Experiment(header=header, config=config, instructions=instructions)
 
 
@@ -100,7 +110,7 @@ def _instruction(circuit: QuantumCircuit, inst) -> Instruction:
         "qubits": [circuit.qubit_index(q) for q in inst.qubits],
     }
     if op.params:
-        fields["params"] = list(op.params)
+        fields["params"] = [p.to_wire() if isinstance(p, ParameterExpression) else p for p in op.params]
     if inst.clbits:
         fields["memory"] = [circuit.clbit_index(c) for c in inst.clbits]
     if op.matrix is not None:

@@ -28,7 +28,8 @@ KERNELS_DIR = Path(__file__).resolve().parents[1] / "kernels"
 FAMILIES = kernel_sources.FAMILIES
 
 _P, _I, _U64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_double
-CTYPES = {"state": _P, "complex": _P, "real": _P, "int32s": _P, "int64s": _P, "int": _I, "mask": _U64, "double": _D}
+CTYPES = {"state": _P, "complex": _P, "real": _P, "int32s": _P, "int64s": _P, "masks": _P, "doubles": _P,
+          "complex128s": _P, "int": _I, "mask": _U64, "double": _D}
 """ctypes type of each argument kind of the signature table."""
 
 ARGTYPES = {name: tuple(CTYPES[kind] for kind in entry.args) for name, entry in KERNELS.items()}

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", "docs/getting-started.md", "docs/cli.md"]
+PAGES = ["README.md", "docs/getting-started.md", "docs/cli.md", "docs/variational.md"]
 """Pages whose snippets are run."""
 
 _BLOCK = re.compile(r"(?P<skip><!-- doc-test: skip -->\s*\n)?^(?P<indent>[ \t]*)```(?P<lang>\w+)[ \t]*\n(?P<body>.*?)^[ \t]*```",

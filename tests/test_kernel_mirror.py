@@ -38,7 +38,7 @@ def cuda_entries(path: Path) -> dict[str, int]:
 
 def test_every_family_has_sources():
     families = sorted(p.stem for p in KERNELS.glob("*.cu"))
-    assert families == ["diagonal", "matrix", "measure", "permute"]
+    assert families == ["diagonal", "matrix", "measure", "pauli", "permute"]
 
 
 @pytest.mark.parametrize("path", sorted(KERNELS.glob("*.cu")), ids=lambda p: p.name)
@@ -70,6 +70,9 @@ C_TYPES = {
     "real": "{T}*",
     "int32s": "int*",
     "int64s": "long long*",
+    "masks": "gpuq::mask_t*",
+    "doubles": "double*",
+    "complex128s": "gpuq::Complex<double>*",
     "int": "int",
     "mask": "gpuq::mask_t",
     "double": "double",
@@ -110,7 +113,8 @@ def test_the_table_is_the_c_signatures():
 
 
 def test_every_entry_gpu_py_launches_exists():
-    source = (ROOT / "gpuq" / "sim" / "devices" / "gpu.py").read_text()
+    devices = ROOT / "gpuq" / "sim" / "devices"
+    source = "".join((devices / name).read_text() for name in ("gpu.py", "gpu_pauli.py"))
     launched = set(re.findall(r"_launch\(\s*\"(\w+)\"", source))
     assert launched, "gpu.py launches no kernel through _launch"
     assert launched <= set(TABLE), f"gpu.py launches entries not in the table: {sorted(launched - set(TABLE))}"

@@ -5,7 +5,8 @@ import inspect
 
 import pytest
 
-PACKAGES = ["gpuq", "gpuq.circuit", "gpuq.models", "gpuq.providers", "gpuq.providers.local", "gpuq.providers.cloud"]
+PACKAGES = ["gpuq", "gpuq.circuit", "gpuq.models", "gpuq.providers", "gpuq.providers.local", "gpuq.providers.cloud",
+            "gpuq.quantum_info"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -2,6 +2,7 @@
 
 from .gates import GATES, gate_matrix
 from .instruction import CircuitInstruction, Condition, Operation
+from .parameter import Parameter, ParameterExpression, ParameterVector
 from .quantumcircuit import QuantumCircuit
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit
 
@@ -12,6 +13,9 @@ __all__ = [
     "Condition",
     "GATES",
     "Operation",
+    "Parameter",
+    "ParameterExpression",
+    "ParameterVector",
     "QuantumCircuit",
     "QuantumRegister",
     "Qubit",

@@ -10,15 +10,13 @@ and ``append`` (add one instruction).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from numbers import Real
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
 from ..exceptions import CircuitError
-from .gates import check_unitary, gate_spec
+from .gates import check_unitary, gate_parameter, gate_spec
 from .instruction import InstructionSet, Operation
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit
 
@@ -47,11 +45,7 @@ class GateMethods:
         spec = gate_spec(name)
         if len(params) != spec.num_params:
             raise CircuitError(f"gate {name!r} takes {spec.num_params} parameter(s), got {len(params)}")
-        values = []
-        for p in params:
-            if not isinstance(p, (Real, np.floating, np.integer)) or isinstance(p, bool) or not math.isfinite(float(p)):
-                raise CircuitError(f"gate {name!r} parameter {p!r} is not a finite real number")
-            values.append(float(p))
+        values = [gate_parameter(name, p) for p in params]
         if len(qargs) != spec.num_qubits():
             raise CircuitError(f"gate {name!r} acts on {spec.num_qubits()} qubit(s), got {len(qargs)} argument(s)")
         operation = Operation(name, spec.num_qubits(), params=tuple(values))

@@ -20,10 +20,12 @@ import cmath
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 
 from ..exceptions import CircuitError
+from .parameter import ParameterExpression
 
 _SQRT1_2 = 1 / math.sqrt(2)
 
@@ -203,6 +205,20 @@ def gate_spec(name: str) -> GateSpec:
         return GATES[name]
     except KeyError:
         raise CircuitError(f"unknown gate {name!r}; known gates: {', '.join(sorted(GATES))}") from None
+
+
+def gate_parameter(name: str, value: object) -> float | ParameterExpression:
+    """Check one gate angle: a finite real number, or an expression kept symbolic until bound.
+
+    Raises:
+        CircuitError: anything else (a string, a bool, NaN, infinity).
+    """
+    if isinstance(value, ParameterExpression):
+        return value if value.parameters else float(value)
+    if (isinstance(value, (Real, np.floating, np.integer)) and not isinstance(value, bool)
+            and math.isfinite(float(value))):
+        return float(value)
+    raise CircuitError(f"gate {name!r} parameter {value!r} is not a finite real number or a Parameter expression")
 
 
 def base_operator(name: str, params: Sequence[float]) -> BaseOperator:

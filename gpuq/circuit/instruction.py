@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..exceptions import CircuitError
+from .parameter import ParameterExpression
 from .register import ClassicalRegister, Clbit, Qubit
 
 
@@ -34,7 +35,7 @@ class Operation:
         name: the operation's name.
         num_qubits: qubits it acts on.
         num_clbits: classical bits it writes.
-        params: real parameters (gates only).
+        params: real parameters (gates only); a ``ParameterExpression`` until bound.
         matrix: the matrix of a ``unitary``; None otherwise.
         label: an optional display label.
     """
@@ -42,7 +43,7 @@ class Operation:
     name: str
     num_qubits: int
     num_clbits: int = 0
-    params: tuple[float, ...] = ()
+    params: tuple[float | ParameterExpression, ...] = ()
     matrix: np.ndarray | None = field(default=None, compare=False)
     label: str | None = None
 
@@ -62,7 +63,7 @@ class CircuitInstruction:
         return self.operation.name
 
     @property
-    def params(self) -> tuple[float, ...]:
+    def params(self) -> tuple[float | ParameterExpression, ...]:
         """The operation's parameters."""
         return self.operation.params
 

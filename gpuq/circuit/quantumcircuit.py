@@ -11,10 +11,11 @@ import numpy as np
 from ..exceptions import CircuitError
 from .gatemethods import ClbitSpec, GateMethods, QubitSpec
 from .instruction import CircuitInstruction, Condition, InstructionSet, Operation
+from .parameterized import ParameterizedMixin
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit, Register
 
 
-class QuantumCircuit(GateMethods):
+class QuantumCircuit(GateMethods, ParameterizedMixin):
     """A quantum circuit over quantum and classical registers.
 
     Args:

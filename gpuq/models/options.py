@@ -69,6 +69,8 @@ class RunOptions(BaseModel):
     fusion_enable: Boolean = Field(True, description="Merge runs of gates into fewer passes over the state.")
     fusion_max_qubits: Optional[Integer] = Field(
         None, ge=1, le=6, description="Largest fused block; None lets the device choose.")
+    gradient: Boolean = Field(False, description="Also return the gradients of the observables' expectation "
+                                                 "values with respect to every parameter (adjoint method).")
     max_memory_mb: Optional[Integer] = Field(
         None, ge=1, description="Most memory a run may use, in MiB; None: the device's free memory "
                                 "(or GPUQ_MAX_MEMORY_MB when set).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -47,7 +47,8 @@ class Instruction(_Model):
     Attributes:
         name: a gate of the library, or ``measure``, ``reset``, ``barrier``, ``unitary``.
         qubits: the qubits it acts on, in the gate's argument order.
-        params: real gate parameters.
+        params: real gate parameters; an unbound one is an expression tree naming the
+            experiment's ``parameters`` (``gpuq.circuit.ParameterExpression.to_wire``).
         memory: for ``measure``, the clbit of each measured qubit.
         matrix: for ``unitary``, rows of ``[real, imag]`` pairs; ``qubits[0]`` is bit 0.
         condition: an optional classical condition.
@@ -56,7 +57,7 @@ class Instruction(_Model):
 
     name: str = Field(min_length=1)
     qubits: list[int] = Field(default_factory=list)
-    params: list[float] = Field(default_factory=list)
+    params: list[Union[float, list[Any]]] = Field(default_factory=list)
     memory: list[int] = Field(default_factory=list)
     matrix: Optional[list[list[ComplexPair]]] = None
     condition: Optional[Condition] = None
@@ -72,9 +73,9 @@ class Instruction(_Model):
 
     @field_validator("params")
     @classmethod
-    def _finite(cls, values: list[float]) -> list[float]:
+    def _finite(cls, values: list[Any]) -> list[Any]:
         for value in values:
-            if not math.isfinite(value):
+            if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"parameter {value} is not finite")
         return values
 
@@ -115,11 +116,30 @@ class ExperimentHeader(BaseModel):
         return value
 
 
+class Observable(_Model):
+    """A Pauli sum on the wire (``gpuq.SparsePauliOp.to_wire``): labels, rightmost character on qubit 0."""
+
+    paulis: list[str] = Field(min_length=1)
+    coeffs: list[ComplexPair]
+
+
 class ExperimentConfig(_Model):
-    """Per-experiment sizes (the number of qubits and classical bits)."""
+    """Per-experiment sizes, and what a variational run needs (docs/variational.md).
+
+    Attributes:
+        n_qubits: qubits of the circuit.
+        memory_slots: its classical bits.
+        parameters: names of the circuit's unbound parameters, in ``QuantumCircuit.parameters``
+            order (the order of gradients).
+        parameter_binds: each parameter's value in every binding (all lists of one length).
+        observables: Pauli sums whose exact expectation values are computed on the final state.
+    """
 
     n_qubits: int = Field(ge=1, le=64)
     memory_slots: int = Field(default=0, ge=0)
+    parameters: Optional[list[str]] = None
+    parameter_binds: Optional[dict[str, list[float]]] = None
+    observables: Optional[list[Observable]] = None
 
 
 class Experiment(_Model):

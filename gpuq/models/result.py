@@ -29,6 +29,8 @@ class ExperimentResultData(BaseModel):
     memory: Optional[list[str]] = None
     statevector: Optional[ComplexArray] = None
     unitary: Optional[ComplexArray] = None
+    expectation_values: Optional[ComplexArray] = None
+    gradients: Optional[ComplexArray] = None
 
 
 class ExperimentResult(BaseModel):
@@ -127,9 +129,30 @@ class Result(BaseModel):
         _, matrix = self._data(experiment, "unitary")
         return np.round(matrix, decimals) if decimals is not None else matrix
 
+    def get_expectation_values(self, experiment: ExperimentKey = None) -> np.ndarray:
+        """Exact expectation values on the final state, shape (bindings, observables).
+
+        Real (float64) when every observable is Hermitian (real coefficients), complex otherwise.
+        """
+        _, values = self._data(experiment, "expectation_values")
+        return _real_if_real(values)
+
+    def get_gradients(self, experiment: ExperimentKey = None) -> np.ndarray:
+        """Gradients of the expectation values, shape (bindings, observables, parameters).
+
+        Parameters are in ``QuantumCircuit.parameters`` order; needs ``gradient=True``.
+        """
+        _, values = self._data(experiment, "gradients")
+        return _real_if_real(values)
+
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-compatible data."""
         return self.model_dump(mode="json")
+
+
+def _real_if_real(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    return values.real.copy() if not np.any(values.imag) else values
 
 
 def format_key(hex_key: str, header: ExperimentHeader) -> str:

@@ -108,11 +108,13 @@ class BaseBackend(ABC):
         """Instruction names the backend runs: its basis gates plus measure, reset and barrier."""
         return set(self.configuration().basis_gates) | {"measure", "reset", "barrier"}
 
-    def _compiled(self, run_input: Any) -> Any:
+    def _compiled(self, run_input: Any, options: dict[str, Any] | None = None) -> Any:
         """Circuits (one, or a non-empty list) compiled for this backend; anything else as given.
 
         ``run()`` accepts circuits as well as a Qobj; the options given to
-        ``run()`` then apply as run-time options, not as the Qobj's config.
+        ``run()`` then apply as run-time options, not as the Qobj's config,
+        except ``parameter_binds`` and ``observables``, which belong to the
+        circuits and are taken out of ``options`` into the compiled experiments.
         """
         from ..circuit.quantumcircuit import QuantumCircuit
 
@@ -121,7 +123,9 @@ class BaseBackend(ABC):
                 and all(isinstance(item, QuantumCircuit) for item in run_input)):
             from ..compiler import compile as compile_circuits
 
-            return compile_circuits(run_input, self)
+            per_circuit = {key: options.pop(key) for key in ("parameter_binds", "observables")
+                           if options is not None and key in options}
+            return compile_circuits(run_input, self, **per_circuit)
         return run_input
 
     def provider(self) -> "BaseProvider | None":

@@ -32,10 +32,10 @@ def device_free_bytes(request: str) -> dict[str, int]:
 
 
 def check_run_fits(nqubits: int, precision: str, method: str, request: str, what: str, *,
-                   shots: int = 0, memory: bool = False, max_memory_mb: int | None = None) -> None:
+                   shots: int = 0, memory: bool = False, copies: int = 1, max_memory_mb: int | None = None) -> None:
     """Raise ``InsufficientMemoryError`` unless the run (every qubit measured on the qasm method) fits
     the allowed device with the most room."""
-    need = run_memory(nqubits, precision, method=method, shots=shots, memory=memory)
+    need = run_memory(nqubits, precision, method=method, shots=shots, memory=memory, copies=copies)
     free = device_free_bytes(request)
     device = max(free, key=lambda name: memory_limit(free[name], max_memory_mb))
     check_memory(need, free[device], device, what, max_memory_mb)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -45,13 +46,27 @@ def fuse(gates: Sequence[GateOp], max_qubits: int) -> list[GateOp]:
         max_qubits: largest block with a non-diagonal gate; 1 or less turns fusion off.
             Blocks of diagonal gates only may grow to ``max(max_qubits, MAX_DIAGONAL_QUBITS)``.
     """
+    return [merge_block([gates[i] for i in block]) for block in plan_blocks(gates, max_qubits)]
+
+
+def plan_blocks(gates: Sequence[GateOp], max_qubits: int) -> list[list[int]]:
+    """The blocks ``fuse`` builds, as positions in ``gates``, in the order they are applied.
+
+    The plan depends only on each gate's kind and qubits, never on its operand,
+    so a parameterised circuit plans once and merges new operands per binding
+    (``gpuq.sim.parametric``).
+    """
     if max_qubits <= 1:
-        return list(gates)
+        return [[i] for i in range(len(gates))]
+    # The planner works on gate objects; distinct wrappers make positions recoverable
+    # even when one object appears twice in ``gates``.
+    tagged = [replace(gate, name=gate.name) for gate in gates]
+    position = {id(gate): i for i, gate in enumerate(tagged)}
     planner = _Planner(max_qubits, max(max_qubits, MAX_DIAGONAL_QUBITS))
-    for gate in sink_diagonals(gates):
+    for gate in sink_diagonals(tagged):
         planner.add(gate)
     planner.close_all()
-    return [_merge(block) for block in planner.closed]
+    return [[position[id(gate)] for gate in block] for block in planner.closed]
 
 
 def sink_diagonals(gates: Sequence[GateOp]) -> list[GateOp]:
@@ -167,7 +182,7 @@ class _Planner:
         self.closed.append(block.gates)
 
 
-def _merge(block: list[GateOp]) -> GateOp:
+def merge_block(block: list[GateOp]) -> GateOp:
     """One operation equal to applying ``block`` in order."""
     if len(block) == 1:
         return block[0]

@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ...exceptions import CircuitError
+from ..parameter import ParameterExpression
 from .decompose import Op, mcx_ops, unitary_ops
 from .qelib1 import NATIVE
 
@@ -37,6 +38,9 @@ _FIXED_DEFINITIONS = {
 
 def format_param(value: float) -> str:
     """``value`` as an OpenQASM expression that evaluates back to the same float."""
+    if isinstance(value, ParameterExpression):
+        raise CircuitError(f"gate angle {value} has unbound parameters; OpenQASM 2 cannot express them: "
+                           "bind them first with circuit.assign_parameters(...)")
     value = float(value)
     if not math.isfinite(value):
         raise CircuitError(f"parameter {value} is not finite and cannot be written to OpenQASM")

@@ -65,7 +65,7 @@ class CloudBackend(BaseBackend):
             QobjValidationError: a bad Qobj or an unknown option, naming the field.
             CloudError: the server refused the job (the message names the field and the limit).
         """
-        qobj = load_qobj(self._compiled(qobj))
+        qobj = load_qobj(self._compiled(qobj, options))
         if options:
             config = qobj.config.model_dump(exclude_none=True) | validate_options(options, "config")
             qobj = qobj.model_copy(update={"config": QobjConfig.model_validate(config)})

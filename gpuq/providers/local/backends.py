@@ -134,7 +134,7 @@ class LocalSimulator(BaseBackend):
             BackendUnavailableError: the run needs a GPU that is not usable.
             InsufficientMemoryError: an experiment's state cannot fit the device.
         """
-        prepared = prepare(self._compiled(qobj), self, options)
+        prepared = prepare(self._compiled(qobj, options), self, options)
         job = LocalJob(self, lambda should_stop, job_id: run_prepared(prepared, should_stop, job_id))
         job.submit()
         self._forget_finished_jobs()

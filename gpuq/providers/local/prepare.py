@@ -18,7 +18,9 @@ from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.capacity import check_run_fits
-from ...sim.ops import Op, lower_experiment
+from ...sim.ops import Op
+from ...sim.variational import VariationalSpec
+from .variational import lower_variational
 
 if TYPE_CHECKING:
     from .backends import LocalSimulator
@@ -32,11 +34,17 @@ class PreparedExperiment:
         index: its position in the Qobj.
         experiment: the Qobj's experiment (header and sizes).
         ops: its lowered operations.
+        variational: its parameter bindings and observables, or None for a plain run.
     """
 
     index: int
     experiment: Experiment
     ops: tuple[Op, ...]
+    variational: VariationalSpec | None = None
+
+    def states_needed(self) -> int:
+        """States alive at once: one, or what the variational evaluation (adjoint gradients) keeps."""
+        return self.variational.states_needed() if self.variational is not None else 1
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,12 @@ def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None =
     loaded = load_qobj(qobj)
     resolved = merge_options(backend.options, loaded.config, options)
     request, source = requested_device(backend.pin, resolved.device)
-    unitary = backend.method == "unitary"
-    experiments = tuple(
-        PreparedExperiment(index, experiment, tuple(lower_experiment(experiment, index, allow_nonunitary=not unitary)))
-        for index, experiment in enumerate(loaded.experiments))
-    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source, experiments)
+    experiments = []
+    for index, experiment in enumerate(loaded.experiments):
+        ops, variational = lower_variational(experiment, index, backend.method, resolved)
+        experiments.append(PreparedExperiment(index, experiment, ops, variational))
+    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source,
+                      tuple(experiments))
     if check_devices:
         _check_devices(job)
     return job
@@ -112,4 +121,4 @@ def _check_devices(job: PreparedJob) -> None:
                        f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
                        f"{job.options.precision} precision)",
                        shots=job.shots if job.method == "qasm" else 0, memory=job.options.memory,
-                       max_memory_mb=job.options.max_memory_mb)
+                       copies=prepared.states_needed(), max_memory_mb=job.options.max_memory_mb)

@@ -22,6 +22,7 @@ from ...sim.devices.base import Device
 from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
+from ...sim.variational import run_variational
 from .prepare import PreparedExperiment, PreparedJob
 
 BACKEND_VERSION = __version__
@@ -46,7 +47,7 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
     for prepared in job.experiments:
         if should_stop():
             raise JobCancelledError("cancelled")
-        results.append(_run_one(job, prepared, experiment_seed(job.options, prepared.index, base_seed), should_stop))
+        results.extend(_run_one(job, prepared, experiment_seed(job.options, prepared.index, base_seed), should_stop))
     success = all(r.success for r in results)
     return Result(
         backend_name=job.backend_name,
@@ -63,36 +64,46 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
 
 
 def _run_one(job: PreparedJob, prepared: PreparedExperiment, seed: int,
-             should_stop: Callable[[], bool]) -> ExperimentResult:
+             should_stop: Callable[[], bool]) -> list[ExperimentResult]:
+    """The experiment's result; a variational one without observables gives one result per binding."""
     started = time.perf_counter()
     header = prepared.experiment.header
     clock = CompileClock()
     try:
         options = job.options
         needed = run_memory(prepared.experiment.config.n_qubits, options.precision, method=job.method,
-                            shots=job.shots if job.method == "qasm" else 0, memory=options.memory).total
+                            shots=job.shots if job.method == "qasm" else 0, memory=options.memory,
+                            copies=prepared.states_needed()).total
         choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
-        outcome, choice = _run_with_fallback(job, prepared, choice, seed, should_stop)
+        outcomes, choice = _run_with_fallback(job, prepared, choice, seed, should_stop)
     except JobCancelledError:
         raise
     except GpuqError as exc:
         clock.stop()
-        return ExperimentResult(shots=job.shots, success=False, status=f"ERROR: {type(exc).__name__}: {exc}",
-                                seed_simulator=seed, time_taken=time.perf_counter() - started, header=header)
+        return [ExperimentResult(shots=job.shots, success=False, status=f"ERROR: {type(exc).__name__}: {exc}",
+                                 seed_simulator=seed, time_taken=time.perf_counter() - started, header=header)]
     compile_time = clock.stop()
     elapsed = time.perf_counter() - started
-    metadata = dict(outcome.metadata, device=choice.device.kind, device_name=choice.device.description(),
-                    device_reason=choice.reason, compile_time=compile_time, simulation_time=elapsed - compile_time)
     # As in Qiskit Aer, counts and memory exist only for an experiment with classical bits.
     clbits = prepared.experiment.config.memory_slots > 0
-    data = ExperimentResultData(counts=outcome.counts if clbits else None, memory=outcome.memory if clbits else None,
-                                statevector=outcome.statevector, unitary=outcome.unitary)
-    return ExperimentResult(shots=job.shots, success=True, status="DONE", seed_simulator=seed,
-                            time_taken=elapsed, header=header, data=data, metadata=metadata)
+    results = []
+    for outcome in outcomes:
+        metadata = dict(outcome.metadata, device=choice.device.kind, device_name=choice.device.description(),
+                        device_reason=choice.reason, compile_time=compile_time,
+                        simulation_time=elapsed - compile_time)
+        data = ExperimentResultData(counts=outcome.counts if clbits else None,
+                                    memory=outcome.memory if clbits else None, statevector=outcome.statevector,
+                                    unitary=outcome.unitary,
+                                    expectation_values=getattr(outcome, "expectation_values", None),
+                                    gradients=getattr(outcome, "gradients", None))
+        results.append(ExperimentResult(shots=job.shots, success=True, status="DONE", seed_simulator=seed,
+                                        time_taken=elapsed / len(outcomes), header=header, data=data,
+                                        metadata=metadata))
+    return results
 
 
 def _run_with_fallback(job: PreparedJob, prepared: PreparedExperiment, choice: DeviceChoice, seed: int,
-                       should_stop: Callable[[], bool]) -> tuple[ExperimentOutcome, DeviceChoice]:
+                       should_stop: Callable[[], bool]) -> tuple[list[ExperimentOutcome], DeviceChoice]:
     """Run on the chosen device; under the auto policy a GPU failure reruns on the CPU."""
     try:
         return _run_on(choice.device, job, prepared, seed, should_stop), choice
@@ -104,11 +115,13 @@ def _run_with_fallback(job: PreparedJob, prepared: PreparedExperiment, choice: D
 
 
 def _run_on(device: Device, job: PreparedJob, prepared: PreparedExperiment, seed: int,
-            should_stop: Callable[[], bool]) -> ExperimentOutcome:
+            should_stop: Callable[[], bool]) -> list[ExperimentOutcome]:
     options = job.options
     fusion = (options.fusion_max_qubits or device.fusion_limit) if options.fusion_enable else 1
     settings = RunSettings(method=job.method, shots=job.shots, memory=options.memory, seed=seed,
                            precision=options.precision, fusion_max_qubits=fusion,
                            max_memory_mb=options.max_memory_mb)
-    return run_experiment(prepared.ops, prepared.experiment.config.n_qubits, settings, device, should_stop,
-                          prepared.experiment.header.global_phase)
+    nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
+    if prepared.variational is not None:
+        return run_variational(prepared.variational, nqubits, settings, device, should_stop, phase)
+    return [run_experiment(prepared.ops, nqubits, settings, device, should_stop, phase)]

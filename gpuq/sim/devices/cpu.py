@@ -26,6 +26,7 @@ from .base import (
     nqubits_of,
     state_dtype,
 )
+from .cpu_pauli import CpuPauliMixin
 
 _SERIAL_BELOW = 1 << 14
 """States with fewer amplitudes run on one thread: waking the pool costs more than the pass."""
@@ -62,7 +63,7 @@ def _check_state(state: object) -> np.ndarray:
     return state
 
 
-class CpuDevice(Device):
+class CpuDevice(CpuPauliMixin, Device):
     """The host CPU, with Numba kernels running on Numba's thread pool.
 
     ``fusion_limit`` is 4: measured on the project's 2-core machine, one pass

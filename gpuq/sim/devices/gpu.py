@@ -31,6 +31,7 @@ from .base import (
     control_mask,
     state_dtype,
 )
+from .gpu_pauli import GpuPauliMixin
 from .gpu_probabilities import CHUNK_MAX_BITS, ChunkWalk, chunk_bits, outcome_bits
 from .kernel_sources import KERNELS, kernel_source, kernels_dir
 
@@ -188,7 +189,7 @@ def _grid_cap(cupy: Any) -> int:
     return int(attributes["MultiProcessorCount"]) * per_sm * _WAVES
 
 
-class GpuDevice(Device):
+class GpuDevice(GpuPauliMixin, Device):
     """The current CUDA device, with CuPy arrays and NVRTC-compiled ``kernels/*.cu``.
 
     ``fusion_limit`` is 5: a GPU's dense-matrix kernel stays memory-bound for
@@ -375,7 +376,8 @@ def _cast(cupy: Any, kind: str, value: Any, dtype: np.dtype) -> Any:
     if scalar is not None:
         return scalar(value)
     want = {"state": dtype, "complex": dtype, "real": np.dtype(dtype).type(0).real.dtype,
-            "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64)}[kind]
+            "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64), "masks": np.dtype(np.uint64),
+            "doubles": np.dtype(np.float64), "complex128s": np.dtype(np.complex128)}[kind]
     if isinstance(value, cupy.ndarray):
         if value.dtype != want or not value.flags.c_contiguous:
             raise SimulationError(f"a {kind} kernel argument must be a contiguous {want} array, not {value.dtype}")

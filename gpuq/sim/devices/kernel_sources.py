@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ...exceptions import SimulationError
 
-FAMILIES = ("matrix", "diagonal", "permute", "measure")
+FAMILIES = ("matrix", "diagonal", "permute", "measure", "pauli")
 """Kernel families: one ``<family>.cu`` each."""
 
 ARG_KINDS = {
@@ -28,6 +28,9 @@ ARG_KINDS = {
     "real": "a real array of the state's precision: T*",
     "int32s": "an int array: const int*",
     "int64s": "a long long array: const long long*",
+    "masks": "a mask_t array: const mask_t*",
+    "doubles": "a double array, whatever the precision: double*",
+    "complex128s": "a complex array in double, whatever the precision: const Complex<double>*",
     "int": "a scalar int (32 bits)",
     "mask": "a scalar mask_t (unsigned long long)",
     "double": "a scalar double",
@@ -57,6 +60,9 @@ KERNELS = {
     "apply_swap": KernelEntry("permute", ("state", "int", "int", "int", "mask")),
     "probabilities": KernelEntry("measure", ("state", "int", "real")),
     "collapse": KernelEntry("measure", ("state", "int", "mask", "mask", "double")),
+    "expectation_group": KernelEntry(
+        "pauli", ("state", "int", "mask", "masks", "int32s", "int", "int", "int", "doubles")),
+    "apply_pauli_sum": KernelEntry("pauli", ("state", "int", "masks", "masks", "complex128s", "int", "state")),
 }
 """Entry name → family and argument kinds; each entry exists as ``<name>_c64`` and ``<name>_c128``."""
 

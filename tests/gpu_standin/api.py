@@ -125,6 +125,8 @@ minimum = _wrap("minimum")
 argsort = _wrap("argsort")
 sort = _wrap("sort")
 unique = _wrap("unique")
+conj = _wrap("conj")
+vdot = _wrap("vdot")
 
 
 def get_default_memory_pool():

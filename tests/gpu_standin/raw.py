@@ -77,7 +77,8 @@ class RawKernel:
             return
         real = np.dtype(self._complex.type(0).real.dtype)
         want = {"state": self._complex, "complex": self._complex, "real": real,
-                "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64)}[kind]
+                "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64), "masks": np.dtype(np.uint64),
+                "doubles": np.dtype(np.float64), "complex128s": np.dtype(np.complex128)}[kind]
         if not isinstance(value, ndarray):
             raise TypeError(f"{where} must be a device array, not {type(value).__name__}")
         if value.dtype != want or not value.flags.c_contiguous:

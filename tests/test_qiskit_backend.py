@@ -15,15 +15,15 @@ import pytest
 
 qiskit = pytest.importorskip("qiskit", minversion="2.1")
 
-from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile  # noqa: E402
-from qiskit.circuit import Clbit  # noqa: E402
-from qiskit.circuit.library import QFTGate, UnitaryGate, get_standard_gate_name_mapping  # noqa: E402
-from qiskit.circuit.random import random_circuit  # noqa: E402
-from qiskit.exceptions import QiskitError  # noqa: E402
-from qiskit.quantum_info import Statevector, random_unitary  # noqa: E402
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
+from qiskit.circuit import Clbit
+from qiskit.circuit.library import QFTGate, UnitaryGate, get_standard_gate_name_mapping
+from qiskit.circuit.random import random_circuit
+from qiskit.exceptions import QiskitError
+from qiskit.quantum_info import Statevector, random_unitary
 
-from gpuq.exceptions import BackendNotFoundError, CircuitError, QobjValidationError  # noqa: E402
-from gpuq.qiskit import GpuqProvider, GpuqSimulator, save_statevector  # noqa: E402
+from gpuq.exceptions import BackendNotFoundError, CircuitError, QobjValidationError
+from gpuq.qiskit import GpuqProvider, GpuqSimulator, save_statevector
 
 NOT_GATES = {"measure", "reset", "delay", "global_phase"}
 
@@ -261,7 +261,7 @@ def test_statevector_backend_returns_every_state():
 
 
 def test_target_lists_native_gates_without_coupling_map(backend):
-    import gpuq.circuit.gates as gates
+    from gpuq.circuit import gates
 
     target = backend.target
     assert set(gates.GATES) | {"unitary", "measure", "reset", "if_else", "delay"} <= set(target.operation_names)

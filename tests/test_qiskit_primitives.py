@@ -14,14 +14,14 @@ import pytest
 
 pytest.importorskip("qiskit", minversion="2.1")
 
-from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile  # noqa: E402
-from qiskit.circuit.library import efficient_su2, real_amplitudes  # noqa: E402
-from qiskit.primitives import StatevectorEstimator, StatevectorSampler  # noqa: E402
-from qiskit.quantum_info import SparsePauliOp, Statevector  # noqa: E402
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
+from qiskit.circuit.library import efficient_su2, real_amplitudes
+from qiskit.primitives import StatevectorEstimator, StatevectorSampler
+from qiskit.quantum_info import SparsePauliOp, Statevector
 
-from gpuq.exceptions import CircuitError  # noqa: E402
-from gpuq.qiskit import EstimatorV2, GpuqSimulator, SamplerV2  # noqa: E402
-from gpuq.qiskit.paulis import pauli_expectations  # noqa: E402
+from gpuq.exceptions import CircuitError
+from gpuq.qiskit import EstimatorV2, GpuqSimulator, SamplerV2
+from gpuq.qiskit.paulis import pauli_expectations
 
 
 @pytest.fixture(scope="module")

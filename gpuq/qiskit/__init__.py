@@ -23,12 +23,12 @@ if int(_qiskit.__version__.split(".")[0]) < 2:  # pragma: no cover - exercised o
     raise ImportError(f"gpuq.qiskit needs Qiskit 2.x, found {_qiskit.__version__}: "
                       'pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1,<3")')
 
-from .backend import GpuqSimulator  # noqa: E402
-from .estimator import EstimatorV2  # noqa: E402
-from .instructions import SaveStatevector, save_statevector  # noqa: E402
-from .job import GpuqJob  # noqa: E402
-from .provider import GpuqProvider  # noqa: E402
-from .sampler import SamplerV2  # noqa: E402
+from .backend import GpuqSimulator
+from .estimator import EstimatorV2
+from .instructions import SaveStatevector, save_statevector
+from .job import GpuqJob
+from .provider import GpuqProvider
+from .sampler import SamplerV2
 
 __all__ = ["EstimatorV2", "GpuqJob", "GpuqProvider", "GpuqSimulator", "SamplerV2", "SaveStatevector",
            "save_statevector"]

@@ -16,12 +16,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from qiskit.circuit import Clbit, ClassicalRegister, IfElseOp, ParameterExpression, QuantumCircuit
+from qiskit.circuit import (
+    ClassicalRegister,
+    Clbit,
+    IfElseOp,
+    ParameterExpression,
+    QuantumCircuit,
+)
 from qiskit.exceptions import QiskitError
 
 from ..circuit.gates import GATES
 from ..exceptions import CircuitError
-from ..models.qobj import Condition, Experiment, ExperimentConfig, ExperimentHeader, Instruction
+from ..models.qobj import (
+    Condition,
+    Experiment,
+    ExperimentConfig,
+    ExperimentHeader,
+    Instruction,
+)
 
 SKIPPED = frozenset({"delay"})
 """Instructions that do nothing to an ideal simulation."""

@@ -66,7 +66,8 @@ class GpuqJob(JobV1):
 
     def cancel(self) -> bool:
         """Cancel every gpuq job of the run; True when all accepted (or had already stopped)."""
-        return all([part.job.cancel() for part in self._parts])
+        accepted = [part.job.cancel() for part in self._parts]  # every job, not up to the first refusal
+        return all(accepted)
 
     def status(self) -> JobStatus:
         """The least advanced status of the run's gpuq jobs (an error or a cancellation first)."""

@@ -14,7 +14,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
-from qiskit.primitives import BaseSamplerV2, BitArray, DataBin, PrimitiveJob, PrimitiveResult, SamplerPubResult
+from qiskit.primitives import (
+    BaseSamplerV2,
+    BitArray,
+    DataBin,
+    PrimitiveJob,
+    PrimitiveResult,
+    SamplerPubResult,
+)
 from qiskit.primitives.containers.sampler_pub import SamplerPub, SamplerPubLike
 
 from .backend import GpuqSimulator

@@ -11,6 +11,7 @@ refused with the names of the offending instructions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,15 +88,16 @@ def convert_circuit(circuit: QuantumCircuit, index: int = 0) -> ConvertedCircuit
     """
     if not isinstance(circuit, QuantumCircuit):
         raise CircuitError(f"expected a qiskit QuantumCircuit at position {index}, got {type(circuit).__name__}")
-    _refuse_unknown(circuit)
     qubit_index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
-    touched = sorted({qubit_index[q] for inst in circuit.data if inst.operation.name not in _NO_QUBITS
-                      for q in inst.qubits}) or [0]
-    compact = {q: j for j, q in enumerate(touched)}
-    builder = _Builder(circuit, {bit: compact[i] for bit, i in qubit_index.items() if i in compact}, clbit_index)
-    for inst in circuit.data:
-        builder.add(inst)
+    entries = [(inst, inst.name) for inst in circuit.data]  # one pass over Qiskit's data
+    unknown = {name for _, name in entries if name not in _KNOWN}
+    if unknown:
+        raise _unknown_error(circuit, unknown)
+    touched = sorted({qubit_index[q] for inst, name in entries if name not in _NO_QUBITS for q in inst.qubits}) or [0]
+    compact = {circuit.qubits[q]: j for j, q in enumerate(touched)}
+    builder = _Builder(circuit, compact, {bit: i for i, bit in enumerate(circuit.clbits)})
+    for inst, name in entries:
+        builder.add(inst, name)
     phase = circuit.global_phase + builder.phase
     if isinstance(phase, ParameterExpression):
         _unbound(circuit, phase.parameters)
@@ -114,16 +116,16 @@ _NO_QUBITS = frozenset({"barrier", "delay", "save_statevector", "global_phase"})
 """Instructions whose qubits are not thereby simulated."""
 
 
-def _refuse_unknown(circuit: QuantumCircuit) -> None:
-    """Name every instruction of ``circuit`` that has no gpuq counterpart, all at once."""
-    known = DIRECT | SKIPPED | {"if_else", "save_statevector", "global_phase"}
-    unknown = {inst.operation.name for inst in circuit.data if inst.operation.name not in known}
-    if unknown:
-        names = ", ".join(sorted(unknown))
-        raise UnsupportedInstructionError(
-            f"circuit {circuit.name!r} uses {names}, which gpuq does not simulate natively; "
-            "run qiskit.transpile(circuit, backend) first to rewrite them into the gates the backend's target lists",
-            unknown)
+_KNOWN = DIRECT | SKIPPED | {"if_else", "save_statevector", "global_phase"}
+"""Every instruction name the converter handles."""
+
+
+def _unknown_error(circuit: QuantumCircuit, unknown: set[str]) -> UnsupportedInstructionError:
+    """The error naming every instruction of ``circuit`` that has no gpuq counterpart, all at once."""
+    return UnsupportedInstructionError(
+        f"circuit {circuit.name!r} uses {', '.join(sorted(unknown))}, which gpuq does not simulate natively; "
+        "run qiskit.transpile(circuit, backend) first to rewrite them into the gates the backend's target lists",
+        unknown)
 
 
 def _unbound(circuit: QuantumCircuit, parameters: Iterable[Any]) -> None:
@@ -134,14 +136,19 @@ def _unbound(circuit: QuantumCircuit, parameters: Iterable[Any]) -> None:
 
 
 def _params(circuit: QuantumCircuit, params: list[Any]) -> list[float]:
-    values = []
-    for param in params:
-        if isinstance(param, ParameterExpression):
-            if param.parameters:
-                _unbound(circuit, param.parameters)
-            param = param.numeric()
-        values.append(float(np.real(param)))
-    return values
+    """Gate parameters as floats (bound expressions evaluated); an unbound one is an error."""
+    return [param if type(param) is float else _number(circuit, param) for param in params]
+
+
+def _number(circuit: QuantumCircuit, param: Any) -> float:
+    if isinstance(param, ParameterExpression):
+        if param.parameters:
+            _unbound(circuit, param.parameters)
+        param = param.numeric()
+    value = float(np.real(param))
+    if not math.isfinite(value):
+        raise UnsupportedInstructionError(f"circuit {circuit.name!r} has a gate parameter {value}", ["parameters"])
+    return value
 
 
 class _Builder:
@@ -156,32 +163,30 @@ class _Builder:
         self.measures = False
         self.saves = False
 
-    def add(self, inst, qubits: list | None = None, condition: Condition | None = None) -> None:
-        """Append the gpuq form of ``inst`` (``qubits``: its qubits in the outer circuit, for an if_else body)."""
-        op = inst.operation
-        name = op.name
-        qargs = inst.qubits if qubits is None else qubits
+    def add(self, inst, name: str) -> None:
+        """Append the gpuq form of the circuit instruction ``inst``, named ``name``."""
         if self.saves and name not in ("barrier", "delay"):
             raise self._save_error(f"{name!r} after save_statevector")
         if name in SKIPPED:
             return
         if name == "global_phase":
-            self.phase = self.phase + _params(self.circuit, op.params)[0]
+            self.phase = self.phase + _params(self.circuit, inst.params)[0]
         elif name == "save_statevector":
             self._save(inst)
         elif name == "if_else":
             self._if_else(inst)
         else:
             self.measures |= name == "measure"
-            self.instructions.append(self._instruction(op, qargs, inst.clbits, condition))
+            self.instructions.append(self._instruction(inst, name, inst.qubits, inst.clbits, None))
 
-    def _instruction(self, op, qargs, cargs, condition: Condition | None) -> Instruction:
-        fields: dict[str, Any] = {"name": op.name, "qubits": [self.qubits[q] for q in qargs]}
-        if op.name == "unitary":
-            matrix = np.asarray(op.to_matrix(), dtype=complex)
+    def _instruction(self, inst, name: str, qargs, cargs, condition: Condition | None) -> Instruction:
+        """``inst`` (a Qiskit circuit instruction) on the outer circuit's ``qargs`` and ``cargs``."""
+        fields: dict[str, Any] = {"name": name, "qubits": [self.qubits[q] for q in qargs]}
+        if name == "unitary":
+            matrix = np.asarray(inst.operation.to_matrix(), dtype=complex)
             fields["matrix"] = np.stack([matrix.real, matrix.imag], axis=-1).tolist()
-        elif op.params and op.name != "barrier":
-            fields["params"] = _params(self.circuit, op.params)
+        elif name != "barrier" and inst.params:
+            fields["params"] = _params(self.circuit, inst.params)
         if cargs:
             fields["memory"] = [self.clbits[c] for c in cargs]
         if condition is not None:
@@ -213,7 +218,7 @@ class _Builder:
                 continue
             if name not in GATES and name != "unitary":
                 raise self._if_error(f"{name!r} in its body (only gates can be conditioned)")
-            self.instructions.append(self._instruction(body_inst.operation, [outer[q] for q in body_inst.qubits],
+            self.instructions.append(self._instruction(body_inst, name, [outer[q] for q in body_inst.qubits],
                                                        (), condition))
 
     def _condition(self, condition) -> Condition:

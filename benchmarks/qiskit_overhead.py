@@ -5,8 +5,8 @@ once as Qiskit circuits and once as gpuq circuits. Each timed run is
 submit-to-counts for the whole batch, in one job: ``GpuqSimulator.run(...).result()``
 (conversion, gpuq job, Qiskit Result), ``gpuq.execute(...).result()`` (compile,
 gpuq job), and ``AerSimulator().run(...).result()`` when qiskit-aer is
-installed. Each is warmed up once (Numba compiles on first use), then timed
-``--repeats`` times; the best time counts. Usage::
+installed. Each is warmed up once (Numba compiles on first use), then the
+three take turns for ``--repeats`` rounds; each one's best time counts. Usage::
 
     python -m benchmarks.qiskit_overhead [--circuits 1000] [--repeats 5] [--shots 1024]
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from collections.abc import Callable
 
 import numpy as np
 from qiskit import QuantumCircuit as QiskitCircuit
@@ -55,15 +56,21 @@ def build(count: int) -> tuple[list[QiskitCircuit], list[gpuq.QuantumCircuit]]:
     return qiskit_circuits, gpuq_circuits
 
 
-def best_time(run, repeats: int) -> float:
-    """Best wall time of ``run()`` over ``repeats`` calls, after one warm-up call."""
-    run()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
+def best_times(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Best wall time of each contender over ``repeats`` rounds, after one warm-up call each.
+
+    The contenders take turns within each round, so a burst of load on a
+    shared machine slows all of them rather than one.
+    """
+    for run in contenders.values():
         run()
-        times.append(time.perf_counter() - started)
-    return min(times)
+    best = {name: float("inf") for name in contenders}
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            started = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return best
 
 
 def main() -> None:
@@ -74,11 +81,9 @@ def main() -> None:
     args = parser.parse_args()
     qiskit_circuits, gpuq_circuits = build(args.circuits)
     adapter, native = GpuqSimulator("qasm_simulator_cpu"), gpuq.Local.get_backend("qasm_simulator_cpu")
-    times = {
-        "gpuq native (execute)": best_time(
-            lambda: gpuq.execute(gpuq_circuits, native, shots=args.shots, seed=1).result(), args.repeats),
-        "GpuqSimulator.run": best_time(
-            lambda: adapter.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result(), args.repeats),
+    contenders: dict[str, Callable[[], object]] = {
+        "gpuq native (execute)": lambda: gpuq.execute(gpuq_circuits, native, shots=args.shots, seed=1).result(),
+        "GpuqSimulator.run": lambda: adapter.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result(),
     }
     try:
         from qiskit_aer import AerSimulator
@@ -86,8 +91,8 @@ def main() -> None:
         print("qiskit-aer is not installed: no AerSimulator figure")
     else:
         aer = AerSimulator()
-        times["AerSimulator.run"] = best_time(
-            lambda: aer.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result(), args.repeats)
+        contenders["AerSimulator.run"] = lambda: aer.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result()
+    times = best_times(contenders, args.repeats)
     print(f"{args.circuits} circuits of {NUM_QUBITS} qubits, {args.shots} shots, best of {args.repeats}; "
           f"{platform.machine()}, Python {platform.python_version()}")
     base = times["gpuq native (execute)"]

@@ -28,6 +28,7 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub, EstimatorPu
 from ..exceptions import CircuitError
 from .backend import GpuqSimulator
 from .paulis import sum_expectations
+from .results import successful
 
 
 def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, parameter_values: BindingsArray,
@@ -51,7 +52,7 @@ def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, paramete
                            f"{', '.join(stateful)} (remove them, or use SamplerV2)")
     bound = parameter_values.bind_all(circuit).ravel().tolist()
     result = backend.run(bound).result()
-    states = np.stack([np.asarray(result.results[k].data.statevector) for k in range(len(bound))])
+    states = np.stack([np.asarray(successful(experiment).data.statevector) for experiment in result.results])
     return sum_expectations(states, observables)
 
 

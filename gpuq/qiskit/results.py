@@ -18,7 +18,7 @@ from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
 
 from .. import models
-from ..exceptions import InsufficientMemoryError
+from ..exceptions import InsufficientMemoryError, JobError
 from .convert import ConvertedCircuit
 
 MAX_WIDENED_QUBITS = 34
@@ -64,6 +64,17 @@ def experiment_result(converted: ConvertedCircuit, result: models.result.Experim
     return ExperimentResult(shots=result.shots, success=result.success, data=ExperimentResultData(**fields),
                             status=result.status, seed_simulator=result.seed_simulator, header=dict(converted.header),
                             time_taken=result.time_taken, metadata=dict(result.metadata))
+
+
+def successful(experiment: ExperimentResult) -> ExperimentResult:
+    """``experiment`` when it succeeded (the primitives need every one).
+
+    Raises:
+        JobError: it failed; the message is gpuq's reason.
+    """
+    if not experiment.success:
+        raise JobError(f"experiment {experiment.header['name']!r} failed: {experiment.status}")
+    return experiment
 
 
 def qiskit_result(backend_name: str, backend_version: str, job_id: str, experiments: list[ExperimentResult],

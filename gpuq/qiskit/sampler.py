@@ -25,6 +25,7 @@ from qiskit.primitives import (
 from qiskit.primitives.containers.sampler_pub import SamplerPub, SamplerPubLike
 
 from .backend import GpuqSimulator
+from .results import successful
 
 
 def packed_register(memory: Sequence[str], clbits: Sequence[int]) -> np.ndarray:
@@ -83,7 +84,7 @@ class SamplerV2(BaseSamplerV2):
             position = 0
             for k in chosen:
                 for _ in bound[k]:
-                    data = result.results[position].data
+                    data = successful(result.results[position]).data
                     memories[k].append(getattr(data, "memory", None) or ["0x0"] * shots)
                     position += 1
         results = [_pub_result(pub, memory) for pub, memory in zip(pubs, memories)]

@@ -56,21 +56,21 @@ def build(count: int) -> tuple[list[QiskitCircuit], list[gpuq.QuantumCircuit]]:
     return qiskit_circuits, gpuq_circuits
 
 
-def best_times(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Best wall time of each contender over ``repeats`` rounds, after one warm-up call each.
+def round_times(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
+    """Wall time of each contender in each of ``repeats`` rounds, after one warm-up call each.
 
     The contenders take turns within each round, so a burst of load on a
     shared machine slows all of them rather than one.
     """
     for run in contenders.values():
         run()
-    best = {name: float("inf") for name in contenders}
+    times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, run in contenders.items():
             started = time.perf_counter()
             run()
-            best[name] = min(best[name], time.perf_counter() - started)
-    return best
+            times[name].append(time.perf_counter() - started)
+    return times
 
 
 def main() -> None:
@@ -92,12 +92,14 @@ def main() -> None:
     else:
         aer = AerSimulator()
         contenders["AerSimulator.run"] = lambda: aer.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result()
-    times = best_times(contenders, args.repeats)
+    rounds = round_times(contenders, args.repeats)
+    times = {name: min(values) for name, values in rounds.items()}
     print(f"{args.circuits} circuits of {NUM_QUBITS} qubits, {args.shots} shots, best of {args.repeats}; "
           f"{platform.machine()}, Python {platform.python_version()}")
     base = times["gpuq native (execute)"]
     for name, seconds in times.items():
-        print(f"{name:24s} {seconds:8.3f} s   {seconds / base:5.2f} x native")
+        each = ", ".join(f"{value:.2f}" for value in rounds[name])
+        print(f"{name:24s} best {seconds:7.3f} s  {seconds / base:5.2f} x native   (rounds: {each})")
     if "AerSimulator.run" in times:
         print(f"GpuqSimulator.run / AerSimulator.run: {times['GpuqSimulator.run'] / times['AerSimulator.run']:.2f}")
 

@@ -163,8 +163,9 @@ def test_idle_qubits_are_not_simulated(backend):
     assert job.gpuq_jobs()[0].result().results[0].header.n_qubits == 3
     assert_counts_match(result.get_counts(), {"100": 0.5, "111": 0.5}, 2000)
     small = QuantumCircuit(6)
-    small.h(1)
-    small.cx(1, 4)
+    small.ry(0.3, 1)
+    small.h(4)
+    small.cx(4, 2)
     np.testing.assert_allclose(saved_state(backend, small), Statevector(small).data, atol=1e-12)
 
 
@@ -208,6 +209,36 @@ def test_unsupported_instructions_are_named(backend):
         backend.run(branching)
     with pytest.raises(CircuitError, match="unbound parameters"):
         backend.run(_parametrised())
+
+
+def test_refused_saves_and_conditions_say_why(backend):
+    from qiskit.circuit.classical import expr
+
+    measured = QuantumCircuit(1, 1)
+    measured.measure(0, 0)
+    with pytest.raises(CircuitError, match="save_statevector after measurements"):
+        backend.run(save_statevector(measured))
+    partial = QuantumCircuit(2)
+    partial.h(0)
+    from gpuq.qiskit import SaveStatevector
+
+    partial.append(SaveStatevector(1), [0])
+    with pytest.raises(CircuitError, match="some qubits only"):
+        backend.run(partial)
+    late = save_statevector(QuantumCircuit(1))
+    late.x(0)
+    with pytest.raises(CircuitError, match="'x' after save_statevector"):
+        backend.run(late)
+    on_expr = QuantumCircuit(1, 2)
+    with on_expr.if_test(expr.logic_and(on_expr.clbits[0], on_expr.clbits[1])):
+        on_expr.x(0)
+    with pytest.raises(CircuitError, match="condition"):
+        backend.run(on_expr)
+    measuring_body = QuantumCircuit(1, 1)
+    with measuring_body.if_test((measuring_body.clbits[0], 1)):
+        measuring_body.measure(0, 0)
+    with pytest.raises(CircuitError, match="'measure' in its body"):
+        backend.run(measuring_body)
 
 
 def _parametrised() -> QuantumCircuit:
@@ -258,6 +289,21 @@ def test_statevector_backend_returns_every_state():
     sv = GpuqProvider().get_backend("statevector_simulator_cpu")
     qc = prepared_state_circuit(3, seed=11)
     np.testing.assert_allclose(sv.run(qc).result().get_statevector(), Statevector(qc).data, atol=1e-12)
+
+
+def test_unitary_backend_keeps_idle_qubits():
+    """The unitary simulator is not compacted: its matrix is over every qubit, as qiskit's Operator."""
+    from qiskit.quantum_info import Operator
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.cx(0, 2)
+    unitary = GpuqProvider().get_backend("unitary_simulator_cpu").run(qc).result().get_unitary()
+    np.testing.assert_allclose(np.asarray(unitary), Operator(qc).data, atol=1e-12)
+
+
+def test_circuit_without_qubits_runs(backend):
+    assert backend.run(QuantumCircuit(0, 1), shots=3).result().results[0].success
 
 
 def test_target_lists_native_gates_without_coupling_map(backend):

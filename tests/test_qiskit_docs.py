@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("qiskit", minversion="2.1")
 
-from tests.test_docs import REPO, _checked_program  # noqa: E402
+from tests.test_docs import REPO, _checked_program
 
 
 def test_qiskit_page_snippets_print_what_the_page_says():

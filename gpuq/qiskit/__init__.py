@@ -24,6 +24,7 @@ if int(_qiskit.__version__.split(".")[0]) < 2:  # pragma: no cover - exercised o
                       'pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1,<3")')
 
 from .backend import GpuqSimulator
+from .convert import UnsupportedInstructionError
 from .estimator import EstimatorV2
 from .instructions import SaveStatevector, save_statevector
 from .job import GpuqJob
@@ -31,4 +32,4 @@ from .provider import GpuqProvider
 from .sampler import SamplerV2
 
 __all__ = ["EstimatorV2", "GpuqJob", "GpuqProvider", "GpuqSimulator", "SamplerV2", "SaveStatevector",
-           "save_statevector"]
+           "UnsupportedInstructionError", "save_statevector"]

@@ -95,7 +95,8 @@ class GpuqSimulator(BackendV2):
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         merged = dict(self.options.items())
         merged.update(self._checked(options))
-        converted = [convert_circuit(circuit, index) for index, circuit in enumerate(circuits)]
+        compact = self._gpuq.method != "unitary"  # a unitary is over every qubit of the circuit
+        converted = [convert_circuit(circuit, index, compact) for index, circuit in enumerate(circuits)]
         gpuq_options = {key: merged[key] for key in OPTION_NAMES}
         parts = [JobPart(self._backend_for(method).run(self._qobj(converted, positions), **gpuq_options), positions)
                  for method, positions in self._groups(converted).items()]

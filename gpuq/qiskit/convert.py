@@ -79,8 +79,13 @@ class ConvertedCircuit:
     header: dict[str, Any] = field(default_factory=dict)
 
 
-def convert_circuit(circuit: QuantumCircuit, index: int = 0) -> ConvertedCircuit:
+def convert_circuit(circuit: QuantumCircuit, index: int = 0, compact: bool = True) -> ConvertedCircuit:
     """Convert one Qiskit circuit.
+
+    Args:
+        circuit: the circuit.
+        index: its position in the run, for messages.
+        compact: simulate only the qubits it touches (False keeps them all, as a unitary needs).
 
     Raises:
         UnsupportedInstructionError: an instruction gpuq does not simulate, an
@@ -93,9 +98,13 @@ def convert_circuit(circuit: QuantumCircuit, index: int = 0) -> ConvertedCircuit
     unknown = {name for _, name in entries if name not in _KNOWN}
     if unknown:
         raise _unknown_error(circuit, unknown)
-    touched = sorted({qubit_index[q] for inst, name in entries if name not in _NO_QUBITS for q in inst.qubits}) or [0]
-    compact = {circuit.qubits[q]: j for j, q in enumerate(touched)}
-    builder = _Builder(circuit, compact, {bit: i for i, bit in enumerate(circuit.clbits)})
+    if compact:
+        used = {qubit_index[q] for inst, name in entries if name not in _NO_QUBITS for q in inst.qubits}
+    else:
+        used = set(qubit_index.values())
+    touched = sorted(used) or [0]  # a circuit touching no qubit still simulates one
+    renumbered = {circuit.qubits[q]: j for j, q in enumerate(touched) if q < circuit.num_qubits}
+    builder = _Builder(circuit, renumbered, {bit: i for i, bit in enumerate(circuit.clbits)})
     for inst, name in entries:
         builder.add(inst, name)
     phase = circuit.global_phase + builder.phase

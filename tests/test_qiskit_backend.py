@@ -22,7 +22,12 @@ from qiskit.circuit.random import random_circuit
 from qiskit.exceptions import QiskitError
 from qiskit.quantum_info import Statevector, random_unitary
 
-from gpuq.exceptions import BackendNotFoundError, CircuitError, QobjValidationError
+from gpuq.exceptions import (
+    BackendNotFoundError,
+    CircuitError,
+    JobError,
+    QobjValidationError,
+)
 from gpuq.qiskit import GpuqProvider, GpuqSimulator, save_statevector
 
 NOT_GATES = {"measure", "reset", "delay", "global_phase"}
@@ -313,3 +318,32 @@ def test_target_lists_native_gates_without_coupling_map(backend):
     assert set(gates.GATES) | {"unitary", "measure", "reset", "if_else", "delay"} <= set(target.operation_names)
     assert target.build_coupling_map() is None
     assert target.num_qubits == backend.gpuq_backend.configuration().n_qubits
+
+
+def test_same_seed_gives_gpuq_natives_counts(backend):
+    """A circuit built in Qiskit and the same one built with gpuq's builder: identical seeded counts and memory."""
+    import gpuq
+
+    qc, gc = QuantumCircuit(3, 3), gpuq.QuantumCircuit(3, 3)
+    for circuit in (qc, gc):
+        circuit.h(0)
+        circuit.ry(0.7, 1)
+        circuit.cx(0, 2)
+        circuit.u(0.3, 0.2, 0.1, 1)
+        circuit.measure([0, 1, 2], [0, 1, 2])
+    ours = GpuqSimulator("qasm_simulator_cpu").run(qc, shots=500, memory=True, seed_simulator=9).result()
+    native = gpuq.execute(gc, gpuq.Local.get_backend("qasm_simulator_cpu"), shots=500, memory=True, seed=9).result()
+    assert ours.get_counts() == native.get_counts()
+    assert ours.get_memory() == native.get_memory()
+
+
+def test_job_interface(backend):
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    job = backend.run(qc, shots=3)
+    result = job.result()
+    assert result.success and result.backend_name == backend.name
+    assert job.status().name == "DONE" and job.done()
+    assert job.cancel() is False
+    with pytest.raises(JobError, match="submitted"):
+        job.submit()

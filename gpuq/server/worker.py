@@ -84,7 +84,7 @@ class Worker:
                         self.store.touch_worker(self.worker_id, socket.gethostname(), self.has_gpu)
                     if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
                         last_reap = time.monotonic()
-                        reap(self.store, self.settings.lease)
+                        reap(self.store, self.settings.lease)  # leases only: dead pids are the supervisor's
                 except sa.exc.OperationalError as exc:
                     log.warning("worker %s cannot reach the job store (%s); retrying", self.worker_id, exc)
                     self._stop.wait(max(self.settings.poll_interval, 1.0))

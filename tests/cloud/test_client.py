@@ -6,8 +6,6 @@ import socket
 import threading
 
 import pytest
-from cloud_fixtures import config_dir  # noqa: F401  (fixture)
-
 from gpuq import AccountError, CloudError, JobStatus
 from gpuq.providers.cloud import CloudProvider
 from gpuq.providers.cloud.client import CloudClient
@@ -96,7 +94,7 @@ def test_unreachable_server_is_an_account_error():
     assert provider.active_account() is None
 
 
-def test_no_account_means_an_account_error(config_dir):  # noqa: F811
+def test_no_account_means_an_account_error(config_dir):
     provider = CloudProvider()
     with pytest.raises(AccountError, match="no cloud account is enabled"):
         provider.backends()
@@ -104,7 +102,7 @@ def test_no_account_means_an_account_error(config_dir):  # noqa: F811
         provider.load_account()
 
 
-def test_accounts_are_saved_overwritten_and_deleted(config_dir):  # noqa: F811
+def test_accounts_are_saved_overwritten_and_deleted(config_dir):
     path = CloudProvider.save_account("gpuq_first_token_abcdef", "http://lab:8000/")
     assert path == str(config_dir / "accounts.json")
     CloudProvider.save_account("gpuq_first_token_abcdef", "http://lab:8000")  # the same again: fine
@@ -127,7 +125,7 @@ def test_accounts_are_saved_overwritten_and_deleted(config_dir):  # noqa: F811
     ("gpuq_token", "lab:8000", "not an http"),
     ("gpuq_token", "ftp://lab", "not an http"),
 ])
-def test_bad_accounts_are_refused(config_dir, token, url, words):  # noqa: F811
+def test_bad_accounts_are_refused(config_dir, token, url, words):
     with pytest.raises(AccountError, match=words):
         CloudProvider.save_account(token, url)
     assert not (config_dir / "accounts.json").exists()

@@ -6,23 +6,12 @@ import os
 import signal
 
 import pytest
-from cloud_fixtures import (  # noqa: F401
-    JOB_TIMEOUT,
-    add_user,
-    basis_circuit,
-    db_url,
-    expected_key,
-    job_row,
-    servers,
-    slow_qobj,
-    sqlite_url,
-    wait_until,
-    workers,
-)
 
 from gpuq import JobStatus
 from gpuq.providers.cloud import CloudProvider
 from gpuq.server.procs import pid_alive, worker_pid
+
+from .helpers import JOB_TIMEOUT, add_user, basis_circuit, expected_key, job_row, slow_qobj, wait_until
 
 pytestmark = pytest.mark.cloud
 
@@ -37,7 +26,7 @@ def _running_worker(url: str, job_id: str, attempt: int) -> tuple[str, int]:
     return row.worker, worker_pid(row.worker)
 
 
-def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  # noqa: F811
+def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=1)
     backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
@@ -68,7 +57,7 @@ def test_server_killed_with_jobs_queued_and_one_running(sqlite_url, servers):  #
     assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
 
 
-def test_graceful_stop_puts_the_running_job_back(sqlite_url, servers):  # noqa: F811
+def test_graceful_stop_puts_the_running_job_back(sqlite_url, servers):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=1)
     backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
@@ -85,7 +74,7 @@ def test_graceful_stop_puts_the_running_job_back(sqlite_url, servers):  # noqa: 
     assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
 
 
-def test_killed_worker_is_accounted_for_and_replaced(sqlite_url, servers):  # noqa: F811
+def test_killed_worker_is_accounted_for_and_replaced(sqlite_url, servers):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=2)
     backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
@@ -107,7 +96,7 @@ def test_killed_worker_is_accounted_for_and_replaced(sqlite_url, servers):  # no
     assert again.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(6): 64}
 
 
-def test_killed_standalone_worker_is_noticed(db_url, servers, workers):  # noqa: F811
+def test_killed_standalone_worker_is_noticed(db_url, servers, workers):
     token = add_user(db_url, "alice")
     server = servers(db_url, workers=0)  # workers run on their own, as on other hosts
     backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")

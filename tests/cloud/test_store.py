@@ -8,8 +8,6 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from cloud_fixtures import db_url  # noqa: F401  (fixture)
-
 from gpuq.server.auth import UserExistsError, add_user, authenticate, hash_token
 from gpuq.server.db import jobs, normalise_url, transaction, users, workers
 from gpuq.server.recovery import reap
@@ -19,7 +17,7 @@ pytestmark = pytest.mark.cloud
 
 
 @pytest.fixture
-def store(db_url):  # noqa: F811
+def store(db_url):
     store = JobStore(db_url)
     yield store
     store.close()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import gpuq
 import pytest
 import requests
-from cloud_fixtures import ServerProcess, add_user, basis_circuit
-
-import gpuq
 from gpuq import AccountError, CloudError
 from gpuq.providers.cloud import CloudProvider
+
+from .helpers import ServerProcess, add_user, basis_circuit
 
 pytestmark = pytest.mark.cloud
 

@@ -60,15 +60,9 @@ def load(path: str | os.PathLike):
     try:
         return reader.run(text, source=None)
     except QasmError as exc:
-        raise QasmError(f"{path.name}: {_bare_message(exc)}", exc.line, exc.column) from None
+        raise QasmError(f"{path.name}: {exc.reason}", exc.line, exc.column) from None
 
 
 def dump(circuit, path: str | os.PathLike) -> None:
     """Write ``circuit`` to ``path`` as OpenQASM 2.0."""
     Path(path).write_text(dumps(circuit), encoding="utf-8")
-
-
-def _bare_message(exc: QasmError) -> str:
-    text = str(exc)
-    prefix = f"line {exc.line}, column {exc.column}: "
-    return text[len(prefix):] if exc.line is not None and text.startswith(prefix) else text

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import BackendNotFoundError, GpuqError
+from ..exceptions import BackendNotFoundError, CliError
 
 PROGRESS_AFTER_S = 2.0
 """A run shows progress on stderr once it has taken this long."""
@@ -27,10 +27,6 @@ PROGRESS_AFTER_S = 2.0
 _POLL_S = 0.05
 _MAX_POLL_S = 1.0
 _PLAIN_PROGRESS_EVERY_S = 10.0
-
-
-class CliError(GpuqError):
-    """A command-line mistake that is not a gpuq error elsewhere (a bad --plot path, no matplotlib)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

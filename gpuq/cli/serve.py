@@ -21,6 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--workers", type=_non_negative, default=1,
                        help="worker processes to run here (default 1; 0 when workers run elsewhere)")
     serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
+    serve.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="answer 408 to a request body that pauses this long (default 30)")
+    serve.add_argument("--max-connections", type=int, default=256, metavar="N",
+                       help="answer 503 to requests beyond this many open connections (default 256)")
     _worker_arguments(serve)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(handler=_serve)
@@ -89,6 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..server.app import create_app
     from ..server.catalog import Catalog
+    from ..server.db import masked_url
     from ..server.limits import Limits
     from ..server.store import JobStore
     from ..server.supervisor import Supervisor
@@ -99,13 +104,16 @@ def _serve(args: argparse.Namespace) -> int:
     supervisor = Supervisor(store, args.workers, _settings(args))
     supervisor.start()
     print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
-          f"job store {_masked(store.url)}", file=sys.stderr, flush=True)
+          f"job store {masked_url(store.url)}", file=sys.stderr, flush=True)
     # uvicorn shuts down on SIGINT/SIGTERM and then raises the signal again with
     # the handlers it found; quiet ones let us stop the workers cleanly after it.
     stop_signals = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        uvicorn.run(create_app(store, catalog, __version__, args.lease), host=args.host, port=args.port,
-                    log_level=args.log_level, access_log=args.log_level == "debug")
+        app = create_app(store, catalog, __version__, args.lease, args.request_timeout)
+        # Idle keep-alive connections close after 5 s; a paused upload is answered 408 by the app.
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=args.log_level == "debug", timeout_keep_alive=5,
+                    limit_concurrency=args.max_connections)
     finally:
         print("gpuq: stopping the workers; their running jobs go back in the queue", file=sys.stderr, flush=True)
         supervisor.stop()
@@ -129,9 +137,6 @@ def _add_user(args: argparse.Namespace) -> int:
     store = JobStore(_db_url(args))
     try:
         token = add_user(store, args.name, replace_token=args.new_token)
-    except ValueError as exc:
-        print(f"gpuq: error: {exc}", file=sys.stderr)
-        return 2
     finally:
         store.close()
     verb = "new token for" if args.new_token else "created user"
@@ -150,14 +155,4 @@ def _list_users(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-
-
-def _masked(url: str) -> str:
-    """The URL without its password."""
-    import sqlalchemy as sa
-
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<an URL SQLAlchemy cannot read>"
 

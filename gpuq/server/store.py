@@ -292,8 +292,12 @@ class JobStore:
             return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
                 worker=None, worker_space=None, heartbeat_at=None, note=reason, **values)).rowcount == 1
 
-    def recover(self, job_id: str, worker: str, reason: str, max_attempts: int = MAX_ATTEMPTS) -> str | None:
+    def recover(self, job_id: str, worker: str, reason: str, max_attempts: int = MAX_ATTEMPTS,
+                count_attempt: bool = True) -> str | None:
         """Deal with a job whose worker died: requeue it once, else mark it ERROR with the reason.
+
+        ``count_attempt=False`` (the worker died with its server, not on its
+        own) requeues the job and gives the attempt back.
 
         Returns the job's new status, or None when the worker no longer held it.
         """
@@ -305,6 +309,9 @@ class JobStore:
             now = utcnow()
             if row.cancel_requested:
                 values: dict[str, Any] = {"status": CANCELLED, "finished_at": now, "note": reason}
+            elif not count_attempt:
+                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
+                          "attempts": jobs.c.attempts - 1, "note": f"requeued: {reason}"}
             elif row.attempts < max_attempts:
                 values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
                           "note": f"requeued: {reason}"}

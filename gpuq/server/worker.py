@@ -57,7 +57,7 @@ class Worker:
     def __init__(self, store: JobStore, settings: WorkerSettings | None = None, parent_pid: int | None = None):
         self.store = store
         self.settings = settings or WorkerSettings()
-        self.worker_id = new_worker_id()
+        self.worker_id = new_worker_id(parent_pid)
         self.space = process_space()
         self._parent_pid = parent_pid
         self._stop = threading.Event()
@@ -122,9 +122,26 @@ class Worker:
             beat.join()
         if status is None:
             self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
-        elif not self.store.finish(record.id, self.worker_id, status, result_json, error):
+        elif not self._finish(record.id, status, result_json, error):
             log.warning("job %s was taken from worker %s (missed heartbeats); its outcome is dropped",
                         record.id, self.worker_id)
+
+    def _finish(self, job_id: str, status: str, result_json: str | None, error: str | None) -> bool:
+        """Record the outcome; a result the store refuses (too large for it) makes the job ERROR, saying so.
+
+        Without this, the refusal would end the worker, and the job would be
+        run again for the same refusal.
+        """
+        try:
+            return self.store.finish(job_id, self.worker_id, status, result_json, error)
+        except sa.exc.DBAPIError as exc:
+            if result_json is None:
+                raise
+            log.warning("job %s: the store refused its result of %d bytes: %s", job_id, len(result_json), exc)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            return self.store.finish(job_id, self.worker_id, ERROR, None,
+                                     f"the job ran, but the job store could not keep its result "
+                                     f"({len(result_json)} bytes): {reason}")
 
     def _execute(self, record: JobRecord, should_stop: Callable[[], bool],
                  cancel_requested: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:

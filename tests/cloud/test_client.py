@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
+
 from gpuq import AccountError, CloudError, JobStatus
 from gpuq.providers.cloud import CloudProvider
 from gpuq.providers.cloud.client import CloudClient
@@ -89,9 +92,10 @@ def test_unreachable_server_is_an_account_error():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
     provider = CloudProvider(timeout=(1, 1), retries=1)
-    with pytest.raises(AccountError, match="cannot reach"):
+    with pytest.raises(AccountError, match="cannot reach") as caught:
         provider.enable_account("gpuq_token", f"http://127.0.0.1:{port}")
     assert provider.active_account() is None
+    assert str(caught.value).endswith(": Connection refused"), caught.value  # the root cause, not urllib3's chain
 
 
 def test_no_account_means_an_account_error(config_dir):
@@ -129,3 +133,10 @@ def test_bad_accounts_are_refused(config_dir, token, url, words):
     with pytest.raises(AccountError, match=words):
         CloudProvider.save_account(token, url)
     assert not (config_dir / "accounts.json").exists()
+
+
+def test_the_client_never_imports_the_server():
+    code = ("import sys, gpuq, gpuq.providers.cloud, gpuq.providers.cloud.backend, gpuq.providers.cloud.job; "
+            "print(sorted(m for m in sys.modules if m.startswith('gpuq.server') or m in ('fastapi', 'sqlalchemy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

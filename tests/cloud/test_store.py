@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from gpuq.server.auth import UserExistsError, add_user, authenticate, hash_token
+
+from gpuq.exceptions import GpuqError, UserError, UserExistsError
+from gpuq.server.auth import add_user, authenticate, hash_token
 from gpuq.server.db import jobs, normalise_url, transaction, users, workers
+from gpuq.server.procs import process_space
 from gpuq.server.recovery import reap
 from gpuq.server.store import CANCELLED, DONE, ERROR, QUEUED, RUNNING, JobStore, utcnow
 
@@ -42,13 +48,15 @@ def test_tokens_are_stored_hashed(store):
     assert authenticate(store, f"Bearer {token}x") is None
     assert authenticate(store, token) is None
     assert authenticate(store, None) is None
-    with pytest.raises(UserExistsError):
+    with pytest.raises(UserExistsError) as exists:
         add_user(store, "alice")
+    assert exists.value.name == "alice" and "--new-token" in str(exists.value)
     new = add_user(store, "alice", replace_token=True)
     assert authenticate(store, f"Bearer {token}") is None
     assert authenticate(store, f"bearer {new}").name == "alice"
-    with pytest.raises(ValueError, match="bad user name"):
+    with pytest.raises(UserError, match="only letters, digits") as bad:
         add_user(store, "no spaces please")
+    assert isinstance(bad.value, GpuqError) and bad.value.name == "no spaces please"
 
 
 def test_queue_is_fifo_and_positions_only_shrink(store):
@@ -144,6 +152,20 @@ def test_stale_heartbeat_is_reaped(store):
         conn.execute(jobs.update().where(jobs.c.id == record.id).values(heartbeat_at=old))
     assert reap(store, lease=30.0) == [(record.id, QUEUED)]
     assert "no heartbeat" in store.get(record.id).note
+
+
+def test_a_late_heartbeat_of_a_live_process_here_is_not_death(store):
+    user = _user(store)
+    alive, dead = _submit(store, user), _submit(store, user)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    store.claim(f"here:{os.getpid()}:a", process_space())  # this test's own process: alive
+    store.claim(f"here:{int(ended.stdout)}:b", process_space())  # a process that has ended
+    old = utcnow() - datetime.timedelta(seconds=120)
+    with transaction(store.engine, write=True) as conn:
+        conn.execute(jobs.update().values(heartbeat_at=old))
+    assert reap(store, lease=30.0) == [(dead.id, QUEUED)]
+    assert store.get(alive.id).status == RUNNING and "no heartbeat" in store.get(dead.id).note
 
 
 def test_listing_is_newest_first_paged_and_filtered(store):

@@ -125,7 +125,8 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         if status is not None and status.upper() not in STATUSES:
             raise Rejection(f"unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
         records, cursor = store.list_jobs(user.id, backend, status.upper() if status else None, limit, before)
-        return JobList(jobs=[_info(store, record) for record in records], next=cursor)
+        positions = store.queue_positions(records)
+        return JobList(jobs=[_info(store, record, positions.get(record.id)) for record in records], next=cursor)
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}", response_model=JobInfo)
     def get_job(job_id: str, user: CurrentUser) -> JobInfo:
@@ -166,10 +167,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def _info(store: JobStore, record: JobRecord) -> JobInfo:
+def _info(store: JobStore, record: JobRecord, position: int | None = None) -> JobInfo:
+    """The job's ``JobInfo``; ``position`` when already known (a listing asks for a page's in one query)."""
+    if position is None:
+        position = store.queue_position(record)
     return JobInfo(job_id=record.id, backend=record.backend, status=record.status,
                    creation_date=record.created_at.replace(tzinfo=datetime.timezone.utc), start_date=_utc(record.started_at),
-                   end_date=_utc(record.finished_at), queue_position=store.queue_position(record),
+                   end_date=_utc(record.finished_at), queue_position=position,
                    error_message=record.error, cancel_requested=record.cancel_requested, attempts=record.attempts,
                    note=record.note, qobj_id=record.qobj_id)
 

@@ -168,6 +168,25 @@ def test_a_late_heartbeat_of_a_live_process_here_is_not_death(store):
     assert store.get(alive.id).status == RUNNING and "no heartbeat" in store.get(dead.id).note
 
 
+def test_a_page_of_queue_positions_is_one_query(store):
+    alice, bob = _user(store, "alice"), _user(store, "bob")
+    for index in range(120):
+        _submit(store, alice if index % 3 else bob)
+    store.claim("host:1:a", "space")  # the head leaves the queue; later positions shift down
+    page, _ = store.list_jobs(alice, limit=60)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    positions = store.queue_positions(page)
+    sa.event.remove(store.engine, "before_cursor_execute", record)
+    assert len([s for s in statements if "gpuq_jobs" in s]) == 1, statements
+    assert positions == {record.id: store.queue_position(record) for record in page if record.status == QUEUED}
+    assert len(positions) == 60 and min(positions.values()) > 1
+
+
 def test_listing_is_newest_first_paged_and_filtered(store):
     alice, bob = _user(store, "alice"), _user(store, "bob")
     made = [_submit(store, alice, "qasm_simulator" if i % 3 else "statevector_simulator") for i in range(25)]

@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--workers", type=_non_negative, default=1,
                        help="worker processes to run here (default 1; 0 when workers run elsewhere)")
     serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
+    serve.add_argument("--gpu-wait", type=float, default=600.0, metavar="SECONDS",
+                       help="fail a queued GPU job once no worker with a GPU was connected this long (default 600)")
     serve.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="answer 408 to a request body that pauses this long (default 30)")
     serve.add_argument("--max-connections", type=int, default=256, metavar="N",
@@ -101,7 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     store = JobStore(_db_url(args))
     catalog = Catalog(Limits.from_file(args.limits))
-    supervisor = Supervisor(store, args.workers, _settings(args))
+    supervisor = Supervisor(store, args.workers, _settings(args), gpu_wait=args.gpu_wait)
     supervisor.start()
     print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
           f"job store {masked_url(store.url)}", file=sys.stderr, flush=True)

@@ -10,6 +10,10 @@
     errors.py      the HTTP status of every error, in one table; error answers
     db.py          tables and engine (SQLite by default, any SQLAlchemy URL)
     store.py       users, jobs and the queue; every change a compare-and-set
+    registry.py    the workers table (a mixin of the store): who is connected, with a GPU or not
+    stranded.py    queued GPU jobs with no GPU worker: say why they wait, fail them in time
+    jsonshape.py   request JSON no schema bounds: depth, NUL, long strings, NaN
+    body.py        reads a request body within a size cap and a time limit
     worker.py      claims jobs and runs them on the local engine
     supervisor.py  keeps ``gpuq serve``'s worker processes alive
     recovery.py    requeues (once) or fails the jobs of workers that died

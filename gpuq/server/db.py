@@ -14,6 +14,7 @@ that read the queue never fails to upgrade its lock halfway.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,6 +83,11 @@ meta = sa.Table(
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
 )
+
+
+def utcnow() -> datetime.datetime:
+    """Now, in UTC, without tzinfo (as stored)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def normalise_url(url: str) -> str:

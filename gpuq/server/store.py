@@ -22,7 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .db import create_schema, jobs, make_engine, normalise_url, transaction, users, workers
+from .db import create_schema, jobs, make_engine, normalise_url, transaction, users, utcnow
+from .registry import WorkerRegistry
 
 QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
 STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
@@ -30,11 +31,6 @@ FINAL_STATUSES = frozenset({DONE, ERROR, CANCELLED})
 
 MAX_ATTEMPTS = 2
 """A job whose worker dies is run again once; a second death marks it ERROR."""
-
-
-def utcnow() -> datetime.datetime:
-    """Now, in UTC, without tzinfo (as stored)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def _record(row: Any) -> JobRecord:
     return JobRecord(**{name: getattr(row, name) for name in JobRecord.__dataclass_fields__})
 
 
-class JobStore:
+class JobStore(WorkerRegistry):
     """Users and jobs in one SQLAlchemy database.
 
     Args:
@@ -338,38 +334,23 @@ class JobStore:
                 worker=None, worker_space=None, heartbeat_at=None, **values)).rowcount
         return values["status"] if updated == 1 else None
 
-    def register_worker(self, name: str, host: str, has_gpu: bool) -> None:
-        """Announce a worker (and whether it can run GPU-pinned backends)."""
-        now = utcnow()
-        with transaction(self.engine, write=True) as conn:
-            conn.execute(workers.delete().where(workers.c.name == name))
-            conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now, seen_at=now))
-
-    def touch_worker(self, name: str, host: str, has_gpu: bool) -> None:
-        """Record that a worker is still there (announcing it again if its record was dropped meanwhile)."""
-        now = utcnow()
-        with transaction(self.engine, write=True) as conn:
-            if conn.execute(workers.update().where(workers.c.name == name).values(seen_at=now)).rowcount == 0:
-                conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now,
-                                                     seen_at=now))
-
-    def remove_worker(self, name: str) -> None:
-        """Forget a worker that stopped."""
-        with transaction(self.engine, write=True) as conn:
-            conn.execute(workers.delete().where(workers.c.name == name))
-
-    def live_workers(self, lease: float) -> dict[str, bool]:
-        """Workers seen within ``lease`` seconds, and whether each has a GPU."""
-        since = utcnow() - datetime.timedelta(seconds=lease)
+    def queued_gpu_jobs(self) -> list[JobRecord]:
+        """Every QUEUED job that needs a GPU."""
         with transaction(self.engine) as conn:
-            rows = conn.execute(sa.select(workers.c.name, workers.c.has_gpu).where(workers.c.seen_at >= since))
-            return {row.name: bool(row.has_gpu) for row in rows}
+            rows = conn.execute(sa.select(*_RECORD_COLUMNS).where(jobs.c.status == QUEUED, jobs.c.needs_gpu == sa.true()))
+            return [_record(row) for row in rows]
 
-    def forget_workers(self, older_than: float) -> None:
-        """Drop the records of workers not seen for ``older_than`` seconds (they died without saying so)."""
-        since = utcnow() - datetime.timedelta(seconds=older_than)
+    def note_queued(self, job_id: str, note: str) -> None:
+        """Say in a waiting job why it waits."""
         with transaction(self.engine, write=True) as conn:
-            conn.execute(workers.delete().where(workers.c.seen_at < since))
+            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == QUEUED,
+                                             sa.or_(jobs.c.note.is_(None), jobs.c.note != note)).values(note=note))
+
+    def fail_queued(self, job_id: str, error: str) -> bool:
+        """End a job that is still QUEUED as ERROR with ``error``; False when it no longer waits."""
+        with transaction(self.engine, write=True) as conn:
+            return conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == QUEUED).values(
+                status=ERROR, error=error, note=error, finished_at=utcnow())).rowcount == 1
 
     def running_jobs(self) -> list[JobRecord]:
         """Every job now RUNNING, with the worker that holds it."""

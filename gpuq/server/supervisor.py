@@ -24,6 +24,7 @@ import time
 from .procs import exit_reason, pid_alive, process_space, worker_pid
 from .recovery import reap
 from .store import JobStore
+from .stranded import check_stranded
 from .worker import WorkerSettings, worker_main
 
 log = logging.getLogger("gpuq.server")
@@ -35,8 +36,10 @@ _RESTART_DELAY = (0.5, 2.0, 10.0)
 class Supervisor:
     """The worker processes of one server."""
 
-    def __init__(self, store: JobStore, count: int, settings: WorkerSettings, watch_interval: float = 0.25):
+    def __init__(self, store: JobStore, count: int, settings: WorkerSettings, watch_interval: float = 0.25,
+                 gpu_wait: float = 600.0):
         self.store = store
+        self.gpu_wait = gpu_wait
         self.count = count
         self.settings = settings
         self.watch_interval = watch_interval
@@ -78,6 +81,7 @@ class Supervisor:
                 if time.monotonic() - last_reap > min(self.settings.lease / 2, 2.0):
                     last_reap = time.monotonic()
                     reap(self.store, self.settings.lease, pid_gone=self._pid_gone)
+                    check_stranded(self.store, self.settings.lease, self.gpu_wait)
             except Exception:  # the watch must go on whatever one round met
                 log.exception("worker supervision round failed")
             self._stop.wait(self.watch_interval)

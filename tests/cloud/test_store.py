@@ -18,6 +18,7 @@ from gpuq.server.db import jobs, normalise_url, transaction, users, workers
 from gpuq.server.procs import process_space
 from gpuq.server.recovery import reap
 from gpuq.server.store import CANCELLED, DONE, ERROR, QUEUED, RUNNING, JobStore, utcnow
+from gpuq.server.stranded import check_stranded
 
 pytestmark = pytest.mark.cloud
 
@@ -185,6 +186,22 @@ def test_a_page_of_queue_positions_is_one_query(store):
     assert len([s for s in statements if "gpuq_jobs" in s]) == 1, statements
     assert positions == {record.id: store.queue_position(record) for record in page if record.status == QUEUED}
     assert len(positions) == 60 and min(positions.values()) > 1
+
+
+def test_a_gpu_job_left_without_a_gpu_worker_says_why_and_fails_in_time(store):
+    user = _user(store)
+    store.register_worker("gpuhost:1:a", "gpuhost", has_gpu=True)
+    gpu_job = store.submit(user, "qasm_simulator_gpu", "{}", "q", str(uuid.uuid4()), needs_gpu=True)
+    cpu_job = _submit(store, user)
+    assert check_stranded(store, lease=30.0, gpu_wait=60.0) == []  # its worker is there
+    assert store.get(gpu_job.id).note is None
+    store.remove_worker("gpuhost:1:a")  # ... and goes away
+    assert check_stranded(store, lease=30.0, gpu_wait=60.0) == []
+    assert store.get(gpu_job.id).status == QUEUED and "none is connected" in store.get(gpu_job.id).note
+    assert check_stranded(store, lease=30.0, gpu_wait=0.0) == [gpu_job.id]
+    failed = store.get(gpu_job.id)
+    assert failed.status == ERROR and "no worker with a usable GPU" in failed.error and "--gpu-wait" in failed.error
+    assert store.get(cpu_job.id).status == QUEUED and store.get(cpu_job.id).note is None
 
 
 def test_listing_is_newest_first_paged_and_filtered(store):

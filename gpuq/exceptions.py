@@ -24,7 +24,8 @@
     │   ├── RequestTimeoutError    a request body that stopped arriving
     │   ├── ClientGoneError        a client that hung up before the end of its request body
     │   └── LimitExceeded          a request over one of the server's caps (field, limit, value)
-    │       └── RequestTooLargeError   a body over the size cap
+    │       ├── RequestTooLargeError   a body over the size cap
+    │       └── TooManyJobsError       a user with as many jobs waiting as the server allows
     ├── StoreError                 the job store cannot be opened or used
     ├── UserError                  a server user cannot be made (name)
     │   └── UserExistsError        the name is taken
@@ -276,6 +277,21 @@ class RequestTooLargeError(LimitExceeded):
 
     def __init__(self, field: str, limit: int, value: int):
         super().__init__(field, limit, value, "request size in bytes")
+
+
+class TooManyJobsError(LimitExceeded):
+    """Raised when a user already has as many jobs waiting as the server allows; they may submit again later.
+
+    Attributes:
+        user: the user's name.
+    """
+
+    def __init__(self, user: str, limit: int):
+        self.user = user
+        self.value = limit + 1
+        self.what = "jobs waiting"
+        Rejection.__init__(self, f"{user!r} already has {limit} jobs waiting, this server's limit; submit "
+                                 "again once some have run", "user", limit)
 
 
 class StoreError(GpuqError):

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
     serve.add_argument("--gpu-wait", type=float, default=600.0, metavar="SECONDS",
                        help="fail a queued GPU job once no worker with a GPU was connected this long (default 600)")
+    serve.add_argument("--max-queued-jobs", type=int, default=None, metavar="N",
+                       help="refuse (429) a user's submission while N of their jobs wait (default: no cap)")
     serve.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="answer 408 to a request body that pauses this long (default 30)")
     serve.add_argument("--max-connections", type=int, default=256, metavar="N",
@@ -111,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
     # the handlers it found; quiet ones let us stop the workers cleanly after it.
     stop_signals = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        app = create_app(store, catalog, __version__, args.lease, args.request_timeout)
+        app = create_app(store, catalog, __version__, args.lease, args.request_timeout, args.max_queued_jobs)
         # Idle keep-alive connections close after 5 s; a paused upload is answered 408 by the app.
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                     access_log=args.log_level == "debug", timeout_keep_alive=5,

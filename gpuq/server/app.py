@@ -27,6 +27,7 @@ from ..exceptions import (
     NoResultError,
     NotAuthenticatedError,
     Rejection,
+    TooManyJobsError,
 )
 from ..models.api import (
     API_PREFIX,
@@ -66,11 +67,12 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0,
-               body_timeout: float = 30.0) -> FastAPI:
+               body_timeout: float = 30.0, max_queued: int | None = None) -> FastAPI:
     """The API over ``store``, offering the backends of ``catalog``.
 
     ``lease`` is how recently a worker must have been seen to count as connected;
-    ``body_timeout`` how long a submission's body may pause before it is refused.
+    ``body_timeout`` how long a submission's body may pause before it is refused;
+    ``max_queued`` how many jobs one user may have waiting (None: no cap).
     """
     # The schema is served to token holders only (every route but /health needs a token).
     app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None,
@@ -114,6 +116,10 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     async def submit_job(request: Request, user: CurrentUser) -> JobInfo:
         body = await read_body(request, catalog.largest_request(), body_timeout)
         admitted = await run_in_threadpool(admit, body, catalog, gpu_workers)
+        if max_queued is not None:
+            queued = await run_in_threadpool(store.queued_count, user.id)
+            if queued >= max_queued:
+                raise TooManyJobsError(user.name, max_queued)
         record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
                                          admitted.qobj.qobj_id, str(uuid.uuid4()), admitted.needs_gpu)
         log.info("user %s queued job %s on %s", user.name, record.id, record.backend)

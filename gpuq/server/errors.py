@@ -27,6 +27,7 @@ from ..exceptions import (
     Rejection,
     RequestTimeoutError,
     RequestTooLargeError,
+    TooManyJobsError,
 )
 from ..models.api import ErrorBody
 
@@ -42,6 +43,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     NoResultError: 409,
     RequestTooLargeError: 413,
     Rejection: 422,
+    TooManyJobsError: 429,
     QobjValidationError: 422,
     NoWorkerError: 503,
 }

@@ -215,6 +215,12 @@ class JobStore(WorkerRegistry):
         with transaction(self.engine) as conn:
             return {backend: int(count) for backend, count in conn.execute(query)}
 
+    def queued_count(self, user_id: int) -> int:
+        """How many of the user's jobs are QUEUED."""
+        query = sa.select(sa.func.count()).select_from(jobs).where(jobs.c.user_id == user_id, jobs.c.status == QUEUED)
+        with transaction(self.engine) as conn:
+            return int(conn.execute(query).scalar_one())
+
     def active_counts(self) -> dict[str, int]:
         """How many jobs are QUEUED and RUNNING (index range scans, cheap however long the history)."""
         with transaction(self.engine) as conn:

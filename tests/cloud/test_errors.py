@@ -18,6 +18,7 @@ from gpuq.exceptions import (
     Rejection,
     RequestTimeoutError,
     RequestTooLargeError,
+    TooManyJobsError,
 )
 from gpuq.server.errors import error_response
 
@@ -33,6 +34,7 @@ from gpuq.server.errors import error_response
     (RequestTooLargeError("body", 1024, 4096), 413),
     (LimitExceeded("qobj.config.shots", 10, 11, "shots"), 422),
     (Rejection("unknown status 'X'", "status"), 422),
+    (TooManyJobsError("alice", 5), 429),
     (NoWorkerError("qasm_simulator_gpu"), 503),
 ])
 def test_each_error_has_its_status_and_names_its_field(error, status):

@@ -214,6 +214,21 @@ def test_strings_no_store_can_keep_are_refused_without_echoing_sql(db_url, serve
     assert answer.json()["field"] == "qobj.qobj_id" and words in answer.json()["detail"]
 
 
+def test_one_user_cannot_fill_the_queue(sqlite_url, servers):
+    tokens = {name: add_user(sqlite_url, name) for name in ("alice", "bob")}
+    server = servers(sqlite_url, workers=0, extra=["--max-queued-jobs", "2"])
+    alice = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator")
+    waiting = [alice.run(basis_circuit(value), shots=5) for value in range(2)]
+    with pytest.raises(CloudError) as caught:
+        alice.run(basis_circuit(3), shots=5)
+    assert (caught.value.status_code, caught.value.field, caught.value.limit) == (429, "user", 2)
+    assert "already has 2 jobs waiting" in caught.value.server_message
+    bob = CloudProvider().enable_account(tokens["bob"], server.url).get_backend("qasm_simulator")
+    assert bob.run(basis_circuit(1), shots=5).status() is gpuq.JobStatus.QUEUED  # others are not held up
+    assert waiting[0].cancel()
+    assert alice.run(basis_circuit(3), shots=5).status() is gpuq.JobStatus.QUEUED  # room again
+
+
 def test_server_keeps_serving_after_bad_requests(lab):
     server, tokens = lab
     headers = {"Authorization": f"Bearer {tokens['alice']}"}

@@ -67,6 +67,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between looks at an empty queue (default 0.2)")
     parser.add_argument("--heartbeat", type=float, default=0.5, metavar="SECONDS",
                         help="seconds between a running job's heartbeats and cancellation checks (default 0.5)")
+    parser.add_argument("--max-run-time", type=float, default=None, metavar="SECONDS",
+                        help="stop a job that runs longer and mark it ERROR (default: no limit)")
     parser.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
                         help="a worker silent this long is taken as dead and its job requeued (default 30)")
 
@@ -82,7 +84,7 @@ def _settings(args: argparse.Namespace):
     from ..server.worker import WorkerSettings
 
     return WorkerSettings(poll_interval=args.poll_interval, heartbeat_interval=args.heartbeat, lease=args.lease,
-                          max_jobs=getattr(args, "max_jobs", None))
+                          max_jobs=getattr(args, "max_jobs", None), max_run_time=args.max_run_time)
 
 
 def _db_url(args: argparse.Namespace) -> str:

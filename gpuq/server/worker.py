@@ -43,12 +43,14 @@ class WorkerSettings:
         heartbeat_interval: seconds between heartbeats (and checks for cancellation) while a job runs.
         lease: seconds without a heartbeat after which a worker counts as gone.
         max_jobs: stop after this many jobs (None: run until stopped).
+        max_run_time: seconds a job may run before it is stopped and ends ERROR (None: no limit).
     """
 
     poll_interval: float = 0.2
     heartbeat_interval: float = 0.5
     lease: float = 30.0
     max_jobs: int | None = None
+    max_run_time: float | None = None
 
 
 class Worker:
@@ -114,9 +116,16 @@ class Worker:
                                 name="gpuq-heartbeat", daemon=True)
         beat.start()
         log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
+        limit = self.settings.max_run_time
+        deadline = time.monotonic() + limit if limit is not None else None
+
+        def overdue() -> bool:
+            return deadline is not None and time.monotonic() > deadline
+
         try:
             status, result_json, error = self._execute(
-                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set(), cancel.is_set)
+                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set() or overdue(), cancel.is_set,
+                overdue)
         finally:
             finished.set()
             beat.join()
@@ -143,8 +152,8 @@ class Worker:
                                      f"the job ran, but the job store could not keep its result "
                                      f"({len(result_json)} bytes): {reason}")
 
-    def _execute(self, record: JobRecord, should_stop: Callable[[], bool],
-                 cancel_requested: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
+    def _execute(self, record: JobRecord, should_stop: Callable[[], bool], cancel_requested: Callable[[], bool],
+                 overdue: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
         """Run the job; returns (final status or None to requeue, result JSON, error message)."""
         try:
             qobj = load_qobj(self.store.qobj_json(record.id))
@@ -156,6 +165,9 @@ class Worker:
         except JobCancelledError:
             if self._stop.is_set() and not cancel_requested():
                 return None, None, None
+            if overdue() and not cancel_requested():
+                return ERROR, None, (f"the job ran longer than this server's limit of {self.settings.max_run_time:g} s "
+                                     "(gpuq serve --max-run-time) and was stopped")
             return CANCELLED, None, None
         except Exception as exc:  # a failed job keeps its reason; the worker goes on
             log.exception("job %s failed", record.id)

@@ -114,3 +114,14 @@ def test_killed_standalone_worker_is_noticed(db_url, servers, workers):
     assert quick.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(3): 33}
     assert slow.cancel()
     assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.CANCELLED
+
+
+def test_a_job_past_the_run_time_limit_ends_in_error(sqlite_url, servers):
+    token = add_user(sqlite_url, "alice")
+    server = servers(sqlite_url, workers=1, extra=["--max-run-time", "5"])
+    backend = CloudProvider().enable_account(token, server.url).get_backend("qasm_simulator")
+    slow = backend.run(slow_qobj())
+    assert slow.wait_for_final_state(timeout=JOB_TIMEOUT, wait=0.1) is JobStatus.ERROR
+    assert "longer than this server's limit of 5 s" in slow.error_message()
+    assert job_row(sqlite_url, slow.job_id()).attempts == 1  # stopped, not retried
+    assert server.healthy()

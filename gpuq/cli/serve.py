@@ -54,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     list_users = actions.add_parser("list-users", help="list the users")
     _db_argument(list_users)
     list_users.set_defaults(handler=_list_users)
+    list_jobs = actions.add_parser("jobs", help="list every user's jobs, newest first (administrators)")
+    list_jobs.add_argument("--user", help="only this user's jobs")
+    list_jobs.add_argument("--status", type=str.upper, choices=["QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"])
+    list_jobs.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    _db_argument(list_jobs)
+    list_jobs.set_defaults(handler=_list_jobs)
+    cancel = actions.add_parser("cancel", help="cancel anyone's job (administrators)")
+    cancel.add_argument("job_id")
+    _db_argument(cancel)
+    cancel.set_defaults(handler=_cancel)
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
@@ -148,6 +158,44 @@ def _add_user(args: argparse.Namespace) -> int:
     verb = "new token for" if args.new_token else "created user"
     print(f"{verb} {args.name}; give them this bearer token (it is not stored and cannot be shown again):")
     print(token)
+    return 0
+
+
+def _list_jobs(args: argparse.Namespace) -> int:
+    from ..exceptions import UserError
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        names = store.users_by_id()
+        user_id = None
+        if args.user is not None:
+            ids = [uid for uid, name in names.items() if name == args.user]
+            if not ids:
+                raise UserError(args.user, "no such user; 'gpuq server list-users' lists them")
+            user_id = ids[0]
+        records, _ = store.list_jobs(user_id, status=args.status, limit=args.limit)
+        for record in records:
+            print(f"{record.id}  {record.status:<9}  {names.get(record.user_id, '?'):<16}  {record.backend:<28}  "
+                  f"{record.created_at:%Y-%m-%d %H:%M:%S}")
+    finally:
+        store.close()
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    from ..exceptions import JobError
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        record = store.cancel(args.job_id, None)
+    finally:
+        store.close()
+    if record is None:
+        raise JobError(f"no job {args.job_id!r} in this job store")
+    state = "cancelled" if record.status == "CANCELLED" else f"{record.status}; cancellation requested"
+    print(f"job {record.id}: {state}")
     return 0
 
 

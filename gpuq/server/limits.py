@@ -3,8 +3,9 @@
 The caps are request bytes, qubits per experiment, shots and experiments per
 job, and the size of the result a job would produce (estimated from the
 request: per-shot memory, counts keys, statevectors and unitaries), so that a
-small request cannot make a result the server cannot hold. Built-in defaults depend on the simulation method (a statevector or a
-unitary comes back as JSON, so they are capped lower than counts); a JSON
+small request cannot make a result the server cannot hold. Built-in defaults
+depend on the simulation method (a statevector or a unitary comes back as
+JSON, so they are capped lower than counts); a JSON
 file given to ``gpuq serve --limits`` overrides them::
 
     {"default": {"max_shots": 100000},

@@ -55,4 +55,5 @@ class WorkerRegistry:
     def last_gpu_worker_seen(self) -> datetime.datetime | None:
         """When a worker with a GPU was last seen, or None when the store remembers none."""
         with transaction(self.engine) as conn:
-            return conn.execute(sa.select(sa.func.max(workers.c.seen_at)).where(workers.c.has_gpu == sa.true())).scalar()
+            query = sa.select(sa.func.max(workers.c.seen_at)).where(workers.c.has_gpu == sa.true())
+            return conn.execute(query).scalar()

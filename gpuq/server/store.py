@@ -116,6 +116,11 @@ class JobStore(WorkerRegistry):
             row = conn.execute(sa.select(users.c.id, users.c.name).where(users.c.token_hash == token_hash)).first()
         return None if row is None else User(row.id, row.name)
 
+    def users_by_id(self) -> dict[int, str]:
+        """Every user's name, by id."""
+        with transaction(self.engine) as conn:
+            return {row.id: row.name for row in conn.execute(sa.select(users.c.id, users.c.name))}
+
     def user_names(self) -> list[str]:
         """Every user's name, sorted."""
         with transaction(self.engine) as conn:
@@ -155,15 +160,17 @@ class JobStore(WorkerRegistry):
         with transaction(self.engine) as conn:
             return conn.execute(sa.select(jobs.c.result).where(jobs.c.id == job_id)).scalar_one_or_none()
 
-    def list_jobs(self, user_id: int, backend: str | None = None, status: str | None = None, limit: int = 10,
+    def list_jobs(self, user_id: int | None, backend: str | None = None, status: str | None = None, limit: int = 10,
                   before: str | None = None) -> tuple[list[JobRecord], str | None]:
-        """A page of a user's jobs, newest first, and the cursor of the next page (None: no more).
+        """A page of a user's jobs (``None``: everyone's, for administrators), newest first, and the next cursor.
 
         ``before`` is the id of the last job of the previous page: the page
         holds jobs created strictly before it, found by the (user, creation
-        date) index, so a long history costs no more than a short one.
+        date) index, so a long history costs no more than a short one. The
+        cursor is None when there are no more.
         """
-        query = sa.select(*_RECORD_COLUMNS).where(jobs.c.user_id == user_id)
+        mine = jobs.c.user_id == user_id if user_id is not None else sa.true()
+        query = sa.select(*_RECORD_COLUMNS).where(mine)
         if backend is not None:
             query = query.where(jobs.c.backend == backend)
         if status is not None:
@@ -171,7 +178,7 @@ class JobStore(WorkerRegistry):
         with transaction(self.engine) as conn:
             if before is not None:
                 anchor = conn.execute(sa.select(jobs.c.created_at, jobs.c.seq).where(
-                    jobs.c.id == before, jobs.c.user_id == user_id)).first()
+                    jobs.c.id == before, mine)).first()
                 if anchor is None:
                     return [], None
                 query = query.where(sa.or_(jobs.c.created_at < anchor.created_at,
@@ -229,14 +236,15 @@ class JobStore(WorkerRegistry):
                     for status in (QUEUED, RUNNING)}
 
     # ------------------------------------------------------------- cancelling
-    def cancel(self, job_id: str, user_id: int) -> JobRecord | None:
+    def cancel(self, job_id: str, user_id: int | None) -> JobRecord | None:
         """Cancel a queued job at once; ask a running one to stop at its next gate boundary.
 
-        Returns the job as it is afterwards, or None when the user has no such job.
+        ``user_id`` None cancels anyone's job (for administrators). Returns the
+        job as it is afterwards, or None when the user has no such job.
         """
         with transaction(self.engine, write=True) as conn:
             now = utcnow()
-            owned = sa.and_(jobs.c.id == job_id, jobs.c.user_id == user_id)
+            owned = sa.and_(jobs.c.id == job_id, jobs.c.user_id == user_id if user_id is not None else sa.true())
             conn.execute(jobs.update().where(owned, jobs.c.status == QUEUED).values(
                 status=CANCELLED, finished_at=now, cancel_requested=True))
             conn.execute(jobs.update().where(owned, jobs.c.status == RUNNING).values(cancel_requested=True))
@@ -343,7 +351,8 @@ class JobStore(WorkerRegistry):
     def queued_gpu_jobs(self) -> list[JobRecord]:
         """Every QUEUED job that needs a GPU."""
         with transaction(self.engine) as conn:
-            rows = conn.execute(sa.select(*_RECORD_COLUMNS).where(jobs.c.status == QUEUED, jobs.c.needs_gpu == sa.true()))
+            query = sa.select(*_RECORD_COLUMNS).where(jobs.c.status == QUEUED, jobs.c.needs_gpu == sa.true())
+            rows = conn.execute(query)
             return [_record(row) for row in rows]
 
     def note_queued(self, job_id: str, note: str) -> None:

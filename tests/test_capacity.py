@@ -53,3 +53,12 @@ def test_a_unitary_counts_four_to_the_n_amplitudes():
     qc.h(0)
     with pytest.raises(InsufficientMemoryError, match=rf"{largest + 1}-qubit unitary"):
         backend.run(qc, max_memory_mb=16)
+
+
+@pytest.mark.parametrize("precision, advice", [("double", "or single precision"), ("single", None)])
+def test_the_advice_fits_the_run(precision, advice):
+    backend = Local.get_backend("qasm_simulator_cpu")
+    with pytest.raises(InsufficientMemoryError) as info:
+        backend.run(_ghz(30), precision=precision, max_memory_mb=1)
+    message = str(info.value)
+    assert message.endswith("use fewer qubits" + (f" {advice}" if advice else ""))

@@ -181,7 +181,7 @@ def test_interrupt_cancels_the_job(monkeypatch):
 # ------------------------------------------------------------------ cloud (a real server on loopback)
 @pytest.mark.cloud
 def test_cloud_backends_are_listed_and_run_with_a_saved_account(tmp_path):
-    from cloud_fixtures import ServerProcess, add_user
+    from cloud.helpers import ServerProcess, add_user
 
     db_url = f"sqlite:///{tmp_path / 'jobs.db'}"
     server = ServerProcess(db_url, tmp_path, workers=1).start()

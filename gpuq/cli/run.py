@@ -20,7 +20,7 @@ from typing import get_args
 
 import numpy as np
 
-from ..exceptions import BackendNotFoundError, GpuqError, QasmError
+from ..exceptions import BackendNotFoundError, CliError, GpuqError, QasmError
 from ..models.options import DeviceName, Precision, RunOptions
 
 PROGRESS_AFTER_S = 2.0
@@ -29,10 +29,6 @@ PROGRESS_AFTER_S = 2.0
 _POLL_S = 0.05
 _MAX_POLL_S = 1.0
 _PLAIN_PROGRESS_EVERY_S = 10.0
-
-
-class CliError(GpuqError):
-    """A command-line mistake that is not a gpuq error elsewhere (a bad --plot path, no matplotlib)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

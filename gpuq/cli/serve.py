@@ -21,6 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--workers", type=_non_negative, default=1,
                        help="worker processes to run here (default 1; 0 when workers run elsewhere)")
     serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
+    serve.add_argument("--gpu-wait", type=float, default=600.0, metavar="SECONDS",
+                       help="fail a queued GPU job once no worker with a GPU was connected this long (default 600)")
+    serve.add_argument("--max-queued-jobs", type=int, default=None, metavar="N",
+                       help="refuse (429) a user's submission while N of their jobs wait (default: no cap)")
+    serve.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="answer 408 to a request body that pauses this long (default 30)")
+    serve.add_argument("--max-connections", type=int, default=256, metavar="N",
+                       help="answer 503 to requests beyond this many open connections (default 256)")
     _worker_arguments(serve)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(handler=_serve)
@@ -46,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     list_users = actions.add_parser("list-users", help="list the users")
     _db_argument(list_users)
     list_users.set_defaults(handler=_list_users)
+    list_jobs = actions.add_parser("jobs", help="list every user's jobs, newest first (administrators)")
+    list_jobs.add_argument("--user", help="only this user's jobs")
+    list_jobs.add_argument("--status", type=str.upper, choices=["QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"])
+    list_jobs.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    _db_argument(list_jobs)
+    list_jobs.set_defaults(handler=_list_jobs)
+    cancel = actions.add_parser("cancel", help="cancel anyone's job (administrators)")
+    cancel.add_argument("job_id")
+    _db_argument(cancel)
+    cancel.set_defaults(handler=_cancel)
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +77,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between looks at an empty queue (default 0.2)")
     parser.add_argument("--heartbeat", type=float, default=0.5, metavar="SECONDS",
                         help="seconds between a running job's heartbeats and cancellation checks (default 0.5)")
+    parser.add_argument("--max-run-time", type=float, default=None, metavar="SECONDS",
+                        help="stop a job that runs longer and mark it ERROR (default: no limit)")
     parser.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
                         help="a worker silent this long is taken as dead and its job requeued (default 30)")
 
@@ -74,7 +94,7 @@ def _settings(args: argparse.Namespace):
     from ..server.worker import WorkerSettings
 
     return WorkerSettings(poll_interval=args.poll_interval, heartbeat_interval=args.heartbeat, lease=args.lease,
-                          max_jobs=getattr(args, "max_jobs", None))
+                          max_jobs=getattr(args, "max_jobs", None), max_run_time=args.max_run_time)
 
 
 def _db_url(args: argparse.Namespace) -> str:
@@ -89,6 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..server.app import create_app
     from ..server.catalog import Catalog
+    from ..server.db import masked_url
     from ..server.limits import Limits
     from ..server.store import JobStore
     from ..server.supervisor import Supervisor
@@ -96,16 +117,19 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     store = JobStore(_db_url(args))
     catalog = Catalog(Limits.from_file(args.limits))
-    supervisor = Supervisor(store, args.workers, _settings(args))
+    supervisor = Supervisor(store, args.workers, _settings(args), gpu_wait=args.gpu_wait)
     supervisor.start()
     print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
-          f"job store {_masked(store.url)}", file=sys.stderr, flush=True)
+          f"job store {masked_url(store.url)}", file=sys.stderr, flush=True)
     # uvicorn shuts down on SIGINT/SIGTERM and then raises the signal again with
     # the handlers it found; quiet ones let us stop the workers cleanly after it.
     stop_signals = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        uvicorn.run(create_app(store, catalog, __version__, args.lease), host=args.host, port=args.port,
-                    log_level=args.log_level, access_log=args.log_level == "debug")
+        app = create_app(store, catalog, __version__, args.lease, args.request_timeout, args.max_queued_jobs)
+        # Idle keep-alive connections close after 5 s; a paused upload is answered 408 by the app.
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=args.log_level == "debug", timeout_keep_alive=5,
+                    limit_concurrency=args.max_connections)
     finally:
         print("gpuq: stopping the workers; their running jobs go back in the queue", file=sys.stderr, flush=True)
         supervisor.stop()
@@ -129,14 +153,49 @@ def _add_user(args: argparse.Namespace) -> int:
     store = JobStore(_db_url(args))
     try:
         token = add_user(store, args.name, replace_token=args.new_token)
-    except ValueError as exc:
-        print(f"gpuq: error: {exc}", file=sys.stderr)
-        return 2
     finally:
         store.close()
     verb = "new token for" if args.new_token else "created user"
     print(f"{verb} {args.name}; give them this bearer token (it is not stored and cannot be shown again):")
     print(token)
+    return 0
+
+
+def _list_jobs(args: argparse.Namespace) -> int:
+    from ..exceptions import UserError
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        names = store.users_by_id()
+        user_id = None
+        if args.user is not None:
+            ids = [uid for uid, name in names.items() if name == args.user]
+            if not ids:
+                raise UserError(args.user, "no such user; 'gpuq server list-users' lists them")
+            user_id = ids[0]
+        records, _ = store.list_jobs(user_id, status=args.status, limit=args.limit)
+        for record in records:
+            print(f"{record.id}  {record.status:<9}  {names.get(record.user_id, '?'):<16}  {record.backend:<28}  "
+                  f"{record.created_at:%Y-%m-%d %H:%M:%S}")
+    finally:
+        store.close()
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    from ..exceptions import JobError
+    from ..server.store import JobStore
+
+    store = JobStore(_db_url(args))
+    try:
+        record = store.cancel(args.job_id, None)
+    finally:
+        store.close()
+    if record is None:
+        raise JobError(f"no job {args.job_id!r} in this job store")
+    state = "cancelled" if record.status == "CANCELLED" else f"{record.status}; cancellation requested"
+    print(f"job {record.id}: {state}")
     return 0
 
 
@@ -150,14 +209,4 @@ def _list_users(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-
-
-def _masked(url: str) -> str:
-    """The URL without its password."""
-    import sqlalchemy as sa
-
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<an URL SQLAlchemy cannot read>"
 

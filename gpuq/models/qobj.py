@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -59,7 +59,7 @@ class Instruction(_Model):
     qubits: list[int] = Field(default_factory=list)
     params: list[Union[float, list[Any]]] = Field(default_factory=list)
     memory: list[int] = Field(default_factory=list)
-    matrix: Optional[list[list[ComplexPair]]] = None
+    matrix: Optional[list[Annotated[list[ComplexPair], Field(min_length=1)]]] = Field(None, min_length=1)
     condition: Optional[Condition] = None
     label: Optional[str] = None
 

@@ -2,14 +2,18 @@
 
 ::
 
-    app.py         FastAPI routes (no simulation runs in the API process)
+    app.py         FastAPI routes (no simulation runs in the API process); bodies in gpuq.models.api
     admission.py   checks a submission: JSON, schema, caps, options, instructions
     catalog.py     the backends offered, described with the server's caps and queue
     limits.py      per-backend caps: request bytes, qubits, shots, experiments
     auth.py        bearer tokens, stored as SHA-256 hashes
-    schemas.py     the API's bodies around the wire format (shared with the client)
+    errors.py      the HTTP status of every error, in one table; error answers
     db.py          tables and engine (SQLite by default, any SQLAlchemy URL)
     store.py       users, jobs and the queue; every change a compare-and-set
+    registry.py    the workers table (a mixin of the store): who is connected, with a GPU or not
+    stranded.py    queued GPU jobs with no GPU worker: say why they wait, fail them in time
+    jsonshape.py   request JSON no schema bounds: depth, NUL, long strings, NaN
+    body.py        reads a request body within a size cap and a time limit
     worker.py      claims jobs and runs them on the local engine
     supervisor.py  keeps ``gpuq serve``'s worker processes alive
     recovery.py    requeues (once) or fails the jobs of workers that died

@@ -2,8 +2,9 @@
 
 Every route but ``/health`` needs a bearer token. A user sees, fetches and
 cancels only their own jobs: someone else's job answers 404, exactly like a
-job that does not exist. Every error answers with ``ErrorBody`` (``detail``,
-and ``field`` / ``limit`` when they apply).
+job that does not exist. Routes raise gpuq errors; ``errors`` turns each into
+its HTTP status and an ``ErrorBody`` (``detail``, and ``field`` / ``limit``
+when they apply).
 """
 
 from __future__ import annotations
@@ -11,28 +12,43 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..exceptions import BackendNotFoundError
+from ..exceptions import (
+    GpuqError,
+    JobNotFoundError,
+    NoResultError,
+    NotAuthenticatedError,
+    Rejection,
+    TooManyJobsError,
+)
+from ..models.api import (
+    API_PREFIX,
+    BackendInfo,
+    BackendList,
+    ErrorBody,
+    Health,
+    JobInfo,
+    JobList,
+    JobSubmission,
+    UserInfo,
+)
 from ..models.result import Result
-from .admission import Rejection, admit
+from .admission import admit
 from .auth import authenticate
+from .body import read_body
 from .catalog import Catalog
-from .schemas import API_PREFIX, BackendInfo, BackendList, ErrorBody, Health, JobInfo, JobList, JobSubmission, UserInfo
+from .errors import error_response, json_error
 from .store import DONE, STATUSES, JobRecord, JobStore, User
 
 log = logging.getLogger("gpuq.server")
-
-_DRAIN_LIMIT = 64 * 2**20
-"""After a body goes over its cap, read and drop up to this much more, so the client sees the 413."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody},
                                              422: {"model": ErrorBody}}
@@ -42,9 +58,7 @@ def current_user(request: Request) -> User:
     """The user of the request's bearer token; 401 without a valid one."""
     user = authenticate(request.app.state.store, request.headers.get("authorization"))
     if user is None:
-        raise HTTPException(401, "missing or invalid bearer token: send 'Authorization: Bearer <token>' "
-                                 "with a token from 'gpuq server add-user'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise NotAuthenticatedError()
     return user
 
 
@@ -52,10 +66,13 @@ CurrentUser = Annotated[User, Depends(current_user)]
 """A route parameter that requires a valid token and holds its user."""
 
 
-def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0) -> FastAPI:
+def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0,
+               body_timeout: float = 30.0, max_queued: int | None = None) -> FastAPI:
     """The API over ``store``, offering the backends of ``catalog``.
 
-    ``lease`` is how recently a worker must have been seen to count as connected.
+    ``lease`` is how recently a worker must have been seen to count as connected;
+    ``body_timeout`` how long a submission's body may pause before it is refused;
+    ``max_queued`` how many jobs one user may have waiting (None: no cap).
     """
     # The schema is served to token holders only (every route but /health needs a token).
     app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None,
@@ -66,7 +83,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     def owned_job(job_id: str, user: User) -> JobRecord:
         record = store.get(job_id, user.id)
         if record is None:
-            raise HTTPException(404, f"no job {job_id!r} for user {user.name!r}")
+            raise JobNotFoundError(job_id, user.name)
         return record
 
     def gpu_workers() -> int:
@@ -91,17 +108,18 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
 
     @app.get(f"{API_PREFIX}/backends/{{name}}", response_model=BackendInfo)
     def get_backend(name: str, user: CurrentUser) -> BackendInfo:
-        try:
-            catalog.backend(name)
-        except BackendNotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
+        catalog.backend(name)  # BackendNotFoundError: 404
         return catalog.info(name, store.pending_counts().get(name, 0), store.live_workers(lease))
 
     @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201, openapi_extra=_SUBMISSION_BODY,
               responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}})
     async def submit_job(request: Request, user: CurrentUser) -> JobInfo:
-        body = await _read_body(request, catalog.largest_request())
+        body = await read_body(request, catalog.largest_request(), body_timeout)
         admitted = await run_in_threadpool(admit, body, catalog, gpu_workers)
+        if max_queued is not None:
+            queued = await run_in_threadpool(store.queued_count, user.id)
+            if queued >= max_queued:
+                raise TooManyJobsError(user.name, max_queued)
         record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
                                          admitted.qobj.qobj_id, str(uuid.uuid4()), admitted.needs_gpu)
         log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
@@ -111,9 +129,10 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     def list_jobs(user: CurrentUser, backend: str | None = None, status: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=100)] = 10, before: str | None = None) -> JobList:
         if status is not None and status.upper() not in STATUSES:
-            raise Rejection(422, f"status: unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
+            raise Rejection(f"unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
         records, cursor = store.list_jobs(user.id, backend, status.upper() if status else None, limit, before)
-        return JobList(jobs=[_info(store, record) for record in records], next=cursor)
+        positions = store.queue_positions(records)
+        return JobList(jobs=[_info(store, record, positions.get(record.id)) for record in records], next=cursor)
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}", response_model=JobInfo)
     def get_job(job_id: str, user: CurrentUser) -> JobInfo:
@@ -124,8 +143,7 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         record = owned_job(job_id, user)
         text = store.result_json(job_id) if record.status == DONE else None
         if text is None:
-            reason = f": {record.error}" if record.error else ""
-            raise HTTPException(409, f"job {job_id} is {record.status}; it has no result{reason}")
+            raise NoResultError(job_id, record.status, record.error)
         return Response(content=text, media_type="application/json")
 
     @app.post(f"{API_PREFIX}/jobs/{{job_id}}/cancel", response_model=JobInfo)
@@ -155,10 +173,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def _info(store: JobStore, record: JobRecord) -> JobInfo:
+def _info(store: JobStore, record: JobRecord, position: int | None = None) -> JobInfo:
+    """The job's ``JobInfo``; ``position`` when already known (a listing asks for a page's in one query)."""
+    if position is None:
+        position = store.queue_position(record)
     return JobInfo(job_id=record.id, backend=record.backend, status=record.status,
                    creation_date=record.created_at.replace(tzinfo=datetime.timezone.utc), start_date=_utc(record.started_at),
-                   end_date=_utc(record.finished_at), queue_position=store.queue_position(record),
+                   end_date=_utc(record.finished_at), queue_position=position,
                    error_message=record.error, cancel_requested=record.cancel_requested, attempts=record.attempts,
                    note=record.note, qobj_id=record.qobj_id)
 
@@ -167,53 +188,22 @@ def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
     return None if value is None else value.replace(tzinfo=datetime.timezone.utc)
 
 
-async def _read_body(request: Request, cap: int) -> bytes:
-    """The request body, refused with 413 once it is over ``cap`` bytes."""
-    declared = request.headers.get("content-length")
-    body = bytearray()
-    over = declared is not None and declared.isdigit() and int(declared) > cap
-    if not over:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > cap:
-                over = True
-                break
-    if over:
-        drained = len(body)
-        if declared is None or not declared.isdigit() or int(declared) <= _DRAIN_LIMIT:
-            async for chunk in request.stream():
-                drained += len(chunk)
-                if drained > _DRAIN_LIMIT:
-                    break
-        size = int(declared) if declared and declared.isdigit() else drained
-        raise Rejection(413, f"body: request size in bytes {size} is over this server's limit of {cap}", "body", cap)
-    return bytes(body)
-
-
 def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Rejection)
-    async def _rejection(_request: Request, exc: Rejection) -> JSONResponse:
-        return _error(exc.status_code, str(exc), exc.field, exc.limit)
+    @app.exception_handler(GpuqError)
+    async def _gpuq(_request: Request, exc: GpuqError) -> JSONResponse:
+        return error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+        return json_error(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body", "header")]
         field = ".".join(loc) or None
-        message = first.get("msg", "invalid request")
-        return _error(422, f"{field}: {message}" if field else message, field)
+        return error_response(Rejection(first.get("msg", "invalid request"), field))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error while answering a request")
-        return _error(500, f"internal server error: {type(exc).__name__}: {exc}")
-
-
-def _error(status: int, detail: str, field: str | None = None, limit: int | None = None,
-           headers: Mapping[str, str] | None = None) -> JSONResponse:
-    body = ErrorBody(detail=detail, field=field, limit=limit).model_dump()
-    return JSONResponse(status_code=status, content=body, headers=dict(headers) if headers else None)
+        return error_response(exc)

@@ -12,15 +12,11 @@ import hashlib
 import re
 import secrets
 
-from ..exceptions import GpuqError
+from ..exceptions import UserError, UserExistsError
 from .store import JobStore, User
 
 TOKEN_PREFIX = "gpuq_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
-
-
-class UserExistsError(GpuqError):
-    """Raised by ``add_user`` when the name is taken and no new token was asked for."""
 
 
 def new_token() -> str:
@@ -38,13 +34,14 @@ def add_user(store: JobStore, name: str, replace_token: bool = False) -> str:
 
     Raises:
         UserExistsError: the name is taken and ``replace_token`` is False.
-        ValueError: the name has characters other than letters, digits and ``._@-``.
+        UserError: the name has characters other than letters, digits and ``._@-``.
     """
     if not _NAME.match(name):
-        raise ValueError(f"bad user name {name!r}: use letters, digits and ._@- (at most 200 characters)")
+        raise UserError(name, "a user name has only letters, digits and ._@- (at most 200 characters, "
+                              "the first a letter or digit)")
     token = new_token()
     if not store.add_user(name, hash_token(token), replace_token=replace_token):
-        raise UserExistsError(f"user {name!r} already exists; pass --new-token to replace its token")
+        raise UserExistsError(name)
     return token
 
 

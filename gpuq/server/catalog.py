@@ -9,11 +9,11 @@ needs a live worker with a usable GPU.
 from __future__ import annotations
 
 from ..exceptions import BackendNotFoundError
+from ..models.api import BackendInfo
 from ..models.backend import BackendConfiguration, BackendStatus
 from ..providers.local import Local
 from ..providers.local.backends import LocalSimulator
 from .limits import BackendLimits, Limits
-from .schemas import BackendInfo
 
 
 class Catalog:
@@ -61,7 +61,8 @@ class Catalog:
             "backend_name": name, "device": backend.device, "local": False, "n_qubits": caps.max_qubits,
             "max_qubits": {precision: caps.max_qubits for precision in ("single", "double")},
             "max_shots": min(config.max_shots, caps.max_shots), "max_experiments": caps.max_experiments,
-            "extra": {**config.extra, "max_request_bytes": caps.max_request_bytes}})
+            "extra": {**config.extra, "max_request_bytes": caps.max_request_bytes,
+                      "max_result_bytes": caps.max_result_bytes}})
 
     def info(self, name: str, pending_jobs: int, workers: dict[str, bool]) -> BackendInfo:
         """Configuration, properties and status of one backend, as the server offers it.

@@ -14,6 +14,7 @@ that read the queue never fails to upgrade its lock halfway.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,12 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ..exceptions import GpuqError
+from ..exceptions import StoreError
 
 SCHEMA_VERSION = 1
+
+QOBJ_ID_LENGTH = 200
+"""Longest ``qobj_id`` the jobs table keeps (admission refuses longer ones)."""
 
 metadata = sa.MetaData()
 
@@ -44,7 +48,7 @@ jobs = sa.Table(
     sa.Column("backend", sa.String(200), nullable=False),
     sa.Column("needs_gpu", sa.Boolean, nullable=False, default=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("qobj_id", sa.String(200), nullable=False),
+    sa.Column("qobj_id", sa.String(QOBJ_ID_LENGTH), nullable=False),
     sa.Column("qobj", sa.Text, nullable=False),
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
@@ -81,8 +85,9 @@ meta = sa.Table(
 )
 
 
-class StoreError(GpuqError):
-    """Raised when the job store cannot be opened or used (a bad URL, a missing driver, a newer schema)."""
+def utcnow() -> datetime.datetime:
+    """Now, in UTC, without tzinfo (as stored)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def normalise_url(url: str) -> str:
@@ -106,22 +111,43 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``, set up for several processes sharing the database.
 
     Raises:
-        StoreError: the URL is malformed or its driver is not installed.
+        StoreError: the URL is malformed, its driver is not installed, or an SQLite file cannot be made.
     """
     url = normalise_url(url)
     try:
         if url.startswith("sqlite"):
             path = sa.engine.make_url(url).database
-            if path and path != ":memory:" and not os.path.isdir(os.path.dirname(path) or "."):
-                # The store holds every user's jobs: a new directory for it is private.
-                os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            if path and path != ":memory:":
+                _private_file(path)
             engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             _setup_sqlite(engine)
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
-    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as exc:
-        raise StoreError(f"cannot open the job store {url!r}: {exc}") from exc
+    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError, OSError) as exc:
+        raise StoreError(f"cannot open the job store {masked_url(url)}: {exc}") from exc
     return engine
+
+
+def _private_file(path: str) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the same mode).
+
+    The store holds every user's circuits and results; a new directory for it is private too.
+    """
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory")
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def masked_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<an URL SQLAlchemy cannot read>"
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -158,8 +184,17 @@ def create_schema(engine: Engine) -> None:
     """Create the tables if they are missing and check the schema version.
 
     Raises:
-        StoreError: the database holds a schema newer than this gpuq knows.
+        StoreError: the database cannot be reached or read, or holds a schema newer than this gpuq knows.
     """
+    try:
+        _create_schema(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        # The driver's first line says what is wrong; the rest (SQL, parameters, hints) is for the log.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(f"cannot use the job store {masked_url(engine.url.render_as_string())}: {reason}") from exc
+
+
+def _create_schema(engine: Engine) -> None:
     with transaction(engine, write=True) as conn:
         if conn.dialect.name == "postgresql":
             # Several processes may start at once; one creates, the others wait.

@@ -1,8 +1,11 @@
 """Per-backend caps on what one request may ask for, checked before anything is queued.
 
 The caps are request bytes, qubits per experiment, shots and experiments per
-job. Built-in defaults depend on the simulation method (a statevector or a
-unitary comes back as JSON, so they are capped lower than counts); a JSON
+job, and the size of the result a job would produce (estimated from the
+request: per-shot memory, counts keys, statevectors and unitaries), so that a
+small request cannot make a result the server cannot hold. Built-in defaults
+depend on the simulation method (a statevector or a unitary comes back as
+JSON, so they are capped lower than counts); a JSON
 file given to ``gpuq serve --limits`` overrides them::
 
     {"default": {"max_shots": 100000},
@@ -21,7 +24,7 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..exceptions import GpuqError
+from ..exceptions import GpuqError, LimitExceeded, RequestTooLargeError
 from ..models.qobj import Qobj
 
 
@@ -34,6 +37,8 @@ class BackendLimits(BaseModel):
     max_qubits: int = Field(28, ge=1, le=64, description="Most qubits in one experiment.")
     max_shots: int = Field(1_000_000, ge=1, description="Most shots of a job.")
     max_experiments: int = Field(300, ge=1, description="Most experiments in a job.")
+    max_result_bytes: int = Field(128 * 2**20, ge=1024, description="Largest result a job may produce, in bytes "
+                                                                    "(JSON, estimated before it runs).")
 
 
 _BUILTIN = {
@@ -50,6 +55,7 @@ class _PartialLimits(BaseModel):
     max_qubits: int | None = Field(None, ge=1, le=64)
     max_shots: int | None = Field(None, ge=1)
     max_experiments: int | None = Field(None, ge=1)
+    max_result_bytes: int | None = Field(None, ge=1024)
 
 
 class LimitsFile(BaseModel):
@@ -59,24 +65,6 @@ class LimitsFile(BaseModel):
 
     default: _PartialLimits = Field(default_factory=_PartialLimits)
     backends: dict[str, _PartialLimits] = Field(default_factory=dict)
-
-
-class LimitExceeded(GpuqError):
-    """A request over a cap; carries the field, the cap and what was asked for.
-
-    Attributes:
-        field: dotted path of the field over the cap (``experiments.0.config.n_qubits``).
-        limit: the cap.
-        value: what the request asked for.
-        status_code: the HTTP status to answer with (413 for bytes, 422 otherwise).
-    """
-
-    def __init__(self, field: str, limit: int, value: int, what: str, status_code: int = 422):
-        self.field = field
-        self.limit = limit
-        self.value = value
-        self.status_code = status_code
-        super().__init__(f"{field}: {what} {value} is over this server's limit of {limit}")
 
 
 class Limits:
@@ -116,12 +104,13 @@ class Limits:
 
 
 def check_request_bytes(size: int, limits: BackendLimits, field: str = "body") -> None:
-    """Raise ``LimitExceeded`` (413) when a request body is over the cap."""
+    """Raise ``RequestTooLargeError`` when a request body is over the cap."""
     if size > limits.max_request_bytes:
-        raise LimitExceeded(field, limits.max_request_bytes, size, "request size in bytes", status_code=413)
+        raise RequestTooLargeError(field, limits.max_request_bytes, size)
 
 
-def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qobj") -> None:
+def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qobj", method: str = "qasm",
+               memory: bool = False) -> None:
     """Raise ``LimitExceeded`` naming the first field of ``qobj`` over a cap.
 
     Args:
@@ -129,6 +118,8 @@ def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qob
         shots: the shots the job will run (after option precedence).
         limits: the backend's caps.
         prefix: path of the Qobj in the request, for the field names.
+        method: what the backend returns: "qasm" (counts), "statevector" or "unitary".
+        memory: whether every shot's outcome is returned too.
     """
     if len(qobj.experiments) > limits.max_experiments:
         raise LimitExceeded(f"{prefix}.experiments", limits.max_experiments, len(qobj.experiments),
@@ -139,3 +130,30 @@ def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qob
         if experiment.config.n_qubits > limits.max_qubits:
             raise LimitExceeded(f"{prefix}.experiments.{index}.config.n_qubits", limits.max_qubits,
                                 experiment.config.n_qubits, "qubits")
+    total = 0
+    for index, experiment in enumerate(qobj.experiments):
+        size = result_bytes(experiment.config.n_qubits, experiment.config.memory_slots, shots, method, memory)
+        total += size
+        if total > limits.max_result_bytes:
+            field = f"{prefix}.experiments.{index}" if size > limits.max_result_bytes else f"{prefix}.experiments"
+            raise LimitExceeded(field, limits.max_result_bytes, total, "estimated result size in bytes")
+
+
+_AMPLITUDE_BYTES = 48
+"""An amplitude as JSON: ``[-0.1234567890123456, 0.1234567890123456], ``."""
+
+
+def result_bytes(nqubits: int, memory_slots: int, shots: int, method: str, memory: bool) -> int:
+    """An upper estimate of one experiment's result as JSON, in bytes (without the fixed envelope).
+
+    Counts have at most ``min(shots, 2**memory_slots)`` keys of ``memory_slots / 4``
+    hex digits; per-shot memory has ``shots`` of them; a statevector has
+    ``2**n`` amplitudes and a unitary ``4**n``.
+    """
+    if method == "statevector":
+        return _AMPLITUDE_BYTES << nqubits
+    if method == "unitary":
+        return _AMPLITUDE_BYTES << (2 * nqubits)
+    key = -(-memory_slots // 4) + 6  # "0x...": plus quotes, separators and room for the count
+    outcomes = shots if memory_slots >= 63 else min(shots, 1 << memory_slots)
+    return outcomes * (key + 12) + (shots * key if memory else 0)

@@ -1,6 +1,8 @@
 """Worker identity and liveness: who holds a job, and whether that process still exists.
 
-A worker is named ``host:pid:random``. Its *process space* says where that
+A worker is named ``host:pid:random``, and ``host:pid:random-ppid`` when a
+``gpuq serve`` of pid ``ppid`` supervises it (a worker that died with its
+server did not fail on its own). Its *process space* says where that
 pid means something: the kernel boot and the pid namespace (two containers on
 one host share a boot id but not pids). A process in the same space can tell
 at once whether the worker's pid is gone; from anywhere else, only a missed
@@ -28,15 +30,23 @@ def process_space() -> str:
         return f"host:{socket.gethostname()}"
 
 
-def new_worker_id() -> str:
-    """A fresh name for this process as a worker: ``host:pid:random``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+def new_worker_id(supervisor: int | None = None) -> str:
+    """A fresh name for this process as a worker: ``host:pid:random``, with ``-supervisor`` when it has one."""
+    tail = f"-{supervisor}" if supervisor is not None else ""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}{tail}"
 
 
 def worker_pid(worker_id: str) -> int | None:
     """The pid inside a worker name, or None when the name has none."""
     parts = worker_id.rsplit(":", 2)
     return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+def supervisor_pid(worker_id: str) -> int | None:
+    """The pid of the ``gpuq serve`` that supervises the worker of this name, or None when none does."""
+    parts = worker_id.rsplit(":", 2)
+    _, _, supervisor = parts[-1].partition("-")
+    return int(supervisor) if len(parts) == 3 and supervisor.isdigit() else None
 
 
 def pid_alive(pid: int) -> bool:

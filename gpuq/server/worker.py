@@ -43,12 +43,14 @@ class WorkerSettings:
         heartbeat_interval: seconds between heartbeats (and checks for cancellation) while a job runs.
         lease: seconds without a heartbeat after which a worker counts as gone.
         max_jobs: stop after this many jobs (None: run until stopped).
+        max_run_time: seconds a job may run before it is stopped and ends ERROR (None: no limit).
     """
 
     poll_interval: float = 0.2
     heartbeat_interval: float = 0.5
     lease: float = 30.0
     max_jobs: int | None = None
+    max_run_time: float | None = None
 
 
 class Worker:
@@ -57,7 +59,7 @@ class Worker:
     def __init__(self, store: JobStore, settings: WorkerSettings | None = None, parent_pid: int | None = None):
         self.store = store
         self.settings = settings or WorkerSettings()
-        self.worker_id = new_worker_id()
+        self.worker_id = new_worker_id(parent_pid)
         self.space = process_space()
         self._parent_pid = parent_pid
         self._stop = threading.Event()
@@ -84,7 +86,7 @@ class Worker:
                         self.store.touch_worker(self.worker_id, socket.gethostname(), self.has_gpu)
                     if record is None and time.monotonic() - last_reap > min(self.settings.lease / 2, 5.0):
                         last_reap = time.monotonic()
-                        reap(self.store, self.settings.lease)
+                        reap(self.store, self.settings.lease)  # leases only: dead pids are the supervisor's
                 except sa.exc.OperationalError as exc:
                     log.warning("worker %s cannot reach the job store (%s); retrying", self.worker_id, exc)
                     self._stop.wait(max(self.settings.poll_interval, 1.0))
@@ -114,20 +116,44 @@ class Worker:
                                 name="gpuq-heartbeat", daemon=True)
         beat.start()
         log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
+        limit = self.settings.max_run_time
+        deadline = time.monotonic() + limit if limit is not None else None
+
+        def overdue() -> bool:
+            return deadline is not None and time.monotonic() > deadline
+
         try:
             status, result_json, error = self._execute(
-                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set(), cancel.is_set)
+                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set() or overdue(), cancel.is_set,
+                overdue)
         finally:
             finished.set()
             beat.join()
         if status is None:
             self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
-        elif not self.store.finish(record.id, self.worker_id, status, result_json, error):
+        elif not self._finish(record.id, status, result_json, error):
             log.warning("job %s was taken from worker %s (missed heartbeats); its outcome is dropped",
                         record.id, self.worker_id)
 
-    def _execute(self, record: JobRecord, should_stop: Callable[[], bool],
-                 cancel_requested: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
+    def _finish(self, job_id: str, status: str, result_json: str | None, error: str | None) -> bool:
+        """Record the outcome; a result the store refuses (too large for it) makes the job ERROR, saying so.
+
+        Without this, the refusal would end the worker, and the job would be
+        run again for the same refusal.
+        """
+        try:
+            return self.store.finish(job_id, self.worker_id, status, result_json, error)
+        except sa.exc.DBAPIError as exc:
+            if result_json is None:
+                raise
+            log.warning("job %s: the store refused its result of %d bytes: %s", job_id, len(result_json), exc)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            return self.store.finish(job_id, self.worker_id, ERROR, None,
+                                     f"the job ran, but the job store could not keep its result "
+                                     f"({len(result_json)} bytes): {reason}")
+
+    def _execute(self, record: JobRecord, should_stop: Callable[[], bool], cancel_requested: Callable[[], bool],
+                 overdue: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
         """Run the job; returns (final status or None to requeue, result JSON, error message)."""
         try:
             qobj = load_qobj(self.store.qobj_json(record.id))
@@ -137,6 +163,9 @@ class Worker:
         except JobCancelledError:
             if self._stop.is_set() and not cancel_requested():
                 return None, None, None
+            if overdue() and not cancel_requested():
+                return ERROR, None, (f"the job ran longer than this server's limit of {self.settings.max_run_time:g} s "
+                                     "(gpuq serve --max-run-time) and was stopped")
             return CANCELLED, None, None
         except Exception as exc:  # a failed job keeps its reason; the worker goes on
             log.exception("job %s failed", record.id)

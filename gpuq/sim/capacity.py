@@ -38,7 +38,7 @@ def check_run_fits(nqubits: int, precision: str, method: str, request: str, what
     need = run_memory(nqubits, precision, method=method, shots=shots, memory=memory, copies=copies)
     free = device_free_bytes(request)
     device = max(free, key=lambda name: memory_limit(free[name], max_memory_mb))
-    check_memory(need, free[device], device, what, max_memory_mb)
+    check_memory(need, free[device], device, what, max_memory_mb, precision=precision)
 
 
 def available_max_qubits(request: str, method: str = "qasm", max_memory_mb: int | None = None) -> dict[str, int]:

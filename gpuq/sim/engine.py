@@ -172,7 +172,8 @@ class _Runner:
 
     def _check_fits(self, need: MemoryNeed, what: str) -> None:
         """Raise ``InsufficientMemoryError`` before allocating when ``need`` does not fit the device now."""
-        check_memory(need, self.device.free_bytes(), self.device.kind, what, self.settings.max_memory_mb)
+        check_memory(need, self.device.free_bytes(), self.device.kind, what, self.settings.max_memory_mb,
+                     precision=self.settings.precision)
 
     def _chunk(self, nqubits: int) -> None:
         """Route every pass of this run's ``nqubits``-qubit states through one chunker."""

@@ -151,7 +151,8 @@ def memory_limit(free_bytes: int, max_memory_mb: float | None = None,
 
 
 def check_memory(need: MemoryNeed, free_bytes: int, device: str, what: str = "statevector",
-                 max_memory_mb: float | None = None, environ: Mapping[str, str] = os.environ) -> None:
+                 max_memory_mb: float | None = None, environ: Mapping[str, str] = os.environ,
+                 precision: str | None = None) -> None:
     """Raise ``InsufficientMemoryError`` (bytes needed and available) when ``need`` does not fit.
 
     Args:
@@ -165,7 +166,7 @@ def check_memory(need: MemoryNeed, free_bytes: int, device: str, what: str = "st
         cap = memory_cap(max_memory_mb, environ)
         if cap is not None and cap <= max(free_bytes - HEADROOM_BYTES, 0):
             what = f"{what}, capped by {'max_memory_mb' if max_memory_mb is not None else MAX_MEMORY_ENV},"
-        raise InsufficientMemoryError(need.total, available, device, what)
+        raise InsufficientMemoryError(need.total, available, device, what, precision)
 
 
 def largest_qubits(free_bytes: int, precision: str, *, method: str = "qasm", shots: int = 1024,

@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 from ...circuit.quantumcircuit import QuantumCircuit
 from ...exceptions import JobError
+from ...models.api import API_PREFIX, BackendInfo, JobInfo, JobList
 from ...models.backend import BackendConfiguration, BackendProperties, BackendStatus
 from ...models.options import QobjConfig, validate_options
 from ...models.qobj import Qobj
 from ...models.validation import load_qobj
-from ...server.schemas import API_PREFIX, BackendInfo, JobInfo, JobList
 from ..base import BaseBackend, JobStatus
 from .client import CloudClient
 from .job import CloudJob
@@ -74,7 +74,7 @@ class CloudBackend(BaseBackend):
 
     def jobs(self, limit: int = 10, status: JobStatus | str | None = None) -> list[CloudJob]:
         """The caller's jobs on this backend, newest first."""
-        return self._provider.jobs(limit=limit, status=status, backend_name=self.name())
+        return [CloudJob(self, info) for info in list_jobs(self._client, limit, status, self.name())]
 
     def retrieve_job(self, job_id: str) -> CloudJob:
         """A job of the caller's on this backend, by id.
@@ -83,20 +83,27 @@ class CloudBackend(BaseBackend):
             CloudError: no such job for this user (HTTP 404).
             JobError: the job ran on another backend.
         """
-        job = self._provider.retrieve_job(job_id)
-        if job.backend().name() != self.name():
-            raise JobError(f"job {job_id} was submitted to {job.backend().name()!r}, not {self.name()!r}; "
+        info = fetch_job(self._client, job_id)
+        if info.backend != self.name():
+            raise JobError(f"job {job_id} was submitted to {info.backend!r}, not {self.name()!r}; "
                            "use gpuq.Cloud.retrieve_job(job_id)")
-        return job
+        return CloudJob(self, info)
 
 
-def list_jobs(client: CloudClient, limit: int, status: str | None, backend_name: str | None) -> list[JobInfo]:
+def fetch_job(client: CloudClient, job_id: str) -> JobInfo:
+    """Where one of the caller's jobs stands."""
+    return JobInfo.model_validate(client.get(f"{API_PREFIX}/jobs/{quote(job_id, safe='')}"))
+
+
+def list_jobs(client: CloudClient, limit: int, status: JobStatus | str | None,
+              backend_name: str | None) -> list[JobInfo]:
     """Up to ``limit`` of the caller's jobs, newest first, fetched page by page."""
+    status_name = status.name if isinstance(status, JobStatus) else (status.upper() if status else None)
     found: list[JobInfo] = []
     cursor = None
     while len(found) < limit:
         params: dict[str, Any] = {"limit": min(_PAGE, limit - len(found))}
-        params.update({k: v for k, v in (("status", status), ("backend", backend_name), ("before", cursor)) if v})
+        params.update({k: v for k, v in (("status", status_name), ("backend", backend_name), ("before", cursor)) if v})
         page = JobList.model_validate(client.get(f"{API_PREFIX}/jobs", params=params))
         found.extend(page.jobs)
         cursor = page.next

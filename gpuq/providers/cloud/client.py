@@ -96,27 +96,29 @@ class CloudClient:
 
 
 def _http_error(method: str, path: str, response: requests.Response) -> CloudError:
-    detail = _server_message(response)
+    detail, field, limit = _server_error(response)
     if response.status_code in (401, 403):
         return AccountError("the server refused the token; check it, or ask for a new one with "
                             "'gpuq server add-user NAME --new-token'", response.status_code, detail)
-    return CloudError(f"{method} {path} failed", response.status_code, detail)
+    return CloudError(f"{method} {path} failed", response.status_code, detail, field, limit)
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_error(response: requests.Response) -> tuple[str, str | None, int | None]:
+    """The server's message, and the field and limit it named, from an error answer (an ``ErrorBody``)."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:500].strip() or response.reason or ""
+        return response.text[:500].strip() or response.reason or "", None, None
     if isinstance(body, dict) and "detail" in body:
         detail = body["detail"]
-        return detail if isinstance(detail, str) else json.dumps(detail)
-    return json.dumps(body)[:500]
+        field = body.get("field") if isinstance(body.get("field"), str) else None
+        limit = body.get("limit") if isinstance(body.get("limit"), int) else None
+        return (detail if isinstance(detail, str) else json.dumps(detail)), field, limit
+    return json.dumps(body)[:500], None, None
 
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost reason of a connection error (e.g. 'Connection refused'), not urllib3's long chain."""
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    text = str(exc)
-    return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ...exceptions import CloudError, JobCancelledError, JobError, JobTimeoutError
+from ...models.api import API_PREFIX, JobInfo
 from ...models.result import Result
-from ...server.schemas import API_PREFIX, JobInfo
 from ..base import BaseJob, JobStatus
 
 if TYPE_CHECKING:

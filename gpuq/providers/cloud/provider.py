@@ -13,10 +13,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ...exceptions import AccountError, CloudError
-from ...server.schemas import API_PREFIX, BackendInfo, BackendList, JobInfo, UserInfo
+from ...models.api import API_PREFIX, BackendInfo, BackendList, JobInfo, UserInfo
 from ..base import BaseBackend, BaseProvider, JobStatus
 from . import accounts
-from .backend import CloudBackend, list_jobs
+from .backend import CloudBackend, fetch_job, list_jobs
 from .client import DEFAULT_TIMEOUT, CloudClient
 from .job import CloudJob
 
@@ -108,9 +108,7 @@ class CloudProvider(BaseProvider):
     def jobs(self, limit: int = 10, status: JobStatus | str | None = None,
              backend_name: str | None = None) -> list[CloudJob]:
         """Your jobs, newest first: at most ``limit``, optionally of one status and one backend."""
-        client = self._require_client()
-        status_text = status.name if isinstance(status, JobStatus) else (status.upper() if status else None)
-        infos = list_jobs(client, limit, status_text, backend_name)
+        infos = list_jobs(self._require_client(), limit, status, backend_name)
         backends: dict[str, CloudBackend] = {}
         return [CloudJob(self._backend_for(info, backends), info) for info in infos]
 
@@ -120,8 +118,7 @@ class CloudProvider(BaseProvider):
         Raises:
             CloudError: no such job for this user (HTTP 404).
         """
-        client = self._require_client()
-        info = JobInfo.model_validate(client.get(f"{API_PREFIX}/jobs/{quote(job_id, safe='')}"))
+        info = fetch_job(self._require_client(), job_id)
         return CloudJob(self._backend_for(info, {}), info)
 
     def _backend_for(self, info: JobInfo, cache: dict[str, CloudBackend]) -> CloudBackend:

@@ -1,7 +1,8 @@
-"""The HTTP API's own bodies, around the wire format of ``gpuq.models``.
+"""The job server's HTTP bodies, around the Qobj and Result wire format.
 
-Shared by the server and the cloud client; it imports pydantic and
-``gpuq.models`` only, so the client never needs the server's packages.
+Shared by the server (``gpuq.server``) and the cloud client
+(``gpuq.providers.cloud``); it lives here, with the other wire models, so
+that the client never imports the server package and its dependencies.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models.backend import BackendConfiguration, BackendProperties, BackendStatus
-from ..models.qobj import Qobj
+from .backend import BackendConfiguration, BackendProperties, BackendStatus
+from .qobj import Qobj
 
 API_PREFIX = "/api/v1"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
-from cloud_fixtures import config_dir  # noqa: F401  (fixture)
 
 from gpuq import AccountError, CloudError, JobStatus
 from gpuq.providers.cloud import CloudProvider
@@ -91,12 +92,13 @@ def test_unreachable_server_is_an_account_error():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
     provider = CloudProvider(timeout=(1, 1), retries=1)
-    with pytest.raises(AccountError, match="cannot reach"):
+    with pytest.raises(AccountError, match="cannot reach") as caught:
         provider.enable_account("gpuq_token", f"http://127.0.0.1:{port}")
     assert provider.active_account() is None
+    assert str(caught.value).endswith(": Connection refused"), caught.value  # the root cause, not urllib3's chain
 
 
-def test_no_account_means_an_account_error(config_dir):  # noqa: F811
+def test_no_account_means_an_account_error(config_dir):
     provider = CloudProvider()
     with pytest.raises(AccountError, match="no cloud account is enabled"):
         provider.backends()
@@ -104,7 +106,7 @@ def test_no_account_means_an_account_error(config_dir):  # noqa: F811
         provider.load_account()
 
 
-def test_accounts_are_saved_overwritten_and_deleted(config_dir):  # noqa: F811
+def test_accounts_are_saved_overwritten_and_deleted(config_dir):
     path = CloudProvider.save_account("gpuq_first_token_abcdef", "http://lab:8000/")
     assert path == str(config_dir / "accounts.json")
     CloudProvider.save_account("gpuq_first_token_abcdef", "http://lab:8000")  # the same again: fine
@@ -127,7 +129,14 @@ def test_accounts_are_saved_overwritten_and_deleted(config_dir):  # noqa: F811
     ("gpuq_token", "lab:8000", "not an http"),
     ("gpuq_token", "ftp://lab", "not an http"),
 ])
-def test_bad_accounts_are_refused(config_dir, token, url, words):  # noqa: F811
+def test_bad_accounts_are_refused(config_dir, token, url, words):
     with pytest.raises(AccountError, match=words):
         CloudProvider.save_account(token, url)
     assert not (config_dir / "accounts.json").exists()
+
+
+def test_the_client_never_imports_the_server():
+    code = ("import sys, gpuq, gpuq.providers.cloud, gpuq.providers.cloud.backend, gpuq.providers.cloud.job; "
+            "print(sorted(m for m in sys.modules if m.startswith('gpuq.server') or m in ('fastapi', 'sqlalchemy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from cloud_fixtures import db_url  # noqa: F401  (fixture)
 
-from gpuq.server.auth import UserExistsError, add_user, authenticate, hash_token
+from gpuq.exceptions import GpuqError, UserError, UserExistsError
+from gpuq.server.auth import add_user, authenticate, hash_token
 from gpuq.server.db import jobs, normalise_url, transaction, users, workers
+from gpuq.server.procs import process_space
 from gpuq.server.recovery import reap
 from gpuq.server.store import CANCELLED, DONE, ERROR, QUEUED, RUNNING, JobStore, utcnow
+from gpuq.server.stranded import check_stranded
 
 pytestmark = pytest.mark.cloud
 
 
 @pytest.fixture
-def store(db_url):  # noqa: F811
+def store(db_url):
     store = JobStore(db_url)
     yield store
     store.close()
@@ -44,13 +49,15 @@ def test_tokens_are_stored_hashed(store):
     assert authenticate(store, f"Bearer {token}x") is None
     assert authenticate(store, token) is None
     assert authenticate(store, None) is None
-    with pytest.raises(UserExistsError):
+    with pytest.raises(UserExistsError) as exists:
         add_user(store, "alice")
+    assert exists.value.name == "alice" and "--new-token" in str(exists.value)
     new = add_user(store, "alice", replace_token=True)
     assert authenticate(store, f"Bearer {token}") is None
     assert authenticate(store, f"bearer {new}").name == "alice"
-    with pytest.raises(ValueError, match="bad user name"):
+    with pytest.raises(UserError, match="only letters, digits") as bad:
         add_user(store, "no spaces please")
+    assert isinstance(bad.value, GpuqError) and bad.value.name == "no spaces please"
 
 
 def test_queue_is_fifo_and_positions_only_shrink(store):
@@ -146,6 +153,55 @@ def test_stale_heartbeat_is_reaped(store):
         conn.execute(jobs.update().where(jobs.c.id == record.id).values(heartbeat_at=old))
     assert reap(store, lease=30.0) == [(record.id, QUEUED)]
     assert "no heartbeat" in store.get(record.id).note
+
+
+def test_a_late_heartbeat_of_a_live_process_here_is_not_death(store):
+    user = _user(store)
+    alive, dead = _submit(store, user), _submit(store, user)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    store.claim(f"here:{os.getpid()}:a", process_space())  # this test's own process: alive
+    store.claim(f"here:{int(ended.stdout)}:b", process_space())  # a process that has ended
+    old = utcnow() - datetime.timedelta(seconds=120)
+    with transaction(store.engine, write=True) as conn:
+        conn.execute(jobs.update().values(heartbeat_at=old))
+    assert reap(store, lease=30.0) == [(dead.id, QUEUED)]
+    assert store.get(alive.id).status == RUNNING and "no heartbeat" in store.get(dead.id).note
+
+
+def test_a_page_of_queue_positions_is_one_query(store):
+    alice, bob = _user(store, "alice"), _user(store, "bob")
+    for index in range(120):
+        _submit(store, alice if index % 3 else bob)
+    store.claim("host:1:a", "space")  # the head leaves the queue; later positions shift down
+    page, _ = store.list_jobs(alice, limit=60)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    positions = store.queue_positions(page)
+    sa.event.remove(store.engine, "before_cursor_execute", record)
+    assert len([s for s in statements if "gpuq_jobs" in s]) == 1, statements
+    assert positions == {record.id: store.queue_position(record) for record in page if record.status == QUEUED}
+    assert len(positions) == 60 and min(positions.values()) > 1
+
+
+def test_a_gpu_job_left_without_a_gpu_worker_says_why_and_fails_in_time(store):
+    user = _user(store)
+    store.register_worker("gpuhost:1:a", "gpuhost", has_gpu=True)
+    gpu_job = store.submit(user, "qasm_simulator_gpu", "{}", "q", str(uuid.uuid4()), needs_gpu=True)
+    cpu_job = _submit(store, user)
+    assert check_stranded(store, lease=30.0, gpu_wait=60.0) == []  # its worker is there
+    assert store.get(gpu_job.id).note is None
+    store.remove_worker("gpuhost:1:a")  # ... and goes away
+    assert check_stranded(store, lease=30.0, gpu_wait=60.0) == []
+    assert store.get(gpu_job.id).status == QUEUED and "none is connected" in store.get(gpu_job.id).note
+    assert check_stranded(store, lease=30.0, gpu_wait=0.0) == [gpu_job.id]
+    failed = store.get(gpu_job.id)
+    assert failed.status == ERROR and "no worker with a usable GPU" in failed.error and "--gpu-wait" in failed.error
+    assert store.get(cpu_job.id).status == QUEUED and store.get(cpu_job.id).note is None
 
 
 def test_listing_is_newest_first_paged_and_filtered(store):

@@ -11,25 +11,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from cloud_fixtures import (  # noqa: F401
-    JOB_TIMEOUT,
-    REPO,
-    add_user,
-    basis_circuit,
-    child_env,
-    config_dir,
-    db_url,
-    expected_key,
-    run_gpuq,
-    servers,
-    sqlite_url,
-    wait_until,
-    workers,
-)
 
 import gpuq
 from gpuq import AccountError, JobStatus
 from gpuq.providers.cloud import CloudProvider
+
+from .helpers import JOB_TIMEOUT, REPO, add_user, basis_circuit, child_env, expected_key, run_gpuq, wait_until
 
 pytestmark = pytest.mark.cloud
 
@@ -43,7 +30,7 @@ def _ghz(n: int = 3):
     return circuit
 
 
-def test_remote_workflow(sqlite_url, servers, workers, config_dir):  # noqa: F811
+def test_remote_workflow(sqlite_url, servers, workers, config_dir):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=0)  # no worker yet: submitted jobs stay QUEUED
 
@@ -104,7 +91,7 @@ def test_remote_workflow(sqlite_url, servers, workers, config_dir):  # noqa: F81
 
 
 @pytest.mark.parametrize("backend_name", ["statevector_simulator", "unitary_simulator"])
-def test_states_survive_the_wire(sqlite_url, servers, backend_name):  # noqa: F811
+def test_states_survive_the_wire(sqlite_url, servers, backend_name):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=1)
     circuit = gpuq.QuantumCircuit(2, name="bell")
@@ -117,7 +104,7 @@ def test_states_survive_the_wire(sqlite_url, servers, backend_name):  # noqa: F8
     assert (getattr(remote.result(timeout=JOB_TIMEOUT, wait=0.1), getter)() == expected).all()
 
 
-def test_fifty_jobs_five_threads_two_workers(db_url, servers):  # noqa: F811
+def test_fifty_jobs_five_threads_two_workers(db_url, servers):
     token = add_user(db_url, "alice")
     server = servers(db_url, workers=2)
     cloud = CloudProvider().enable_account(token, server.url)

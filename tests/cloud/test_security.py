@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from cloud_fixtures import ServerProcess, add_user, basis_circuit
 
 import gpuq
 from gpuq import AccountError, CloudError
 from gpuq.providers.cloud import CloudProvider
+
+from .helpers import ServerProcess, add_user, basis_circuit
 
 pytestmark = pytest.mark.cloud
 
@@ -35,10 +36,20 @@ def _api(server: ServerProcess, path: str) -> str:
     return f"{server.url}/api/v1{path}"
 
 
-def _qobj(nqubits: int = 2, **config) -> dict:
+def _qobj(nqubits: int = 2, header: dict | None = None, first: dict | None = None, memory_slots: int = 1,
+          **config) -> dict:
+    """A one-experiment Qobj; ``header`` is the experiment's, ``first`` replaces its first instruction."""
     return {"config": config, "experiments": [
-        {"config": {"n_qubits": nqubits, "memory_slots": 1},
-         "instructions": [{"name": "h", "qubits": [0]}, {"name": "measure", "qubits": [0], "memory": [0]}]}]}
+        {"config": {"n_qubits": nqubits, "memory_slots": memory_slots}, "header": header or {},
+         "instructions": [first or {"name": "h", "qubits": [0]}, {"name": "measure", "qubits": [0], "memory": [0]}]}]}
+
+
+def _nested(depth: int) -> dict:
+    """``{"a": {"a": ... {}}}``, ``depth`` objects deep."""
+    value: dict = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
 
 
 ENDPOINTS = [("GET", "/openapi.json"), ("GET", "/backends"), ("GET", "/backends/qasm_simulator"), ("GET", "/jobs"), ("GET", "/user"),
@@ -110,6 +121,21 @@ def test_other_users_jobs_are_invisible(lab):
      "qobj.config.shotz", "unknown option"),
     (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=-1)}).encode(), 422,
      "qobj.config.shots", "greater than or equal to 1"),
+    # Strict types, finite numbers and bounded depth at the door, not an ERROR job or a 500 later.
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=True)}).encode(), 422,
+     "qobj.config.shots", "valid integer"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots="100")}).encode(), 422,
+     "qobj.config.shots", "valid integer"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("nan")})}).encode(), 422,
+     "qobj.experiments.0.header.global_phase", "not a finite number"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("inf")})}).encode(), 422,
+     "qobj.experiments.0.header.global_phase", "not a finite number"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(250)})}).encode(), 422,
+     "qobj.experiments.0.header.deep" + ".a" * 27, "more than 32 levels deep"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(400)})}).encode(), 422,
+     "qobj.experiments.0.header.deep" + ".a" * 27, "more than 32 levels deep"),
+    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(first={"name": "unitary", "qubits": [0], "matrix": []})})
+     .encode(), 422, "qobj.experiments.0.instructions.0.matrix", "at least 1 item"),
 ])
 def test_malformed_submissions_name_the_field(lab, body, status, field, words):
     server, tokens = lab
@@ -124,6 +150,11 @@ def test_malformed_submissions_name_the_field(lab, body, status, field, words):
     (_qobj(nqubits=6), "qobj.experiments.0.config.n_qubits", 5),
     (_qobj(shots=5001), "qobj.config.shots", 5000),
     ({**_qobj(), "experiments": _qobj()["experiments"] * 5}, "qobj.experiments", 4),
+    # A few hundred bytes asking for a result of gigabytes: every shot's outcome, 100001 bits wide.
+    (_qobj(shots=5000, memory=True, memory_slots=100_001), "qobj.experiments.0", 128 * 2**20),
+    (_qobj(shots=5000, memory_slots=200_001), "qobj.experiments.0", 128 * 2**20),
+    ({**_qobj(shots=5000, memory=True), "experiments": _qobj(memory_slots=14_000)["experiments"] * 4},
+     "qobj.experiments", 128 * 2**20),
 ])
 def test_caps_are_enforced_before_queueing(lab, qobj, field, limit):
     server, tokens = lab
@@ -133,6 +164,7 @@ def test_caps_are_enforced_before_queueing(lab, qobj, field, limit):
         backend.run(qobj)
     assert caught.value.status_code == 422
     assert field in caught.value.server_message and f"limit of {limit}" in caught.value.server_message
+    assert (caught.value.field, caught.value.limit) == (field, limit)
     assert backend.status().pending_jobs == before
 
 
@@ -169,6 +201,32 @@ def test_oversized_body_is_refused_and_the_server_goes_on(lab, chunked):
     assert answer.json()["field"] == "body" and answer.json()["limit"] == 65536
     assert "65536" in answer.json()["detail"]
     assert server.healthy()
+
+
+@pytest.mark.parametrize("qobj_id,words", [("x" * 201, "over the limit of 200"), ("a\x00b", "NUL character")])
+def test_strings_no_store_can_keep_are_refused_without_echoing_sql(db_url, servers, qobj_id, words):
+    token = add_user(db_url, "alice")
+    server = servers(db_url, workers=0)
+    body = json.dumps({"backend": "qasm_simulator", "qobj": {**_qobj(), "qobj_id": qobj_id}}).encode()
+    answer = requests.post(_api(server, "/jobs"), data=body, timeout=30,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert answer.status_code == 422 and "INSERT" not in answer.text and "gpuq_jobs" not in answer.text, answer.text
+    assert answer.json()["field"] == "qobj.qobj_id" and words in answer.json()["detail"]
+
+
+def test_one_user_cannot_fill_the_queue(sqlite_url, servers):
+    tokens = {name: add_user(sqlite_url, name) for name in ("alice", "bob")}
+    server = servers(sqlite_url, workers=0, extra=["--max-queued-jobs", "2"])
+    alice = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator")
+    waiting = [alice.run(basis_circuit(value), shots=5) for value in range(2)]
+    with pytest.raises(CloudError) as caught:
+        alice.run(basis_circuit(3), shots=5)
+    assert (caught.value.status_code, caught.value.field, caught.value.limit) == (429, "user", 2)
+    assert "already has 2 jobs waiting" in caught.value.server_message
+    bob = CloudProvider().enable_account(tokens["bob"], server.url).get_backend("qasm_simulator")
+    assert bob.run(basis_circuit(1), shots=5).status() is gpuq.JobStatus.QUEUED  # others are not held up
+    assert waiting[0].cancel()
+    assert alice.run(basis_circuit(3), shots=5).status() is gpuq.JobStatus.QUEUED  # room again
 
 
 def test_server_keeps_serving_after_bad_requests(lab):

@@ -1,14 +1,9 @@
-"""Helpers and fixtures of the cloud tests: real server and worker processes on loopback.
+"""Helpers of the cloud tests: real server and worker processes on loopback, circuits with known answers.
 
 Nothing here imitates the server: ``ServerProcess`` runs ``python -m gpuq
 serve`` on a free port with a temporary database, ``start_worker`` runs
 ``python -m gpuq worker``, and users are made with ``gpuq server add-user``.
-The ``db_url`` fixture gives a fresh SQLite file, and a fresh PostgreSQL
-database when ``GPUQ_TEST_POSTGRES_URL`` is set (``.ci/postgres.sh`` starts
-one); without it the PostgreSQL cases skip and say why.
-
-Test modules import the fixtures they use from here (``from cloud_fixtures
-import db_url, ...``) so that ``tests/conftest.py`` stays the shared one.
+The fixtures built on these live in ``conftest.py`` next to this module.
 """
 
 from __future__ import annotations
@@ -21,15 +16,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
-POSTGRES_ENV = "GPUQ_TEST_POSTGRES_URL"
+REPO = Path(__file__).resolve().parents[2]
 
 FAST_WORKER_ARGS = ["--poll-interval", "0.05", "--heartbeat", "0.2", "--lease", "30"]
 """Short polls so that the tests are quick; a long lease so a busy 2-core machine never looks dead."""
@@ -168,81 +162,6 @@ def stop_process(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-# ------------------------------------------------------------------ databases
-def _postgres_database() -> Iterator[str]:
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set; start PostgreSQL with: eval \"$(bash .ci/postgres.sh)\"")
-    import sqlalchemy as sa
-
-    from gpuq.server.db import normalise_url
-
-    url = sa.engine.make_url(normalise_url(base))
-    name = f"gpuq_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, empty job store: an SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.db'}"
-    else:
-        yield from _postgres_database()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    """A fresh SQLite job store."""
-    return f"sqlite:///{tmp_path / 'jobs.db'}"
-
-
-@pytest.fixture
-def config_dir(tmp_path, monkeypatch) -> Path:
-    """A private ``GPUQ_CONFIG_DIR`` for saved accounts."""
-    path = tmp_path / "config"
-    monkeypatch.setenv("GPUQ_CONFIG_DIR", str(path))
-    return path
-
-
-@pytest.fixture
-def servers(tmp_path) -> Iterator[Callable[..., ServerProcess]]:
-    """Start servers with ``servers(db_url, workers=2, extra=[...])``; all are stopped afterwards."""
-    started: list[ServerProcess] = []
-
-    def start(db_url: str, workers: int = 2, extra: list[str] | None = None, port: int | None = None):
-        server = ServerProcess(db_url, tmp_path, workers, extra, port).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def workers(tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
-    """Start standalone workers with ``workers(db_url)``; all are stopped afterwards."""
-    started: list[subprocess.Popen] = []
-
-    def start(db_url: str, *extra: str) -> subprocess.Popen:
-        process = start_worker(db_url, tmp_path, *extra)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        stop_process(process)
 
 
 # ------------------------------------------------------------------- circuits

@@ -1,0 +1,1 @@
+"""Tests of the job server and the cloud client, against real server processes on loopback."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cloud_fixtures import JOB_TIMEOUT, add_user, servers, sqlite_url  # noqa: F401
 
 import gpuq
 from gpuq import Parameter, ParameterVector, QuantumCircuit, SparsePauliOp
 from gpuq.providers.cloud import CloudProvider
 
+from .helpers import JOB_TIMEOUT, add_user
+
 pytestmark = pytest.mark.cloud
 
 
-def test_expectation_values_and_gradients_over_the_server(sqlite_url, servers):  # noqa: F811
+def test_expectation_values_and_gradients_over_the_server(sqlite_url, servers):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=1)
     theta, phi = ParameterVector("theta", 2), Parameter("phi")

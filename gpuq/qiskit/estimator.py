@@ -26,9 +26,11 @@ from qiskit.primitives.containers.bindings_array import BindingsArray
 from qiskit.primitives.containers.estimator_pub import EstimatorPub, EstimatorPubLike
 
 from ..exceptions import CircuitError
+from ..models.options import OPTION_NAMES
+from ..models.qobj import Observable, Qobj
+from ..quantum_info import SparsePauliOp
 from .backend import GpuqSimulator
-from .paulis import sum_expectations
-from .results import successful
+from .convert import convert_circuit
 
 
 def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, parameter_values: BindingsArray,
@@ -36,11 +38,10 @@ def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, paramete
     """``⟨ψ(b)|O|ψ(b)⟩`` for every binding ``b`` (flattened, C order) and observable: shape (bindings, observables).
 
     The one place the Estimator computes values: the bindings are bound in
-    Qiskit, run as one gpuq statevector job on ``backend`` (a statevector
-    simulator), and the Pauli sums are evaluated on the returned states
-    (``paulis.py``). It is meant to become one call to gpuq's own parameters
-    and expectation values (``execute(..., parameter_binds=..., observables=...)``)
-    once they exist; nothing else in this module would change.
+    Qiskit, every bound circuit becomes one experiment of a single gpuq job on
+    ``backend``'s statevector simulator, and gpuq's own expectation-value
+    kernels evaluate the Pauli sums on each final state (the observables travel
+    in each experiment, as ``execute(..., observables=...)`` puts them).
 
     Raises:
         CircuitError: the circuit measures, resets or branches (an estimator needs a pure state).
@@ -50,10 +51,16 @@ def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, paramete
     if stateful:
         raise CircuitError(f"EstimatorV2 needs a circuit of gates; circuit {circuit.name!r} has "
                            f"{', '.join(stateful)} (remove them, or use SamplerV2)")
-    bound = parameter_values.bind_all(circuit).ravel().tolist()
-    result = backend.run(bound).result()
-    states = np.stack([np.asarray(successful(experiment).data.statevector) for experiment in result.results])
-    return sum_expectations(states, observables)
+    wire = [Observable.model_validate(SparsePauliOp.from_list(list(observable.items())).to_wire())
+            for observable in observables]
+    experiments = []
+    for index, bound in enumerate(parameter_values.bind_all(circuit).ravel().tolist()):
+        experiment = convert_circuit(bound, index, compact=False).experiment
+        experiments.append(experiment.model_copy(
+            update={"config": experiment.config.model_copy(update={"observables": wire})}))
+    options = {key: value for key, value in backend.options.items() if key in OPTION_NAMES}
+    result = backend.gpuq_backend.run(Qobj(experiments=experiments), **options).result()
+    return np.stack([np.asarray(result.get_expectation_values(index))[0] for index in range(len(experiments))])
 
 
 class EstimatorV2(BaseEstimatorV2):

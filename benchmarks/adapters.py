@@ -33,7 +33,7 @@ def big_to_little(state: np.ndarray, nqubits: int) -> np.ndarray:
 
 def _counts_from_bits(bits: np.ndarray) -> dict[int, int]:
     """Counts from a (shots, nqubits) array whose column q is qubit q."""
-    weights = (1 << np.arange(bits.shape[1], dtype=np.int64))
+    weights = 1 << np.arange(bits.shape[1], dtype=np.int64)
     index = bits.astype(np.int64) @ weights
     values, counts = np.unique(index, return_counts=True)
     return {int(v): int(c) for v, c in zip(values, counts)}
@@ -46,14 +46,17 @@ class Gpuq:
 
     def versions(self):
         import numba
+
         return {**_version("gpuq", "numpy"), "numba": numba.__version__}
 
     def setup(self):
         import numba
+
         numba.set_num_threads(THREADS)
 
     def build(self, ops, nqubits, shots, precision):
         from gpuq import QuantumCircuit
+
         qc = QuantumCircuit(nqubits, nqubits if shots else 0)
         for op in ops:
             if "matrix" in op:
@@ -67,6 +70,7 @@ class Gpuq:
 
     def run(self, qc, nqubits, shots, precision):
         from gpuq import execute
+
         if shots:
             result = execute(qc, "qasm_simulator_cpu", shots=shots, seed=7, precision=precision).result()
             counts = {int(k.replace(" ", ""), 2): v for k, v in result.get_counts().items()}
@@ -92,6 +96,7 @@ class Aer:
     def build(self, ops, nqubits, shots, precision):
         import qiskit_aer  # noqa: F401  (adds save_statevector to QuantumCircuit)
         from qiskit import QuantumCircuit
+
         qc = QuantumCircuit(nqubits)
         aliases = {"u3": "u", "u1": "p", "cu1": "cp"}
         for op in ops:
@@ -107,10 +112,14 @@ class Aer:
 
     def run(self, qc, nqubits, shots, precision):
         from qiskit_aer import AerSimulator
+
         sim = AerSimulator(method="statevector", precision=precision, max_parallel_threads=THREADS)
         result = sim.run(qc, shots=shots or 1, seed_simulator=7).result()
         exp = result.results[0]
-        meta = {"fusion": exp.metadata.get("fusion"), "parallel_state_update": exp.metadata.get("parallel_state_update")}
+        meta = {
+            "fusion": exp.metadata.get("fusion"),
+            "parallel_state_update": exp.metadata.get("parallel_state_update"),
+        }
         if shots:
             output = {int(k, 2): v for k, v in result.get_counts().items()}
         else:
@@ -131,14 +140,27 @@ class Qsim:
 
     def build(self, ops, nqubits, shots, precision):
         import cirq
+
         q = cirq.LineQubit.range(nqubits)
-        simple = {"h": cirq.H, "x": cirq.X, "y": cirq.Y, "z": cirq.Z, "s": cirq.S, "t": cirq.T,
-                  "sdg": cirq.S**-1, "tdg": cirq.T**-1, "cx": cirq.CNOT, "cz": cirq.CZ,
-                  "swap": cirq.SWAP, "ccx": cirq.CCX}
+        simple = {
+            "h": cirq.H,
+            "x": cirq.X,
+            "y": cirq.Y,
+            "z": cirq.Z,
+            "s": cirq.S,
+            "t": cirq.T,
+            "sdg": cirq.S**-1,
+            "tdg": cirq.T**-1,
+            "cx": cirq.CNOT,
+            "cz": cirq.CZ,
+            "swap": cirq.SWAP,
+            "ccx": cirq.CCX,
+        }
         return self._build(ops, nqubits, shots, q, simple)
 
     def _build(self, ops, nqubits, shots, q, simple):
         import cirq
+
         gates = []
         for op in ops:
             name, qs, params = op["name"], [q[i] for i in op["qubits"]], op["params"]
@@ -157,6 +179,7 @@ class Qsim:
 
     def run(self, circuit, nqubits, shots, precision):
         import qsimcirq
+
         sim = qsimcirq.QSimSimulator(qsim_options={"t": THREADS})
         if shots:
             result = sim.run(circuit, repetitions=shots)
@@ -178,6 +201,7 @@ class Qulacs:
 
     def build(self, ops, nqubits, shots, precision):
         from qulacs import QuantumCircuit, gate
+
         qc = QuantumCircuit(nqubits)
         for op in ops:
             name, qs = op["name"], op["qubits"]
@@ -204,6 +228,7 @@ class Qulacs:
 
     def run(self, qc, nqubits, shots, precision):
         from qulacs import QuantumState
+
         state = QuantumState(nqubits)
         qc.update_quantum_state(state)
         if shots:
@@ -220,10 +245,12 @@ class Qibojit:
 
     def versions(self):
         import numba
+
         return {**_version("qibo", "qibojit"), "numba": numba.__version__}
 
     def setup(self):
         import qibo
+
         qibo.set_backend("qibojit", platform="numba")
         qibo.set_threads(THREADS)
         # From 100,000 shots on, qibojit draws frequencies with a Metropolis walk, which cannot
@@ -231,17 +258,30 @@ class Qibojit:
         # so that every shot count samples exactly (the GHZ-24 row has 10^6 shots); qibojit's CPU
         # backend copied the constant at import, so qibo.set_metropolis_threshold alone is not seen.
         import qibojit.backends.cpu
+
         qibo.set_metropolis_threshold(10**9)
         qibojit.backends.cpu.SHOT_METROPOLIS_THRESHOLD = 10**9
 
     def build(self, ops, nqubits, shots, precision):
         import qibo
         from qibo import Circuit, gates
+
         qibo.set_dtype("complex64" if precision == "single" else "complex128")
         c = Circuit(nqubits)
-        simple = {"h": gates.H, "x": gates.X, "y": gates.Y, "z": gates.Z, "s": gates.S,
-                  "t": gates.T, "sdg": gates.SDG, "tdg": gates.TDG, "cx": gates.CNOT,
-                  "cz": gates.CZ, "swap": gates.SWAP, "ccx": gates.TOFFOLI}
+        simple = {
+            "h": gates.H,
+            "x": gates.X,
+            "y": gates.Y,
+            "z": gates.Z,
+            "s": gates.S,
+            "t": gates.T,
+            "sdg": gates.SDG,
+            "tdg": gates.TDG,
+            "cx": gates.CNOT,
+            "cz": gates.CZ,
+            "swap": gates.SWAP,
+            "ccx": gates.TOFFOLI,
+        }
         for op in ops:
             name, qs, params = op["name"], op["qubits"], op["params"]
             if name in simple:
@@ -283,9 +323,19 @@ class Lightning:
 
     def build(self, ops, nqubits, shots, precision):
         import pennylane as qml
-        simple = {"h": qml.Hadamard, "x": qml.PauliX, "y": qml.PauliY, "z": qml.PauliZ,
-                  "s": qml.S, "t": qml.T, "cx": qml.CNOT, "cz": qml.CZ, "swap": qml.SWAP,
-                  "ccx": qml.Toffoli}
+
+        simple = {
+            "h": qml.Hadamard,
+            "x": qml.PauliX,
+            "y": qml.PauliY,
+            "z": qml.PauliZ,
+            "s": qml.S,
+            "t": qml.T,
+            "cx": qml.CNOT,
+            "cz": qml.CZ,
+            "swap": qml.SWAP,
+            "ccx": qml.Toffoli,
+        }
         tape_ops = []
         for op in ops:
             name, qs, params = op["name"], op["qubits"], op["params"]
@@ -309,6 +359,7 @@ class Lightning:
 
     def run(self, tape, nqubits, shots, precision):
         import pennylane as qml
+
         dtype = np.complex64 if precision == "single" else np.complex128
         dev = qml.device("lightning.qubit", wires=nqubits, c_dtype=dtype, seed=7)
         (out,) = qml.execute([tape], dev)
@@ -336,8 +387,11 @@ def op_matrix(op: dict) -> np.ndarray:
         return np.diag([1, phase])
     elif name in ("rx", "ry", "rz"):
         c, s = np.cos(p[0] / 2), np.sin(p[0] / 2)
-        return {"rx": np.array([[c, -1j * s], [-1j * s, c]]), "ry": np.array([[c, -s], [s, c]]),
-                "rz": np.diag([np.exp(-0.5j * p[0]), np.exp(0.5j * p[0])])}[name]
+        return {
+            "rx": np.array([[c, -1j * s], [-1j * s, c]]),
+            "ry": np.array([[c, -s], [s, c]]),
+            "rz": np.diag([np.exp(-0.5j * p[0]), np.exp(0.5j * p[0])]),
+        }[name]
     else:
         raise ValueError(f"no matrix for {name}")
     c, s = np.cos(theta / 2), np.sin(theta / 2)

@@ -18,8 +18,30 @@ from gpuq import QuantumCircuit
 from gpuq.circuit.gates import gate_matrix
 
 # Gates every adapter translates by name; anything else travels as a matrix.
-NATIVE = {"h", "x", "y", "z", "s", "sdg", "t", "tdg", "u3", "u", "u1", "p", "u2",
-          "rx", "ry", "rz", "cx", "cz", "cp", "cu1", "swap", "ccx"}
+NATIVE = {
+    "h",
+    "x",
+    "y",
+    "z",
+    "s",
+    "sdg",
+    "t",
+    "tdg",
+    "u3",
+    "u",
+    "u1",
+    "p",
+    "u2",
+    "rx",
+    "ry",
+    "rz",
+    "cx",
+    "cz",
+    "cp",
+    "cu1",
+    "swap",
+    "ccx",
+}
 SKIPPED = {"barrier", "measure"}
 CORPUS_FILES = ("medium__dnn_n16.qasm", "medium__bigadder_n18.qasm")
 
@@ -63,8 +85,7 @@ def ghz(nqubits: int) -> QuantumCircuit:
 def corpus_dir() -> Path:
     """The QASMBench corpus: /work/shared in development, ../shared next to the repo in CI."""
     repo = Path(__file__).resolve().parent.parent
-    for candidate in (repo.parent / "shared" / "corpus" / "qasmbench",
-                      Path("/work/shared/corpus/qasmbench")):
+    for candidate in (repo.parent / "shared" / "corpus" / "qasmbench", Path("/work/shared/corpus/qasmbench")):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("corpus not found in ../shared/corpus/qasmbench")

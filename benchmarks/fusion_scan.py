@@ -24,17 +24,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import circuits  # noqa: E402
-from gpuq import compile, execute  # noqa: E402
-from gpuq.sim import engine  # noqa: E402
-from gpuq.sim.devices.cpu import CpuDevice  # noqa: E402
-from gpuq.sim.ops import lower_experiment  # noqa: E402
+from benchmarks import circuits
+from gpuq import compile, execute
+from gpuq.sim import engine
+from gpuq.sim.devices.cpu import CpuDevice
+from gpuq.sim.ops import lower_experiment
 
 
 def scan(qc, precision: str, width: int, repeats: int) -> tuple[int, float, float]:
     """(passes, median engine_time, planning time) of ``qc`` with fusion width ``width``."""
-    run = lambda: execute(qc, "statevector_simulator_cpu", precision=precision,  # noqa: E731
-                          fusion_max_qubits=width).result().results[0].metadata
+
+    def run() -> dict:
+        job = execute(qc, "statevector_simulator_cpu", precision=precision, fusion_max_qubits=width)
+        return job.result().results[0].metadata
+
     run()
     times = [run()["engine_time"] for _ in range(repeats)]
     ops = lower_experiment(compile(qc).experiments[0])
@@ -60,8 +63,10 @@ def per_pass(qc, precision: str) -> None:
         totals[key][0] += 1
         totals[key][1] += time.perf_counter() - started
     for (kind, k, controls, where), (count, seconds) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
-        print(f"    {kind:11s} k={k} controls={controls} {where:8s} {count:4d} passes "
-              f"{seconds * 1e3:8.1f} ms  {seconds / count * 1e3:7.2f} ms/pass")
+        print(
+            f"    {kind:11s} k={k} controls={controls} {where:8s} {count:4d} passes "
+            f"{seconds * 1e3:8.1f} ms  {seconds / count * 1e3:7.2f} ms/pass"
+        )
 
 
 def main(argv=None) -> None:
@@ -75,14 +80,17 @@ def main(argv=None) -> None:
     p.add_argument("--per-pass", action="store_true")
     args = p.parse_args(argv)
     for kind in args.circuits:
-        for n in ([None] if kind.startswith("corpus:") else args.qubits):
+        for n in [None] if kind.startswith("corpus:") else args.qubits:
             qc, _ = circuits.build(kind, n)
             for precision in args.precisions:
                 print(f"{kind} n={qc.num_qubits} {precision}", flush=True)
                 for width in args.widths:
                     passes, median, planning = scan(qc, precision, width, args.repeats)
-                    print(f"  k={width}: {passes:4d} passes, engine {median * 1e3:9.1f} ms "
-                          f"(planning {planning * 1e3:.1f} ms)", flush=True)
+                    print(
+                        f"  k={width}: {passes:4d} passes, engine {median * 1e3:9.1f} ms "
+                        f"(planning {planning * 1e3:.1f} ms)",
+                        flush=True,
+                    )
                 if args.per_pass:
                     per_pass(qc, precision)
 

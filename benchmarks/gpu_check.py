@@ -69,13 +69,17 @@ def run_tests(args: list[str], timeout: float) -> dict[str, Any]:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-gpu", *args]
     start = time.monotonic()
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"command": " ".join(command), "passed": False, "summary": f"timed out after {timeout:.0f} s"}
     lines = [line for line in done.stdout.splitlines() if line.strip()]
-    return {"command": " ".join(command), "passed": done.returncode == 0, "returncode": done.returncode,
-            "summary": lines[-1] if lines else done.stderr.strip()[-300:], "seconds": time.monotonic() - start}
+    return {
+        "command": " ".join(command),
+        "passed": done.returncode == 0,
+        "returncode": done.returncode,
+        "summary": lines[-1] if lines else done.stderr.strip()[-300:],
+        "seconds": time.monotonic() - start,
+    }
 
 
 def fits(device: Any, nqubits: int, precision: str, copies: int = 1) -> bool:
@@ -131,8 +135,16 @@ def kernel_bandwidth(device: Any, sizes: list[int], clock: Clock) -> list[dict[s
             rows.append({"qubits": nqubits, "precision": precision, "kernel": "copy", "gbps": copy, "of_copy": 1.0})
             for name, apply in kernel_cases(device, nqubits, rng):
                 seconds = timed(device, lambda a=apply, s=state: a(s))
-                rows.append({"qubits": nqubits, "precision": precision, "kernel": name, "ms": seconds * 1e3,
-                             "gbps": traffic / seconds, "of_copy": traffic / seconds / copy if copy else None})
+                rows.append(
+                    {
+                        "qubits": nqubits,
+                        "precision": precision,
+                        "kernel": name,
+                        "ms": seconds * 1e3,
+                        "gbps": traffic / seconds,
+                        "of_copy": traffic / seconds / copy if copy else None,
+                    }
+                )
             state = None  # freed before the next size is allocated
     return rows
 
@@ -162,8 +174,7 @@ def circuit_runs(sizes: list[int], clock: Clock, shots: int = 1000) -> list[dict
                     row["skipped"] = str(exc).splitlines()[0][:200]
                     continue
                 meta = result.results[0].metadata
-                row.update(wall_s=time.perf_counter() - start, engine_s=meta.get("engine_time"),
-                           outcomes=len(counts))
+                row.update(wall_s=time.perf_counter() - start, engine_s=meta.get("engine_time"), outcomes=len(counts))
     return rows
 
 
@@ -187,9 +198,17 @@ def largest_ghz(device: Any, clock: Clock, shots: int = 1_000_000, cap: int = 40
             nqubits -= 1
             continue
         zeros, ones = counts.get("0" * nqubits, 0), counts.get("1" * nqubits, 0)
-        return {"qubits": nqubits, "precision": "single", "shots": shots, "wall_s": time.perf_counter() - start,
-                "engine_s": result.results[0].metadata.get("engine_time"), "all_zeros": zeros, "all_ones": ones,
-                "other_outcomes": sum(counts.values()) - zeros - ones, "refused_first": refused}
+        return {
+            "qubits": nqubits,
+            "precision": "single",
+            "shots": shots,
+            "wall_s": time.perf_counter() - start,
+            "engine_s": result.results[0].metadata.get("engine_time"),
+            "all_zeros": zeros,
+            "all_ones": ones,
+            "other_outcomes": sum(counts.values()) - zeros - ones,
+            "refused_first": refused,
+        }
     return {"skipped": "time budget or nothing fits", "refused_first": refused}
 
 
@@ -200,37 +219,59 @@ def markdown(report: dict[str, Any]) -> str:
     if tests:
         verdict = "passed" if tests["passed"] else "FAILED"
         lines += ["## Test suite on the GPU", "", f"`{tests['command']}`: **{verdict}** ({tests['summary']})", ""]
-    lines += ["## Kernel bandwidth", "", "| qubits | precision | kernel | ms | GB/s | of copy |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "## Kernel bandwidth",
+        "",
+        "| qubits | precision | kernel | ms | GB/s | of copy |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for row in report["kernels"]:
         if "skipped" in row:
             lines.append(f"| {row['qubits']} | {row['precision']} | skipped: {row['skipped']} | | | |")
         else:
             share = "-" if row["of_copy"] is None else f"{row['of_copy']:.2f}"
-            lines.append(f"| {row['qubits']} | {row['precision']} | {row['kernel']} | {row.get('ms', 0):.2f} | "
-                         f"{row['gbps']:.0f} | {share} |")
-    lines += ["", "## Benchmark circuits (measured on every qubit, 1000 shots)", "",
-              "| circuit | qubits | precision | engine s | wall s |", "| --- | --- | --- | --- | --- |"]
+            lines.append(
+                f"| {row['qubits']} | {row['precision']} | {row['kernel']} | {row.get('ms', 0):.2f} | "
+                f"{row['gbps']:.0f} | {share} |"
+            )
+    lines += [
+        "",
+        "## Benchmark circuits (measured on every qubit, 1000 shots)",
+        "",
+        "| circuit | qubits | precision | engine s | wall s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in report["circuits"]:
         if "skipped" in row:
             lines.append(f"| {row['circuit']} | {row['qubits']} | {row['precision']} | skipped: {row['skipped']} | |")
         else:
-            lines.append(f"| {row['circuit']} | {row['qubits']} | {row['precision']} | {row['engine_s'] or 0:.3f} | "
-                         f"{row['wall_s']:.3f} |")
+            lines.append(
+                f"| {row['circuit']} | {row['qubits']} | {row['precision']} | {row['engine_s'] or 0:.3f} | "
+                f"{row['wall_s']:.3f} |"
+            )
     ghz = report["ghz"]
     lines += ["", "## Largest GHZ", ""]
     if "skipped" in ghz:
         lines.append(f"skipped: {ghz['skipped']}")
     else:
-        lines.append(f"{ghz['qubits']} qubits single, {ghz['shots']} shots: {ghz['wall_s']:.1f} s wall; "
-                     f"all zeros {ghz['all_zeros']}, all ones {ghz['all_ones']}, other {ghz['other_outcomes']}")
+        lines.append(
+            f"{ghz['qubits']} qubits single, {ghz['shots']} shots: {ghz['wall_s']:.1f} s wall; "
+            f"all zeros {ghz['all_zeros']}, all ones {ghz['all_ones']}, other {ghz['other_outcomes']}"
+        )
     for refusal in ghz.get("refused_first", []):
         lines.append(f"- refused {refusal['qubits']} qubits: {refusal['reason']}")
     return "\n".join(lines) + "\n"
 
 
-def check(report_dir: Path, sizes: list[int], circuit_sizes: list[int], test_args: list[str] | None,
-          test_timeout: float, ghz_cap: int = 40, ghz_shots: int = 1_000_000) -> dict[str, Any]:
+def check(
+    report_dir: Path,
+    sizes: list[int],
+    circuit_sizes: list[int],
+    test_args: list[str] | None,
+    test_timeout: float,
+    ghz_cap: int = 40,
+    ghz_shots: int = 1_000_000,
+) -> dict[str, Any]:
     """Run every step and write the report; ``test_args`` None skips the test suite."""
     from gpuq.sim.devices.select import gpu_device
 
@@ -264,8 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     if reason is not None:
         print(f"gpu_check: no usable NVIDIA GPU here ({reason}); nothing was run", file=sys.stderr)
         return 1
-    report = check(args.report_dir, [int(n) for n in args.sizes.split(",")],
-                   [int(n) for n in args.circuit_sizes.split(",")], None if args.no_tests else [], args.test_timeout)
+    report = check(
+        args.report_dir,
+        [int(n) for n in args.sizes.split(",")],
+        [int(n) for n in args.circuit_sizes.split(",")],
+        None if args.no_tests else [],
+        args.test_timeout,
+    )
     print(f"gpu_check: {report['device']}: report in {args.report_dir}/gpu_check.md ({report['seconds']:.0f} s)")
     return 0
 

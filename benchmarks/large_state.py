@@ -54,11 +54,18 @@ def child(nqubits: int, precision: str, shots: int) -> dict:
     run_experiment(lower_experiment(compile_circuits(_small_ghz()).experiments[0]), 4, warm, device)  # compile
     before = _peak_rss()
     started = time.perf_counter()
-    outcome = run_experiment(ops, nqubits, RunSettings("qasm", shots, False, 7, precision, device.fusion_limit),
-                             device)
-    return {"qubits": nqubits, "precision": precision, "shots": shots, "seconds": time.perf_counter() - started,
-            "rss_before": before, "peak_rss": _peak_rss(), "state": state_bytes(nqubits, precision),
-            "counted": run_memory(nqubits, precision, shots=shots).total, "counts": outcome.counts}
+    outcome = run_experiment(ops, nqubits, RunSettings("qasm", shots, False, 7, precision, device.fusion_limit), device)
+    return {
+        "qubits": nqubits,
+        "precision": precision,
+        "shots": shots,
+        "seconds": time.perf_counter() - started,
+        "rss_before": before,
+        "peak_rss": _peak_rss(),
+        "state": state_bytes(nqubits, precision),
+        "counted": run_memory(nqubits, precision, shots=shots).total,
+        "counts": outcome.counts,
+    }
 
 
 def _small_ghz() -> QuantumCircuit:
@@ -80,19 +87,36 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(child(int(args.qubits), args.precision, args.shots)))
         return
-    print(f"{'qubits':>6} {'state GiB':>9} {'peak RSS GiB':>12} {'peak/state':>10} {'RSS before':>10} "
-          f"{'growth/state':>12} {'counted GiB':>11} {'seconds':>8}  counts")
+    print(
+        f"{'qubits':>6} {'state GiB':>9} {'peak RSS GiB':>12} {'peak/state':>10} {'RSS before':>10} "
+        f"{'growth/state':>12} {'counted GiB':>11} {'seconds':>8}  counts"
+    )
     for n in (int(q) for q in args.qubits.split(",")):
-        done = subprocess.run([sys.executable, __file__, "--child", "--qubits", str(n), "--precision",
-                               args.precision, "--shots", str(args.shots)], check=False, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--qubits",
+                str(n),
+                "--precision",
+                args.precision,
+                "--shots",
+                str(args.shots),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             print(f"{n:>6} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{n:>6} {r['state'] / GIB:>9.3f} {r['peak_rss'] / GIB:>12.3f} {r['peak_rss'] / r['state']:>10.4f} "
-              f"{r['rss_before'] / GIB:>10.3f} {(r['peak_rss'] - r['rss_before']) / r['state']:>12.4f} "
-              f"{r['counted'] / GIB:>11.3f} {r['seconds']:>8.1f}  {r['counts']}")
+        print(
+            f"{n:>6} {r['state'] / GIB:>9.3f} {r['peak_rss'] / GIB:>12.3f} {r['peak_rss'] / r['state']:>10.4f} "
+            f"{r['rss_before'] / GIB:>10.3f} {(r['peak_rss'] - r['rss_before']) / r['state']:>12.4f} "
+            f"{r['counted'] / GIB:>11.3f} {r['seconds']:>8.1f}  {r['counts']}"
+        )
 
 
 if __name__ == "__main__":

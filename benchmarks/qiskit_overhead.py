@@ -94,8 +94,10 @@ def main() -> None:
         contenders["AerSimulator.run"] = lambda: aer.run(qiskit_circuits, shots=args.shots, seed_simulator=1).result()
     rounds = round_times(contenders, args.repeats)
     times = {name: min(values) for name, values in rounds.items()}
-    print(f"{args.circuits} circuits of {NUM_QUBITS} qubits, {args.shots} shots, best of {args.repeats}; "
-          f"{platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"{args.circuits} circuits of {NUM_QUBITS} qubits, {args.shots} shots, best of {args.repeats}; "
+        f"{platform.machine()}, Python {platform.python_version()}"
+    )
     base = times["gpuq native (execute)"]
     for name, seconds in times.items():
         each = ", ".join(f"{value:.2f}" for value in rounds[name])

@@ -6,9 +6,11 @@ from collections import defaultdict
 from pathlib import Path
 
 NOTES_MARKER = "<!-- analysis: kept when the page is regenerated -->"
-TARGETS_NOTE = ("single: gpuq ≤ 1.0 × qsim on random and QFT; double: gpuq ≤ 0.5 × the fastest "
-                "double-precision peer on random and QFT; GHZ-24, 10^6 shots: gpuq ≤ 1.0 × the fastest "
-                "peer; warm-cache cold start of a 5-qubit job ≤ 1.5 s")
+TARGETS_NOTE = (
+    "single: gpuq ≤ 1.0 × qsim on random and QFT; double: gpuq ≤ 0.5 × the fastest "
+    "double-precision peer on random and QFT; GHZ-24, 10^6 shots: gpuq ≤ 1.0 × the fastest "
+    "peer; warm-cache cold start of a 5-qubit job ≤ 1.5 s"
+)
 
 # The sizes at which the QFT and random-circuit targets are set; other sizes are reported, not judged.
 TARGET_QUBITS = (24, 26)
@@ -30,7 +32,7 @@ def _bound_s(data: dict, nqubits: int, precision: str) -> float | None:
     bw = data.get("bandwidth", {}).get("inplace_gbs")
     if not bw:
         return None
-    return 2 * (2 ** nqubits) * (8 if precision == "single" else 16) / (bw * 1e9)
+    return 2 * (2**nqubits) * (8 if precision == "single" else 16) / (bw * 1e9)
 
 
 def _passes(r: dict) -> tuple[int, str]:
@@ -63,12 +65,16 @@ def target_rows(data: dict) -> list[str]:
         best = min(peers, key=lambda r: r["sim_s"])
         ratio = gpuq["sim_s"] / best["sim_s"]
         verdict = "met" if ratio <= limit else f"missed: {ratio / limit:.2f}× too slow"
-        rows.append(f"| {circuit} | {n} | {precision} | {what} ({best['simulator']}, {best['sim_s']:.3f} s) "
-                    f"| {ratio:.2f} | ≤ {limit} | {verdict} |")
+        rows.append(
+            f"| {circuit} | {n} | {precision} | {what} ({best['simulator']}, {best['sim_s']:.3f} s) "
+            f"| {ratio:.2f} | ≤ {limit} | {verdict} |"
+        )
     cs = data.get("cold_start")
     if cs:
         verdict = "met" if cs["warm_cache_s"] <= 1.5 else f"missed by {cs['warm_cache_s'] - 1.5:.2f} s"
-        rows.append(f"| cold start, warm cache | 5 | double | absolute | {cs['warm_cache_s']:.2f} s | ≤ 1.5 s | {verdict} |")
+        rows.append(
+            f"| cold start, warm cache | 5 | double | absolute | {cs['warm_cache_s']:.2f} s | ≤ 1.5 s | {verdict} |"
+        )
     return rows
 
 
@@ -86,18 +92,27 @@ def result_rows(data: dict) -> list[str]:
             per = r["sim_s"] / count
             vs = f"{per / bound:.1f}×" if bound else "—"
             check = r.get("check", {})
-            fid = "reference" if check.get("reference") else (
-                f"{'ok' if check.get('agrees') else 'DISAGREES'} (1−F={1 - check['fidelity']:.1e})"
-                if check.get("fidelity") is not None else "unchecked")
-            rows.append(f"| {circuit} | {n} | {precision} | {name} | {r['sim_s']:.3f} | {r['build_s']:.3f} "
-                        f"| {ratio} | {count} {unit}{'es' if unit == 'pass' else 's'}, {per * 1e3:.1f} ms/{unit} ({vs} bound) "
-                        f"| {r['peak_rss_mib']:.0f} | {fid} |")
+            fid = (
+                "reference"
+                if check.get("reference")
+                else (
+                    f"{'ok' if check.get('agrees') else 'DISAGREES'} (1−F={1 - check['fidelity']:.1e})"
+                    if check.get("fidelity") is not None
+                    else "unchecked"
+                )
+            )
+            rows.append(
+                f"| {circuit} | {n} | {precision} | {name} | {r['sim_s']:.3f} | {r['build_s']:.3f} "
+                f"| {ratio} | {count} {unit}{'es' if unit == 'pass' else 's'}, {per * 1e3:.1f} ms/{unit} ({vs} bound) "
+                f"| {r['peak_rss_mib']:.0f} | {fid} |"
+            )
     return rows
 
 
 def plot(data: dict, path: Path) -> bool:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -114,8 +129,9 @@ def plot(data: dict, path: Path) -> bool:
                 ys.append(g[sim]["sim_s"])
         ax.bar(xs, ys, width, label=sim)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(groups))])
-    ax.set_xticklabels([f"{c.replace('corpus:medium__', '').replace('.qasm', '')}\n{n}q {p}"
-                        for (c, n, p), _ in groups], fontsize=7)
+    ax.set_xticklabels(
+        [f"{c.replace('corpus:medium__', '').replace('.qasm', '')}\n{n}q {p}" for (c, n, p), _ in groups], fontsize=7
+    )
     ax.set_yscale("log")
     ax.set_ylabel("simulation time, s (median)")
     ax.legend(fontsize=7)
@@ -131,8 +147,9 @@ def versions(data: dict) -> list[str]:
     for r in data["results"]:
         if "versions" in r:
             seen.setdefault(r["simulator"], (r["versions"], r.get("fusion_default", "")))
-    return [f"| {sim} | {', '.join(f'{k} {v}' for k, v in ver.items())} | {fusion} |"
-            for sim, (ver, fusion) in seen.items()]
+    return [
+        f"| {sim} | {', '.join(f'{k} {v}' for k, v in ver.items())} | {fusion} |" for sim, (ver, fusion) in seen.items()
+    ]
 
 
 def write(data: dict, md_path: Path, json_path) -> None:
@@ -146,8 +163,12 @@ def write(data: dict, md_path: Path, json_path) -> None:
         "",
         f"Generated by `python -m benchmarks` ({' '.join(data['argv']) or 'defaults'}) on {data['date']}; "
         f"raw figures: `{json_path}`."
-        + (f" The run was interrupted and finished with `--resume` on {', '.join(data['resumed'])}; "
-           "only the groups it lacked were measured then." if data.get("resumed") else ""),
+        + (
+            f" The run was interrupted and finished with `--resume` on {', '.join(data['resumed'])}; "
+            "only the groups it lacked were measured then."
+            if data.get("resumed")
+            else ""
+        ),
         "",
         f"**Machine:** {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, AVX-512: {m['avx512f']}, "
         f"Python {m['python']}; load average at start {m['load_at_start'][0]:.2f}, at end "
@@ -189,13 +210,23 @@ def write(data: dict, md_path: Path, json_path) -> None:
     ]
     if has_plot:
         lines += [f"![simulation times]({png.name})", ""]
-    lines += ["## Versions and fusion settings", "", "| simulator | versions | fusion (defaults) |", "|---|---|---|",
-              *versions(data), "", "## How to rerun", "",
-              "```", "python -m venv benchmarks/.venv-peers",
-              "benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements.txt",
-              ".venv/bin/python -m benchmarks --qubits 24,26 --docs docs/benchmarks.md   # JSON, and this page",
-              ".venv/bin/python -m benchmarks --resume benchmarks/results/<file>.json --docs docs/benchmarks.md   # finish a run",
-              "```", ""]
+    lines += [
+        "## Versions and fusion settings",
+        "",
+        "| simulator | versions | fusion (defaults) |",
+        "|---|---|---|",
+        *versions(data),
+        "",
+        "## How to rerun",
+        "",
+        "```",
+        "python -m venv benchmarks/.venv-peers",
+        "benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements.txt",
+        ".venv/bin/python -m benchmarks --qubits 24,26 --docs docs/benchmarks.md   # JSON, and this page",
+        ".venv/bin/python -m benchmarks --resume benchmarks/results/<file>.json --docs docs/benchmarks.md",
+        "```",
+        "",
+    ]
     # Hand-written analysis below the marker survives a regenerated page.
     notes = ""
     if md_path.exists() and NOTES_MARKER in md_path.read_text():
@@ -207,6 +238,7 @@ def main() -> None:
     """``python -m benchmarks.report RESULTS.json [docs/benchmarks.md]``: rebuild the page from raw figures."""
     import json
     import sys
+
     src = Path(sys.argv[1])
     md = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
     write(json.loads(src.read_text()), md, src)

@@ -37,22 +37,28 @@ sys.path.insert(0, str(REPO))
 from benchmarks import circuits, report  # noqa: E402
 
 PEERS = ("qsim", "qiskit-aer", "qulacs", "qibojit", "lightning.qubit")
-PRECISIONS_OF = {"gpuq": ("single", "double"), "qiskit-aer": ("single", "double"), "qsim": ("single",),
-                 "qulacs": ("double",), "qibojit": ("single", "double"),
-                 "lightning.qubit": ("single", "double")}
+PRECISIONS_OF = {
+    "gpuq": ("single", "double"),
+    "qiskit-aer": ("single", "double"),
+    "qsim": ("single",),
+    "qulacs": ("double",),
+    "qibojit": ("single", "double"),
+    "lightning.qubit": ("single", "double"),
+}
 TOLERANCE = {"single": 1e-4, "double": 1e-8}
 # Shot counts are random on both sides: 1e6 shots give 1 - F of order 1e-6.
 SHOT_TOLERANCE = 1e-4
-COLD_START = ("import time; t=time.perf_counter(); from gpuq import QuantumCircuit, execute; "
-              "qc=QuantumCircuit(5); qc.h(0); [qc.cx(i, i+1) for i in range(4)]; "
-              "execute(qc, 'statevector_simulator_cpu').result().get_statevector(); "
-              "print(time.perf_counter()-t)")
+COLD_START = (
+    "import time; t=time.perf_counter(); from gpuq import QuantumCircuit, execute; "
+    "qc=QuantumCircuit(5); qc.h(0); [qc.cx(i, i+1) for i in range(4)]; "
+    "execute(qc, 'statevector_simulator_cpu').result().get_statevector(); "
+    "print(time.perf_counter()-t)"
+)
 
 
 def thread_env(threads: int) -> dict:
     env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "QIBO_NUM_THREADS"):
+    for var in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "QIBO_NUM_THREADS"):
         env[var] = str(threads)
     env["PYTHONPATH"] = str(REPO)
     return env
@@ -63,11 +69,15 @@ def machine_info() -> dict:
     model = re.search(r"Model name:\s*(.+)", lscpu)
     mem_kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1))
     flags = re.search(r"Flags:\s*(.+)", lscpu)
-    return {"cpu_model": model.group(1).strip() if model else platform.processor(),
-            "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1),
-            "avx512f": bool(flags and "avx512f" in flags.group(1).split()),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "load_at_start": os.getloadavg()}
+    return {
+        "cpu_model": model.group(1).strip() if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "avx512f": bool(flags and "avx512f" in flags.group(1).split()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_at_start": os.getloadavg(),
+    }
 
 
 def machine_slug(info: dict) -> str:
@@ -81,18 +91,26 @@ def call_worker(python: str, spec: dict, tmp: Path, threads: int, timeout: float
     Path(spec["out"]).unlink(missing_ok=True)
     spec_path.write_text(json.dumps(spec))
     try:
-        proc = subprocess.run([python, str(HERE / "worker.py"), str(spec_path)], env=thread_env(threads),
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [python, str(HERE / "worker.py"), str(spec_path)],
+            env=thread_env(threads),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}",
-                "stderr_tail": proc.stderr[-2000:]}
+        return {
+            "error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}",
+            "stderr_tail": proc.stderr[-2000:],
+        }
     return json.loads(Path(spec["out"]).read_text())
 
 
 def cold_start(python: str, repeats: int) -> dict:
     """Wall time of a fresh process importing gpuq and running a 5-qubit job."""
+
     def once(env):
         t0 = time.perf_counter()
         out = subprocess.run([python, "-c", COLD_START], env=env, capture_output=True, text=True, check=True)
@@ -105,10 +123,13 @@ def cold_start(python: str, repeats: int) -> dict:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as cache:
             cold.append(once({**env, "NUMBA_CACHE_DIR": cache}))
-    return {"warm_cache_s": statistics.median(w for w, _ in warm),
-            "warm_cache_in_process_s": statistics.median(i for _, i in warm),
-            "cold_cache_s": statistics.median(w for w, _ in cold),
-            "cold_cache_in_process_s": statistics.median(i for _, i in cold), "repeats": repeats}
+    return {
+        "warm_cache_s": statistics.median(w for w, _ in warm),
+        "warm_cache_in_process_s": statistics.median(i for _, i in warm),
+        "cold_cache_s": statistics.median(w for w, _ in cold),
+        "cold_cache_in_process_s": statistics.median(i for _, i in cold),
+        "repeats": repeats,
+    }
 
 
 def groups(args) -> list[tuple[str, int | None]]:
@@ -158,13 +179,27 @@ def run_group(args, kind, nqubits, tmp: Path, log) -> list[dict]:
             if precision not in PRECISIONS_OF[sim]:
                 continue
             if sim in args.large_skip and n > args.large_from - 1 and nqubits:
-                results.append({"simulator": sim, "precision": precision, "circuit": kind, "nqubits": n,
-                                "error": f"skipped at >= {args.large_from} qubits (time budget, --large-skip)"})
+                results.append(
+                    {
+                        "simulator": sim,
+                        "precision": precision,
+                        "circuit": kind,
+                        "nqubits": n,
+                        "error": f"skipped at >= {args.large_from} qubits (time budget, --large-skip)",
+                    }
+                )
                 log(f"{kind:32s} n={n:2d} {precision:6s} {sim:16s} skipped (--large-skip)")
                 continue
             python = args.gpuq_python if sim == "gpuq" else args.peers_python
-            spec = {"simulator": sim, "precision": precision, "circuit": kind, "ops": str(tmp / "ops.pkl"),
-                    "warmup_ops": str(tmp / "warm.pkl"), "repeats": args.repeats, "reference": str(ref)}
+            spec = {
+                "simulator": sim,
+                "precision": precision,
+                "circuit": kind,
+                "ops": str(tmp / "ops.pkl"),
+                "warmup_ops": str(tmp / "warm.pkl"),
+                "repeats": args.repeats,
+                "reference": str(ref),
+            }
             res = call_worker(python, spec, tmp, args.threads, args.timeout)
             res.setdefault("simulator", sim)
             res.setdefault("precision", precision)
@@ -176,9 +211,15 @@ def run_group(args, kind, nqubits, tmp: Path, log) -> list[dict]:
             if fid is not None:
                 res["check"]["tolerance"] = tol
                 res["check"]["agrees"] = bool(fid > 1 - tol)
-            log(f"{kind:32s} n={n:2d} {precision:6s} {sim:16s} "
-                + (f"sim {res['sim_s']:8.3f} s  build {res['build_s']:.3f} s  peak {res['peak_rss_mib']:.0f} MiB"
-                   f"  F={fid}" if "sim_s" in res else f"ERROR {res['error']}"))
+            log(
+                f"{kind:32s} n={n:2d} {precision:6s} {sim:16s} "
+                + (
+                    f"sim {res['sim_s']:8.3f} s  build {res['build_s']:.3f} s  peak {res['peak_rss_mib']:.0f} MiB"
+                    f"  F={fid}"
+                    if "sim_s" in res
+                    else f"ERROR {res['error']}"
+                )
+            )
             results.append(res)
         ref.unlink(missing_ok=True)
     return results
@@ -190,8 +231,11 @@ def load_unfinished(path: Path, fail) -> dict:
         saved = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         fail(f"--resume: cannot read {path}: {exc}")
-    if not isinstance(saved, dict) or not isinstance(saved.get("argv"), list) \
-            or not isinstance(saved.get("results"), list):
+    if (
+        not isinstance(saved, dict)
+        or not isinstance(saved.get("argv"), list)
+        or not isinstance(saved.get("results"), list)
+    ):
         fail(f"--resume: {path} is not a benchmark run written by this runner (no argv or results)")
     if saved.get("complete"):
         fail(f"--resume: {path} is a complete run; nothing to resume")
@@ -207,17 +251,23 @@ def parse_args(argv=None):
     p.add_argument("--precisions", type=csv, default=["single", "double"])
     p.add_argument("--simulators", type=csv, default=["gpuq", *PEERS])
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--large-from", type=int, default=99,
-                   help="from this many qubits on, leave out the simulators in --large-skip")
+    p.add_argument(
+        "--large-from", type=int, default=99, help="from this many qubits on, leave out the simulators in --large-skip"
+    )
     p.add_argument("--large-skip", type=csv, default=["qulacs", "qibojit", "lightning.qubit"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--timeout", type=float, default=1800, help="seconds per worker process")
     p.add_argument("--gpuq-python", default=sys.executable)
     p.add_argument("--peers-python", default=str(HERE / ".venv-peers" / "bin" / "python"))
     p.add_argument("--results-dir", type=Path, default=HERE / "results")
-    p.add_argument("--docs", type=lambda s: Path(s) if s else None, default=None, metavar="PATH.md",
-                   help="also write the markdown report there (e.g. docs/benchmarks.md, the committed page); "
-                        "by default only the JSON under --results-dir is written")
+    p.add_argument(
+        "--docs",
+        type=lambda s: Path(s) if s else None,
+        default=None,
+        metavar="PATH.md",
+        help="also write the markdown report there (e.g. docs/benchmarks.md, the committed page); "
+        "by default only the JSON under --results-dir is written",
+    )
     p.add_argument("--skip-cold-start", action="store_true")
     p.add_argument("--resume", type=Path, help="finish this interrupted run (its own options are used)")
     args = p.parse_args(argv)
@@ -244,17 +294,27 @@ def main(argv=None) -> None:
         data.pop("complete", None)
         data.setdefault("resumed", []).append(now)
     else:
-        data = {"machine": machine_info(), "date": now, "argv": sys.argv[1:], "threads": args.threads,
-                "repeats": args.repeats, "results": []}
+        data = {
+            "machine": machine_info(),
+            "date": now,
+            "argv": sys.argv[1:],
+            "threads": args.threads,
+            "repeats": args.repeats,
+            "results": [],
+        }
         args.results_dir.mkdir(parents=True, exist_ok=True)
         out = args.results_dir / f"{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
     save = lambda complete: out.write_text(json.dumps({**data, "complete": complete}, indent=1, default=str))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)
         if "bandwidth" not in data:
-            data["bandwidth"] = call_worker(args.gpuq_python, {"mode": "bandwidth", "threads": args.threads,
-                                                               "log2_elements": 25, "repeats": 5},
-                                            tmp, args.threads, 600)
+            data["bandwidth"] = call_worker(
+                args.gpuq_python,
+                {"mode": "bandwidth", "threads": args.threads, "log2_elements": 25, "repeats": 5},
+                tmp,
+                args.threads,
+                600,
+            )
             log(f"bandwidth: {data['bandwidth']}")
         if not args.skip_cold_start and "cold_start" not in data:
             data["cold_start"] = cold_start(args.gpuq_python, 3)

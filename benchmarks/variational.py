@@ -95,8 +95,10 @@ def aer_runs(sizes: dict, precision: str) -> dict[str, Callable[[], object]]:
 
     classes = SimpleNamespace(ParameterVector=ParameterVector, QuantumCircuit=QuantumCircuit)
 
-    options = {"default_precision": 0.0, "backend_options": {
-        "method": "statevector", "precision": precision, "max_parallel_threads": 2}}
+    options = {
+        "default_precision": 0.0,
+        "backend_options": {"method": "statevector", "precision": precision, "max_parallel_threads": 2},
+    }
     estimator = EstimatorV2(options=options)
     n, terms = sizes["pauli"]
     qc = ansatz(classes, n, 1)

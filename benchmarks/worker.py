@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from adapters import ADAPTERS  # noqa: E402
+from adapters import ADAPTERS
 
 
 def rss_mib() -> float:
@@ -85,14 +85,21 @@ def measure(spec: dict) -> dict:
     peak_mib = rss_mib()
     sim = [r["internal_s"] if r["internal_s"] is not None else r["run_wall_s"] for r in runs]
     result = {
-        "simulator": adapter.name, "precision": precision, "circuit": spec["circuit"],
-        "nqubits": job["nqubits"], "shots": job["shots"], "gates": len(job["ops"]),
-        "versions": adapter.versions(), "fusion_default": adapter.fusion_default,
-        "runs": runs, "sim_s": statistics.median(sim),
+        "simulator": adapter.name,
+        "precision": precision,
+        "circuit": spec["circuit"],
+        "nqubits": job["nqubits"],
+        "shots": job["shots"],
+        "gates": len(job["ops"]),
+        "versions": adapter.versions(),
+        "fusion_default": adapter.fusion_default,
+        "runs": runs,
+        "sim_s": statistics.median(sim),
         "run_wall_s": statistics.median(r["run_wall_s"] for r in runs),
         "build_s": statistics.median(r["build_s"] for r in runs),
         "sim_time_source": "internal" if runs[0]["internal_s"] is not None else "wall",
-        "peak_rss_mib": peak_mib, "baseline_rss_mib": base_mib,
+        "peak_rss_mib": peak_mib,
+        "baseline_rss_mib": base_mib,
         "metadata": json.loads(json.dumps(meta, default=str)),
     }
     result["check"] = check(output, Path(spec["reference"]), spec["simulator"] == "gpuq")
@@ -130,9 +137,13 @@ def bandwidth(spec: dict) -> dict:
         times["inplace"].append(t1 - t0)
         times["copy"].append(t2 - t1)
     nbytes = a.nbytes
-    return {"array_bytes": nbytes, "threads": spec["threads"],
-            "inplace_gbs": 2 * nbytes / min(times["inplace"]) / 1e9,
-            "copy_gbs": 2 * nbytes / min(times["copy"]) / 1e9, "numba": numba.__version__}
+    return {
+        "array_bytes": nbytes,
+        "threads": spec["threads"],
+        "inplace_gbs": 2 * nbytes / min(times["inplace"]) / 1e9,
+        "copy_gbs": 2 * nbytes / min(times["copy"]) / 1e9,
+        "numba": numba.__version__,
+    }
 
 
 def main() -> None:

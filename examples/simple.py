@@ -12,7 +12,7 @@ ghz.cx(q[1], q[2])
 ghz.measure(q, c)
 print(ghz)
 
-backend = gpuq.Local.get_backend("qasm_simulator")    # the best device here: the GPU if usable, else the CPU
+backend = gpuq.Local.get_backend("qasm_simulator")  # the best device here: the GPU if usable, else the CPU
 qobj = gpuq.compile(ghz, backend, shots=1024, seed=42)
 job = backend.run(qobj)
 result = job.result()

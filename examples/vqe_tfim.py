@@ -55,8 +55,9 @@ def ansatz(n: int, layers: int) -> QuantumCircuit:
     return qc
 
 
-def energy_and_gradient(backend, qc: QuantumCircuit, hamiltonian: SparsePauliOp,
-                        values: np.ndarray) -> tuple[float, np.ndarray]:
+def energy_and_gradient(
+    backend, qc: QuantumCircuit, hamiltonian: SparsePauliOp, values: np.ndarray
+) -> tuple[float, np.ndarray]:
     """One job: <H> and d<H>/d theta at ``values`` (in ``qc.parameters`` order)."""
     binds = {p: float(v) for p, v in zip(qc.parameters, values)}
     result = gpuq.execute(qc, backend, parameter_binds=[binds], observables=[hamiltonian], gradient=True).result()

@@ -4,7 +4,7 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 ``gpuq.Cloud``), ``execute`` it, and read counts or states from the result.
 """
 
-from ._version import __version__
+from ._version import __version__ as __version__
 from .circuit import ClassicalRegister, Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
 from .diagnose import diagnose
@@ -28,7 +28,6 @@ from .providers import JobStatus
 from .providers.cloud import Cloud
 from .providers.local import Local
 from .quantum_info import SparsePauliOp
-
 
 __all__ = [
     "AccountError",

@@ -59,8 +59,10 @@ def _per_circuit_binds(parameter_binds: Any, count: int) -> list[Mapping | None]
         parameter_binds = [parameter_binds]
     binds = list(parameter_binds)
     if len(binds) != count or not all(isinstance(b, Mapping) for b in binds):
-        raise QobjValidationError(f"parameter_binds takes one dict per circuit: {count} circuit(s), got "
-                                  f"{len(binds)} item(s)", "parameter_binds")
+        raise QobjValidationError(
+            f"parameter_binds takes one dict per circuit: {count} circuit(s), got {len(binds)} item(s)",
+            "parameter_binds",
+        )
     return binds
 
 
@@ -72,8 +74,10 @@ def _binding_lists(bind: Mapping, parameters: set[Parameter], index: int) -> dic
             rows = np.asarray(value, dtype=object)
             table = rows[None, :] if rows.ndim == 1 else rows
             if table.ndim != 2 or table.shape[1] != len(key):
-                raise QobjValidationError(f"parameter vector {key.name!r} takes a list of {len(key)} values, or "
-                                          "one such list per binding", path)
+                raise QobjValidationError(
+                    f"parameter vector {key.name!r} takes a list of {len(key)} values, or one such list per binding",
+                    path,
+                )
             pairs: list[tuple[Parameter, np.ndarray]] = [(element, table[:, j]) for j, element in enumerate(key)]
         elif isinstance(key, Parameter):
             values = np.asarray(value, dtype=object)
@@ -82,8 +86,11 @@ def _binding_lists(bind: Mapping, parameters: set[Parameter], index: int) -> dic
             raise QobjValidationError(f"parameter_binds keys are Parameters or ParameterVectors, got {key!r}", path)
         for parameter, column in pairs:
             if parameter not in parameters:
-                raise QobjValidationError(f"parameter {parameter.name!r} is not in circuit {index}; it has "
-                                          f"{sorted(p.name for p in parameters)}", path)
+                raise QobjValidationError(
+                    f"parameter {parameter.name!r} is not in circuit {index}; it has "
+                    f"{sorted(p.name for p in parameters)}",
+                    path,
+                )
             lists[parameter.name] = [_number(v, parameter.name, path) for v in column]
     return lists
 
@@ -102,6 +109,7 @@ def _observables(observables: Any) -> list[dict[str, Any]] | None:
         raise QobjValidationError("observables is empty; give at least one SparsePauliOp", "observables")
     for position, item in enumerate(items):
         if not isinstance(item, SparsePauliOp):
-            raise QobjValidationError(f"observables must be gpuq.SparsePauliOp objects, got {type(item).__name__}",
-                                      f"observables.{position}")
+            raise QobjValidationError(
+                f"observables must be gpuq.SparsePauliOp objects, got {type(item).__name__}", f"observables.{position}"
+            )
     return [item.to_wire() for item in items]

@@ -21,8 +21,13 @@ from .providers.base import BaseBackend, BaseJob
 Circuits = Union[QuantumCircuit, Sequence[QuantumCircuit]]
 
 
-def compile(circuits: Circuits, backend: BaseBackend | None = None, qobj_id: str | None = None,
-            seed: int | None = None, **options: Any) -> Qobj:
+def compile(
+    circuits: Circuits,
+    backend: BaseBackend | None = None,
+    qobj_id: str | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> Qobj:
     """Compile circuits into a ``Qobj`` for ``backend``.
 
     The Qobj's config holds only the options given here; whatever is left out
@@ -46,23 +51,29 @@ def compile(circuits: Circuits, backend: BaseBackend | None = None, qobj_id: str
         QobjValidationError: an unknown option or a bad value, or no circuits.
     """
     if isinstance(backend, str):
-        raise QobjValidationError(f"compile() takes a backend object, not the name {backend!r}; "
-                                  "get one with gpuq.Local.get_backend(name), or use execute()", "backend")
+        raise QobjValidationError(
+            f"compile() takes a backend object, not the name {backend!r}; "
+            "get one with gpuq.Local.get_backend(name), or use execute()",
+            "backend",
+        )
     circuit_list = [circuits] if isinstance(circuits, QuantumCircuit) else list(circuits)
     if not circuit_list:
         raise QobjValidationError("no circuits to compile", "experiments")
     for index, circuit in enumerate(circuit_list):
         if not isinstance(circuit, QuantumCircuit):
-            raise QobjValidationError(f"expected a QuantumCircuit, got {type(circuit).__name__}",
-                                      f"experiments.{index}")
+            raise QobjValidationError(
+                f"expected a QuantumCircuit, got {type(circuit).__name__}", f"experiments.{index}"
+            )
     if seed is not None:
         options.setdefault("seed_simulator", seed)
-    variational = variational_fields(circuit_list, options.pop("parameter_binds", None),
-                                     options.pop("observables", None))
+    variational = variational_fields(
+        circuit_list, options.pop("parameter_binds", None), options.pop("observables", None)
+    )
     config = QobjConfig(**validate_options(options, "config"))
     supported = backend.supported_instructions() if backend is not None else None
-    experiments = [_experiment(circuit, supported, index, variational[index])
-                   for index, circuit in enumerate(circuit_list)]
+    experiments = [
+        _experiment(circuit, supported, index, variational[index]) for index, circuit in enumerate(circuit_list)
+    ]
     header = QobjHeader(backend_name=backend.name() if backend is not None else None)
     fields = {"qobj_id": qobj_id} if qobj_id else {}
     return Qobj(config=config, header=header, experiments=experiments, **fields)
@@ -80,16 +91,19 @@ def execute(circuits: Circuits, backend: BaseBackend | str, **options: Any) -> B
     return backend.run(compile(circuits, backend, **options))
 
 
-def _experiment(circuit: QuantumCircuit, supported: set[str] | None, index: int,
-                variational: dict[str, Any]) -> Experiment:
+def _experiment(
+    circuit: QuantumCircuit, supported: set[str] | None, index: int, variational: dict[str, Any]
+) -> Experiment:
     if circuit.num_qubits == 0:
         raise CircuitError(f"circuit {circuit.name!r} has no qubits")
     instructions = []
     for inst in circuit.data:
         name = inst.operation.name
         if supported is not None and name not in supported:
-            raise CircuitError(f"circuit {circuit.name!r} uses {name!r}, which the backend does not support; "
-                               f"it supports: {', '.join(sorted(supported))}")
+            raise CircuitError(
+                f"circuit {circuit.name!r} uses {name!r}, which the backend does not support; "
+                f"it supports: {', '.join(sorted(supported))}"
+            )
         instructions.append(_instruction(circuit, inst))
     header = ExperimentHeader(
         name=circuit.name,
@@ -119,5 +133,6 @@ def _instruction(circuit: QuantumCircuit, inst) -> Instruction:
         fields["label"] = op.label
     if inst.condition is not None:
         fields["condition"] = Condition(
-            clbits=[circuit.clbit_index(c) for c in inst.condition.clbits], value=inst.condition.value)
+            clbits=[circuit.clbit_index(c) for c in inst.condition.clbits], value=inst.condition.value
+        )
     return Instruction(**fields)

@@ -42,15 +42,16 @@ class Diagnosis:
         lines += [f"  {key:<16} {value}" for key, value in self.cpu.items()]
         lines += ["", "GPU"]
         for gpu in self.gpus:
-            lines.append(f"  [{gpu['index']}] {gpu['name']}: {gpu['free_bytes'] / 2**30:.1f} GiB free of "
-                         f"{gpu['total_bytes'] / 2**30:.1f} GiB; largest state {gpu['max_qubits']['single']} qubits "
-                         f"single, {gpu['max_qubits']['double']} double")
+            lines.append(
+                f"  [{gpu['index']}] {gpu['name']}: {gpu['free_bytes'] / 2**30:.1f} GiB free of "
+                f"{gpu['total_bytes'] / 2**30:.1f} GiB; largest state {gpu['max_qubits']['single']} qubits "
+                f"single, {gpu['max_qubits']['double']} double"
+            )
         if self.gpu_problem:
             lines.append(f"  not usable: {self.gpu_problem}")
             if self.gpu_fix:
                 lines.append(f"  fix: {self.gpu_fix}")
-        lines += ["", f"device=\"auto\" picks: {self.auto_device}",
-                  f"GPUQ_DEVICE: {self.gpuq_device_env or '(not set)'}"]
+        lines += ["", f'device="auto" picks: {self.auto_device}', f"GPUQ_DEVICE: {self.gpuq_device_env or '(not set)'}"]
         return "\n".join(lines)
 
 
@@ -95,12 +96,13 @@ def _cpu_facts() -> dict[str, Any]:
 
 def _gpu_facts() -> tuple[list[dict[str, Any]], str | None]:
     from .sim.devices import gpu
+    from .sim.devices.gpu_inventory import list_gpus
 
     problem = gpu.gpu_unavailable_reason()
     if problem is not None:
         return [], problem
     try:
-        gpus = gpu.list_gpus()
+        gpus = list_gpus()
     except SimulationError as exc:
         return [], str(exc)
     for facts in gpus:
@@ -114,7 +116,10 @@ def _fix_for(problem: str) -> str | None:
     if "not installed" in text:
         return "pip install cupy-cuda13x   (or cupy-cuda12x for a CUDA 12 driver; nvidia-smi shows the version)"
     if "failed to import" in text or "libcu" in text:
-        return "reinstall the CuPy wheel matching your driver: pip install --force-reinstall cupy-cuda13x (or cupy-cuda12x)"
+        return (
+            "reinstall the CuPy wheel matching your driver: "
+            "pip install --force-reinstall cupy-cuda13x (or cupy-cuda12x)"
+        )
     if "driver" in text or "no cuda device" in text:
         return "check that nvidia-smi lists the GPU; install or update the NVIDIA driver"
     return None

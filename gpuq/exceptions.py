@@ -61,8 +61,7 @@ class QasmError(CircuitError):
         source: the file the text came from, or None.
     """
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None,
-                 source: str | None = None):
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, source: str | None = None):
         self.line = line
         self.column = column
         self.source = source
@@ -113,8 +112,9 @@ class InsufficientMemoryError(GpuqError):
         precision: the run's precision, when known ("single" is not advised to a run already in it).
     """
 
-    def __init__(self, needed: int, available: int, device: str, what: str = "statevector",
-                 precision: str | None = None):
+    def __init__(
+        self, needed: int, available: int, device: str, what: str = "statevector", precision: str | None = None
+    ):
         self.needed = needed
         self.available = available
         self.device = device
@@ -152,8 +152,14 @@ class CloudError(GpuqError):
         limit: the server's cap that the request went over, when it did.
     """
 
-    def __init__(self, message: str, status_code: int | None = None, server_message: str | None = None,
-                 field: str | None = None, limit: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        status_code: int | None = None,
+        server_message: str | None = None,
+        field: str | None = None,
+        limit: int | None = None,
+    ):
         self.status_code = status_code
         self.server_message = server_message
         self.field = field
@@ -194,8 +200,10 @@ class NotAuthenticatedError(Rejection):
     """Raised when a request has no bearer token, or one the server does not know."""
 
     def __init__(self) -> None:
-        super().__init__("missing or invalid bearer token: send 'Authorization: Bearer <token>' "
-                         "with a token from 'gpuq server add-user'")
+        super().__init__(
+            "missing or invalid bearer token: send 'Authorization: Bearer <token>' "
+            "with a token from 'gpuq server add-user'"
+        )
 
 
 class JobNotFoundError(Rejection):
@@ -237,8 +245,11 @@ class NoWorkerError(Rejection):
 
     def __init__(self, backend: str):
         self.backend = backend
-        super().__init__(f"{backend} needs a GPU, and no worker with a usable GPU is connected to this server; "
-                         "use a backend that is not pinned to the GPU, or ask its administrator", "backend")
+        super().__init__(
+            f"{backend} needs a GPU, and no worker with a usable GPU is connected to this server; "
+            "use a backend that is not pinned to the GPU, or ask its administrator",
+            "backend",
+        )
 
 
 class RequestTimeoutError(Rejection):
@@ -299,8 +310,12 @@ class TooManyJobsError(LimitExceeded):
         self.user = user
         self.value = limit + 1
         self.what = "jobs waiting"
-        Rejection.__init__(self, f"{user!r} already has {limit} jobs waiting, this server's limit; submit "
-                                 "again once some have run", "user", limit)
+        Rejection.__init__(
+            self,
+            f"{user!r} already has {limit} jobs waiting, this server's limit; submit again once some have run",
+            "user",
+            limit,
+        )
 
 
 class StoreError(GpuqError):

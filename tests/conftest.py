@@ -20,10 +20,18 @@ TOLERANCE = {"single": 2e-5, "double": 1e-10}
 
 
 def pytest_addoption(parser):
-    parser.addoption("--require-gpu", action="store_true", default=False,
-                     help="fail, instead of skip, tests that need a GPU when none is usable")
-    parser.addoption("--gpu-standin", action="store_true", default=False,
-                     help="run the GPU device on the host stand-in of CuPy (tests/gpu_standin): no GPU needed")
+    parser.addoption(
+        "--require-gpu",
+        action="store_true",
+        default=False,
+        help="fail, instead of skip, tests that need a GPU when none is usable",
+    )
+    parser.addoption(
+        "--gpu-standin",
+        action="store_true",
+        default=False,
+        help="run the GPU device on the host stand-in of CuPy (tests/gpu_standin): no GPU needed",
+    )
 
 
 def pytest_configure(config):
@@ -70,7 +78,7 @@ def _gpu_or_skip(config) -> None:
 
 @pytest.fixture(params=["cpu", "gpu"])
 def device_name(request) -> str:
-    """"cpu" or "gpu"; the GPU case is skipped with the reason where there is none."""
+    """ "cpu" or "gpu"; the GPU case is skipped with the reason where there is none."""
     if request.param == "gpu":
         _gpu_or_skip(request.config)
     return request.param

@@ -56,8 +56,10 @@ class Reference:
 def corpus_missing_reason() -> str | None:
     """None when the corpus is there, else why the conformance tests are skipped."""
     if not (CORPUS_DIR / "qasmbench").is_dir() or not (CORPUS_DIR / "refs").is_dir():
-        return (f"conformance corpus not found at {CORPUS_DIR} (expected qasmbench/ and refs/ there; "
-                "set GPUQ_CORPUS_DIR to use another location)")
+        return (
+            f"conformance corpus not found at {CORPUS_DIR} (expected qasmbench/ and refs/ there; "
+            "set GPUQ_CORPUS_DIR to use another location)"
+        )
     return None
 
 
@@ -93,12 +95,19 @@ def load_reference(name: str) -> Reference:
     if kind == "statevector":
         probs = {int(index): p for index, p in probs.items()}
     return Reference(
-        name=name, qasm_path=CORPUS_DIR / "qasmbench" / f"{name}.qasm", kind=kind,
-        num_qubits=data["num_qubits"], num_clbits=data["num_clbits"],
+        name=name,
+        qasm_path=CORPUS_DIR / "qasmbench" / f"{name}.qasm",
+        kind=kind,
+        num_qubits=data["num_qubits"],
+        num_clbits=data["num_clbits"],
         cregs=tuple((str(n), int(s)) for n, s in data.get("cregs", [])),
-        probs=probs, dropped_mass=float(dropped or 0.0),
+        probs=probs,
+        dropped_mass=float(dropped or 0.0),
         measure_map=tuple((int(q), int(c)) for q, c in data.get("measure_map", [])),
-        counts=data.get("counts", {}), shots=int(data.get("shots", 0) or 0), seed=data.get("seed"))
+        counts=data.get("counts", {}),
+        shots=int(data.get("shots", 0) or 0),
+        seed=data.get("seed"),
+    )
 
 
 def key_to_clbits(key: str) -> int:

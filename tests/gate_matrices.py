@@ -54,8 +54,7 @@ def two(a, b):
     return np.kron(a, b)
 
 
-SWAP = sum(np.kron(np.outer(e1, e2), np.outer(e2, e1))
-           for e1 in np.eye(2) for e2 in np.eye(2))
+SWAP = sum(np.kron(np.outer(e1, e2), np.outer(e2, e1)) for e1 in np.eye(2) for e2 in np.eye(2))
 ISWAP = np.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]])
 SX = (1 + 1j) / 2 * I2 + (1 - 1j) / 2 * X
 

@@ -28,8 +28,19 @@ KERNELS_DIR = Path(__file__).resolve().parents[1] / "kernels"
 FAMILIES = kernel_sources.FAMILIES
 
 _P, _I, _U64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_double
-CTYPES = {"state": _P, "complex": _P, "real": _P, "int32s": _P, "int64s": _P, "masks": _P, "doubles": _P,
-          "complex128s": _P, "int": _I, "mask": _U64, "double": _D}
+CTYPES = {
+    "state": _P,
+    "complex": _P,
+    "real": _P,
+    "int32s": _P,
+    "int64s": _P,
+    "masks": _P,
+    "doubles": _P,
+    "complex128s": _P,
+    "int": _I,
+    "mask": _U64,
+    "double": _D,
+}
 """ctypes type of each argument kind of the signature table."""
 
 ARGTYPES = {name: tuple(CTYPES[kind] for kind in entry.args) for name, entry in KERNELS.items()}
@@ -67,8 +78,20 @@ def compile_source(code: str, options: tuple[str, ...] = ()) -> ctypes.CDLL:
     source.write_text(code, encoding="utf-8")
     std = [o for o in options if o.startswith("-std=")] or ["-std=c++17"]
     passed = [o for o in options if o.startswith(("-I", "-D"))]
-    command = ["g++", "-O2", "-shared", "-fPIC", "-x", "c++", *std, "-DGPUQ_HOST_BUILD", *passed,
-               "-o", str(target), str(source)]
+    command = [
+        "g++",
+        "-O2",
+        "-shared",
+        "-fPIC",
+        "-x",
+        "c++",
+        *std,
+        "-DGPUQ_HOST_BUILD",
+        *passed,
+        "-o",
+        str(target),
+        str(source),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"host build failed:\n{done.stderr}")
@@ -102,8 +125,10 @@ def entry_function(name: str):
 
 def convert(values, argtypes) -> list:
     """ctypes values of a call: arrays as pointers, scalars converted to their C type."""
-    return [_pointer(v) if kind is _P else kind(int(v) if kind is not _D else float(v))
-            for v, kind in zip(values, argtypes, strict=True)]
+    return [
+        _pointer(v) if kind is _P else kind(int(v) if kind is not _D else float(v))
+        for v, kind in zip(values, argtypes, strict=True)
+    ]
 
 
 class HostKernels:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 from reference import embed
 
-SINGLE = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
-          "Z": np.diag([1, -1])}
+SINGLE = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
 
 
 def pauli_sum_matrix(terms: list[tuple[str, complex]]) -> np.ndarray:
@@ -21,8 +20,9 @@ def pauli_sum_matrix(terms: list[tuple[str, complex]]) -> np.ndarray:
     return total
 
 
-def random_terms(nqubits: int, count: int, rng: np.random.Generator, complex_coeffs: bool = False,
-                 alphabet: str = "IXYZ") -> list[tuple[str, complex]]:
+def random_terms(
+    nqubits: int, count: int, rng: np.random.Generator, complex_coeffs: bool = False, alphabet: str = "IXYZ"
+) -> list[tuple[str, complex]]:
     """``count`` random Pauli strings with random coefficients (some X masks repeated on purpose)."""
     terms = []
     for j in range(count):

@@ -9,13 +9,24 @@ import weakref
 import pytest
 
 import gpuq
-from gpuq import (BackendNotFoundError, BackendUnavailableError, InsufficientMemoryError, JobCancelledError,
-                  JobError, JobStatus, JobTimeoutError, QobjValidationError, QuantumCircuit)
+from gpuq import (
+    BackendNotFoundError,
+    BackendUnavailableError,
+    InsufficientMemoryError,
+    JobCancelledError,
+    JobError,
+    JobStatus,
+    JobTimeoutError,
+    QobjValidationError,
+    QuantumCircuit,
+)
 from gpuq.models.result import Result
 from gpuq.providers.local import LocalJob
 from gpuq.sim.devices.select import gpu_unavailable_reason
 
-NAMES = [f"{method}_simulator{suffix}" for method in ("qasm", "statevector", "unitary") for suffix in ("", "_cpu", "_gpu")]
+NAMES = [
+    f"{method}_simulator{suffix}" for method in ("qasm", "statevector", "unitary") for suffix in ("", "_cpu", "_gpu")
+]
 
 
 def _bell(measure=True):
@@ -174,7 +185,7 @@ def test_a_cancelled_queued_job_raises_at_once_while_another_runs(gated_job):
     running, work = gated_job()
     queued = backend.run(_bell(measure=False))
     assert queued.status() is JobStatus.QUEUED
-    assert backend.status().pending_jobs == 1   # the queued one; the running one is not waiting
+    assert backend.status().pending_jobs == 1  # the queued one; the running one is not waiting
     assert queued.cancel() is True
     assert queued.status() is JobStatus.CANCELLED
     # The timeout only guards against a hang: a cancelled job must not wait for the job ahead of it.

@@ -12,19 +12,53 @@ import pytest
 from benchmarks import run
 
 # A measurement as the worker records it (figures made up, so a re-measurement would show).
-MEASURED_QFT = {"simulator": "gpuq", "precision": "double", "circuit": "qft", "nqubits": 4, "shots": None,
-                "gates": 12, "versions": {"gpuq": "0.1.0"}, "fusion_default": "gpuq defaults",
-                "sim_s": 123.0, "run_wall_s": 124.0, "build_s": 0.5, "peak_rss_mib": 99.0,
-                "metadata": {"fusion": {"max_qubits": 4, "gates": 12, "passes": 3}}, "check": {"reference": True}}
+MEASURED_QFT = {
+    "simulator": "gpuq",
+    "precision": "double",
+    "circuit": "qft",
+    "nqubits": 4,
+    "shots": None,
+    "gates": 12,
+    "versions": {"gpuq": "0.1.0"},
+    "fusion_default": "gpuq defaults",
+    "sim_s": 123.0,
+    "run_wall_s": 124.0,
+    "build_s": 0.5,
+    "peak_rss_mib": 99.0,
+    "metadata": {"fusion": {"max_qubits": 4, "gates": 12, "passes": 3}},
+    "check": {"reference": True},
+}
 
 
 def _interrupted_run(path):
     """A saved run of QFT and GHZ at 4 qubits, gpuq only, cut off after its QFT group."""
-    argv = ["--qubits", "4", "--circuits", "qft,ghz", "--ghz-qubits", "4", "--simulators", "gpuq",
-            "--precisions", "double", "--repeats", "1", "--skip-cold-start", "--docs", ""]
-    saved = {"machine": run.machine_info(), "date": "2026-01-01T00:00:00", "argv": argv, "threads": 2,
-             "repeats": 1, "bandwidth": {"inplace_gbs": 1.0, "threads": 2}, "results": [MEASURED_QFT],
-             "complete": False}
+    argv = [
+        "--qubits",
+        "4",
+        "--circuits",
+        "qft,ghz",
+        "--ghz-qubits",
+        "4",
+        "--simulators",
+        "gpuq",
+        "--precisions",
+        "double",
+        "--repeats",
+        "1",
+        "--skip-cold-start",
+        "--docs",
+        "",
+    ]
+    saved = {
+        "machine": run.machine_info(),
+        "date": "2026-01-01T00:00:00",
+        "argv": argv,
+        "threads": 2,
+        "repeats": 1,
+        "bandwidth": {"inplace_gbs": 1.0, "threads": 2},
+        "results": [MEASURED_QFT],
+        "complete": False,
+    }
     path.write_text(json.dumps(saved))
 
 
@@ -37,20 +71,23 @@ def test_resume_measures_only_the_missing_groups(tmp_path):
     data = json.loads(saved.read_text())
     assert data["complete"] is True
     assert len(data["resumed"]) == 1
-    assert data["bandwidth"] == {"inplace_gbs": 1.0, "threads": 2}      # kept, not measured again
-    assert [r for r in data["results"] if r["circuit"] == "qft"] == [MEASURED_QFT]   # kept, not measured again
+    assert data["bandwidth"] == {"inplace_gbs": 1.0, "threads": 2}  # kept, not measured again
+    assert [r for r in data["results"] if r["circuit"] == "qft"] == [MEASURED_QFT]  # kept, not measured again
     ghz = [r for r in data["results"] if r["circuit"] == "ghz"]
     assert [(r["simulator"], r["precision"], r["nqubits"]) for r in ghz] == [("gpuq", "double", 4)]
     assert ghz[0]["sim_s"] > 0 and ghz[0]["shots"] > 0
     assert "finished with `--resume`" in report.read_text()
 
 
-@pytest.mark.parametrize("content, complaint", [
-    (None, "cannot read"),
-    ('{"argv": [', "cannot read"),
-    ("[1, 2]", "not a benchmark run"),
-    ('{"argv": [], "results": [], "complete": true}', "complete run; nothing to resume"),
-])
+@pytest.mark.parametrize(
+    "content, complaint",
+    [
+        (None, "cannot read"),
+        ('{"argv": [', "cannot read"),
+        ("[1, 2]", "not a benchmark run"),
+        ('{"argv": [], "results": [], "complete": true}', "complete run; nothing to resume"),
+    ],
+)
 def test_resume_refuses_a_file_it_cannot_finish(tmp_path, capsys, content, complaint):
     saved = tmp_path / "run.json"
     if content is not None:

@@ -24,8 +24,11 @@ def test_the_largest_state_under_a_cap_runs_and_one_more_qubit_is_refused_by_run
     backend = Local.get_backend("qasm_simulator_cpu")
     largest = backend.available_qubits(max_memory_mb=cap_mb)[precision]
     assert largest == largest_qubits(1 << 62, precision, max_memory_mb=cap_mb)
-    counts = gpuq.execute(_ghz(largest), backend, shots=100, seed=1, precision=precision,
-                          max_memory_mb=cap_mb).result().get_counts()
+    counts = (
+        gpuq.execute(_ghz(largest), backend, shots=100, seed=1, precision=precision, max_memory_mb=cap_mb)
+        .result()
+        .get_counts()
+    )
     assert set(counts) == {"0" * largest, "1" * largest}
     with pytest.raises(InsufficientMemoryError) as info:
         backend.run(_ghz(largest + 1), shots=100, precision=precision, max_memory_mb=cap_mb)

@@ -30,8 +30,9 @@ def _device(chunk_qubits):
 
 def _run(qc, method, chunk_qubits, fusion=4, seed=1, should_stop=lambda: False, shots=1, memory=False):
     ops = lower_experiment(compile(qc).experiments[0])
-    settings = RunSettings(method=method, shots=shots, memory=memory, seed=seed, precision="double",
-                           fusion_max_qubits=fusion)
+    settings = RunSettings(
+        method=method, shots=shots, memory=memory, seed=seed, precision="double", fusion_max_qubits=fusion
+    )
     return run_experiment(ops, qc.num_qubits, settings, _device(chunk_qubits), should_stop)
 
 
@@ -74,7 +75,7 @@ def test_chunked_measurement_reset_and_branch_copies_match_whole_passes():
         for qubit in range(NQUBITS):
             qc.ry(0.4 + 0.3 * qubit + 0.2 * layer, qubit)
         qc.cx(layer, NQUBITS - 1 - layer)
-        qc.measure(NQUBITS - 1 - layer, layer % 3)   # high qubits: whole pieces are kept or zeroed
+        qc.measure(NQUBITS - 1 - layer, layer % 3)  # high qubits: whole pieces are kept or zeroed
         qc.measure(layer, (layer + 1) % 3)
         qc.reset(NQUBITS - 2)
         qc.ry(0.3, NQUBITS - 2)
@@ -106,15 +107,18 @@ def test_cancellation_is_seen_inside_one_pass(gate):
     # One operation over a 7-qubit state in pieces of 2**3 (2**5 for a dense gate on qubit 4, so that
     # its pairs lie in one piece): the job stops at the third piece of that pass.
     qc = QuantumCircuit(NQUBITS, 1, name=gate)
-    {"h_low": lambda: qc.h(0), "h_high": lambda: qc.h(NQUBITS - 3),
-     "cp_high": lambda: qc.cp(0.5, NQUBITS - 1, NQUBITS - 2),
-     "measure_high": lambda: qc.measure(NQUBITS - 1, 0)}[gate]()
+    {
+        "h_low": lambda: qc.h(0),
+        "h_high": lambda: qc.h(NQUBITS - 3),
+        "cp_high": lambda: qc.cp(0.5, NQUBITS - 1, NQUBITS - 2),
+        "measure_high": lambda: qc.measure(NQUBITS - 1, 0),
+    }[gate]()
     stop = _StopAfter(3)
     with pytest.raises(JobCancelledError):
         _run(qc, "statevector", 3, should_stop=stop)
     assert stop.seen == 3
     whole = _StopAfter(3)
-    _run(qc, "statevector", None, should_stop=whole)   # whole passes: one check per operation
+    _run(qc, "statevector", None, should_stop=whole)  # whole passes: one check per operation
     assert whole.seen < 3
 
 
@@ -160,7 +164,7 @@ def test_cancellation_is_seen_inside_sampling(calls):
     assert stop.seen == calls
     whole = _StopAfter(100)
     _run(qc, "qasm", None, shots=1000, should_stop=whole)
-    assert whole.seen == 2   # whole passes: one check before the H pass, one before sampling
+    assert whole.seen == 2  # whole passes: one check before the H pass, one before sampling
 
 
 def test_pieces_shots_are_shuffled_together():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gpuq import ClassicalRegister, CircuitError, QuantumCircuit, QuantumRegister
+from gpuq import CircuitError, ClassicalRegister, QuantumCircuit, QuantumRegister
 
 
 def test_integer_constructor_makes_q_and_c_registers():
@@ -38,7 +38,7 @@ def test_depth_counts_the_longest_path_and_ignores_barriers():
     qc.x(2)
     qc.measure(1, 0)
     qc.x(0).c_if(qc.cregs[0], 1)
-    assert qc.depth() == 4   # h, cx, measure, conditioned x (reads the clbit the measure wrote)
+    assert qc.depth() == 4  # h, cx, measure, conditioned x (reads the clbit the measure wrote)
     assert qc.size() == 5
 
 
@@ -76,18 +76,21 @@ def test_drawing_shows_every_wire_and_gate():
         assert symbol in text
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda qc: qc.h(5), "qubit index 5 out of range"),
-    (lambda qc: qc.measure(0, 7), "clbit index 7 out of range"),
-    (lambda qc: qc.cx(1, 1), "same qubit twice"),
-    (lambda qc: qc._gate("rx", (), 0), "takes 1 parameter"),
-    (lambda qc: qc._gate("u3", (1.0,), 0), "takes 3 parameter"),
-    (lambda qc: qc._gate("foo", (), 0), "unknown gate 'foo'"),
-    (lambda qc: qc.rx(float("nan"), 0), "not a finite real"),
-    (lambda qc: qc.unitary(np.ones((2, 2)), 0), "not unitary"),
-    (lambda qc: qc.unitary(np.eye(4), [0]), "acts on 2 qubit"),
-    (lambda qc: qc.cx([0, 1], [0, 1, 2]), "cannot broadcast"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda qc: qc.h(5), "qubit index 5 out of range"),
+        (lambda qc: qc.measure(0, 7), "clbit index 7 out of range"),
+        (lambda qc: qc.cx(1, 1), "same qubit twice"),
+        (lambda qc: qc._gate("rx", (), 0), "takes 1 parameter"),
+        (lambda qc: qc._gate("u3", (1.0,), 0), "takes 3 parameter"),
+        (lambda qc: qc._gate("foo", (), 0), "unknown gate 'foo'"),
+        (lambda qc: qc.rx(float("nan"), 0), "not a finite real"),
+        (lambda qc: qc.unitary(np.ones((2, 2)), 0), "not unitary"),
+        (lambda qc: qc.unitary(np.eye(4), [0]), "acts on 2 qubit"),
+        (lambda qc: qc.cx([0, 1], [0, 1, 2]), "cannot broadcast"),
+    ],
+)
 def test_bad_operations_raise_clear_errors(build, message):
     qc = QuantumCircuit(3, 2)
     with pytest.raises(CircuitError, match=message):

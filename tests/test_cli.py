@@ -21,10 +21,22 @@ GHZ = REPO / "examples" / "ghz.qasm"
 
 def gpuq_cli(*args: str, tmp_path: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m gpuq ARGS`` with a private HOME (so no saved cloud account is seen)."""
-    environment = {**os.environ, "HOME": str(tmp_path), "GPUQ_CONFIG_DIR": str(tmp_path / "gpuq-config"),
-                   "GPUQ_DEVICE": "", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "gpuq", *args], capture_output=True, text=True,
-                          cwd=REPO, env=environment, timeout=300, check=False)
+    environment = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "GPUQ_CONFIG_DIR": str(tmp_path / "gpuq-config"),
+        "GPUQ_DEVICE": "",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "gpuq", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, fragment: str) -> None:
@@ -51,7 +63,7 @@ def test_run_prints_a_table_backend_device_and_time(tmp_path):
         assert word in out
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["outcome", "count", "probability"])
-    rows = [line.split() for line in lines[header + 1:] if line and not line.startswith("(")]
+    rows = [line.split() for line in lines[header + 1 :] if line and not line.startswith("(")]
     assert {row[0] for row in rows} == {"00000", "11111"}
     assert sum(int(row[1]) for row in rows) == 2000
     assert all(abs(float(row[2]) - int(row[1]) / 2000) < 1e-4 for row in rows)
@@ -60,16 +72,19 @@ def test_run_prints_a_table_backend_device_and_time(tmp_path):
 
 
 def test_run_json_is_a_result_and_nothing_else(tmp_path):
-    proc = gpuq_cli("run", str(GHZ), "--json", "--shots", "500", "--seed", "9", "--precision", "single",
-                    tmp_path=tmp_path)
+    proc = gpuq_cli(
+        "run", str(GHZ), "--json", "--shots", "500", "--seed", "9", "--precision", "single", tmp_path=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     result = gpuq.Result.model_validate_json(proc.stdout)
     counts = result.get_counts()
     assert set(counts) <= {"00000", "11111"} and sum(counts.values()) == 500
     assert result.results[0].metadata["precision"] == "single"
     again = gpuq.Result.model_validate_json(
-        gpuq_cli("run", str(GHZ), "--json", "--shots", "500", "--seed", "9", "--precision", "single",
-                 tmp_path=tmp_path).stdout)
+        gpuq_cli(
+            "run", str(GHZ), "--json", "--shots", "500", "--seed", "9", "--precision", "single", tmp_path=tmp_path
+        ).stdout
+    )
     assert again.get_counts() == counts
     json.loads(proc.stdout)  # the whole of stdout is one JSON document
 
@@ -86,9 +101,10 @@ def test_run_plot_without_matplotlib_says_how_to_install(tmp_path):
     blocker = tmp_path / "blocker" / "matplotlib"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('matplotlib is blocked for this test')\n")
-    proc = gpuq_cli("run", str(GHZ), "--plot", str(tmp_path / "x.png"), tmp_path=tmp_path,
-                    env={"PYTHONPATH": str(blocker.parent)})
-    assert_one_line_error(proc, 'pip install matplotlib')
+    proc = gpuq_cli(
+        "run", str(GHZ), "--plot", str(tmp_path / "x.png"), tmp_path=tmp_path, env={"PYTHONPATH": str(blocker.parent)}
+    )
+    assert_one_line_error(proc, "pip install matplotlib")
     assert not (tmp_path / "x.png").exists()
 
 
@@ -97,7 +113,7 @@ def test_run_statevector_backend_prints_amplitudes(tmp_path, bell_file):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("basis state"))
-    rows = [line.split() for line in lines[header + 1:header + 3]]
+    rows = [line.split() for line in lines[header + 1 : header + 3]]
     assert {row[0] for row in rows} == {"00", "11"}
     assert all(abs(float(row[-1]) - 0.5) < 1e-9 for row in rows)
     assert "bell_nomeasure" in proc.stdout and "statevector_simulator" in proc.stdout
@@ -192,8 +208,18 @@ def test_cloud_backends_are_listed_and_run_with_a_saved_account(tmp_path):
         listing = gpuq_cli("backends", tmp_path=tmp_path)
         assert listing.returncode == 0, listing.stderr
         assert "cloud:qasm_simulator " in listing.stdout and "qasm_simulator_cpu " in listing.stdout
-        proc = gpuq_cli("run", str(GHZ), "--backend", "cloud:qasm_simulator", "--shots", "300", "--seed", "4",
-                        "--json", tmp_path=tmp_path)
+        proc = gpuq_cli(
+            "run",
+            str(GHZ),
+            "--backend",
+            "cloud:qasm_simulator",
+            "--shots",
+            "300",
+            "--seed",
+            "4",
+            "--json",
+            tmp_path=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr
         counts = gpuq.Result.model_validate_json(proc.stdout).get_counts()
         assert set(counts) <= {"00000", "11111"} and sum(counts.values()) == 300

@@ -155,8 +155,9 @@ def test_matches_reference(reference, device_name):
         theirs = {key_to_clbits(k): p for k, p in reference.probs.items()}
         distance = tvd(ours, theirs)
         assert distance < EXACT_TVD, f"TVD {distance:.3g} between gpuq's exact distribution and the reference"
-        header = result.results[0].header.model_copy(update={"memory_slots": circuit.num_clbits,
-                                                                "creg_sizes": [(r.name, r.size) for r in circuit.cregs]})
+        header = result.results[0].header.model_copy(
+            update={"memory_slots": circuit.num_clbits, "creg_sizes": [(r.name, r.size) for r in circuit.cregs]}
+        )
         for key in sorted(reference.probs, key=reference.probs.get, reverse=True)[:8]:
             assert format_key(hex(key_to_clbits(key)), header) == key
     else:

@@ -63,14 +63,17 @@ def test_apply_diagonal(cpu, precision):
     assert np.allclose(state, reference.apply(vector, [4, 1], np.diag(phases), [2]), atol=TOLERANCE[precision])
 
 
-@pytest.mark.parametrize("targets, perm, controls", [
-    ([2], [1, 0], []),                # X: the fast entry
-    ([0], [1, 0], [3, 4]),            # Toffoli-like
-    ([1, 4], [0, 2, 1, 3], []),       # SWAP: the fast entry
-    ([3, 0], [0, 2, 1, 3], [2]),      # Fredkin
-    ([1, 4], [0, 1, 3, 2], []),       # CX(control 1 -> target 4) as a general permutation
-    ([0, 2, 4], [1, 2, 3, 4, 5, 6, 7, 0], []),
-])
+@pytest.mark.parametrize(
+    "targets, perm, controls",
+    [
+        ([2], [1, 0], []),  # X: the fast entry
+        ([0], [1, 0], [3, 4]),  # Toffoli-like
+        ([1, 4], [0, 2, 1, 3], []),  # SWAP: the fast entry
+        ([3, 0], [0, 2, 1, 3], [2]),  # Fredkin
+        ([1, 4], [0, 1, 3, 2], []),  # CX(control 1 -> target 4) as a general permutation
+        ([0, 2, 4], [1, 2, 3, 4, 5, 6, 7, 0], []),
+    ],
+)
 def test_apply_permutation(cpu, precision, targets, perm, controls):
     vector, state = random_state(cpu, 5, precision, 2)
     matrix = np.zeros((len(perm), len(perm)))
@@ -79,15 +82,18 @@ def test_apply_permutation(cpu, precision, targets, perm, controls):
     assert np.allclose(state, reference.apply(vector, targets, matrix, controls), atol=TOLERANCE[precision])
 
 
-@pytest.mark.parametrize("call", [
-    lambda cpu, s: cpu.apply_matrix(s, [5], np.eye(2)),
-    lambda cpu, s: cpu.apply_matrix(s, [1, 1], np.eye(4)),
-    lambda cpu, s: cpu.apply_matrix(s, [1], np.eye(4)),
-    lambda cpu, s: cpu.apply_diagonal(s, [0], np.ones(2), [0]),
-    lambda cpu, s: cpu.apply_permutation(s, [0, 1], np.array([0, 0, 1, 2])),
-    lambda cpu, s: cpu.collapse(s, [0], 2, 0.5),
-    lambda cpu, s: cpu.collapse(s, [0], 1, 0.0),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda cpu, s: cpu.apply_matrix(s, [5], np.eye(2)),
+        lambda cpu, s: cpu.apply_matrix(s, [1, 1], np.eye(4)),
+        lambda cpu, s: cpu.apply_matrix(s, [1], np.eye(4)),
+        lambda cpu, s: cpu.apply_diagonal(s, [0], np.ones(2), [0]),
+        lambda cpu, s: cpu.apply_permutation(s, [0, 1], np.array([0, 0, 1, 2])),
+        lambda cpu, s: cpu.collapse(s, [0], 2, 0.5),
+        lambda cpu, s: cpu.collapse(s, [0], 1, 0.0),
+    ],
+)
 def test_bad_arguments_raise(cpu, call):
     state = cpu.zero_state(3, "double")
     with pytest.raises(SimulationError):
@@ -107,8 +113,7 @@ def test_collapse(cpu, precision, qubits, outcome):
     vector, state = random_state(cpu, 5, precision, 4)
     probability = reference.marginal(vector, qubits)[outcome]
     cpu.collapse(state, qubits, outcome, probability)
-    keep = np.array([all(((i >> q) & 1) == ((outcome >> j) & 1) for j, q in enumerate(qubits))
-                     for i in range(32)])
+    keep = np.array([all(((i >> q) & 1) == ((outcome >> j) & 1) for j, q in enumerate(qubits)) for i in range(32)])
     want = np.where(keep, vector, 0) / np.sqrt(probability)
     assert np.allclose(state, want, atol=10 * TOLERANCE[precision])
     assert abs(np.linalg.norm(state) - 1) < 10 * TOLERANCE[precision]

@@ -30,8 +30,10 @@ REPO = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", "docs/getting-started.md", "docs/cli.md", "docs/variational.md"]
 """Pages whose snippets are run."""
 
-_BLOCK = re.compile(r"(?P<skip><!-- doc-test: skip -->\s*\n)?^(?P<indent>[ \t]*)```(?P<lang>\w+)[ \t]*\n(?P<body>.*?)^[ \t]*```",
-                    re.M | re.S)
+_BLOCK = re.compile(
+    r"(?P<skip><!-- doc-test: skip -->\s*\n)?^(?P<indent>[ \t]*)```(?P<lang>\w+)[ \t]*\n(?P<body>.*?)^[ \t]*```",
+    re.M | re.S,
+)
 _PROMISE = re.compile(r"^(?P<indent>\s*)print\((?P<expr>.*)\)\s+#\s+(?P<output>[\[{('\"\d-].*|True|False|None)$")
 
 
@@ -49,10 +51,13 @@ def _blocks(page: str, language: str) -> list[tuple[int, str]]:
 
 def _checked_program(page: str) -> str:
     """The page's Python blocks as one program, each ``print(EXPR)  # OUTPUT`` turned into a check."""
-    lines = ["import json as _json", "_failures = []",
-             "def _check(value, expected, where):",
-             "    if str(value) != expected:",
-             "        _failures.append(f'{where}: printed {value}, the docs say {expected}')"]
+    lines = [
+        "import json as _json",
+        "_failures = []",
+        "def _check(value, expected, where):",
+        "    if str(value) != expected:",
+        "        _failures.append(f'{where}: printed {value}, the docs say {expected}')",
+    ]
     for first_line, body in _blocks(page, "python"):
         for offset, line in enumerate(body.splitlines()):
             promise = _PROMISE.match(line)
@@ -73,8 +78,9 @@ def _gpu_usable() -> bool:
 @pytest.mark.parametrize("page", [p for p in PAGES if _blocks(p, "python")])
 def test_python_snippets_run_and_print_what_the_docs_say(page):
     env = dict(os.environ, GPUQ_DEVICE="cpu")
-    proc = subprocess.run([sys.executable, "-c", _checked_program(page)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", _checked_program(page)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     failures = json.loads(proc.stdout.rsplit("@@", 1)[1])
     assert failures == []
@@ -102,15 +108,17 @@ def _matches(documented: str, actual: str) -> bool:
     return re.fullmatch(pattern, _normalise(actual)) is not None
 
 
-@pytest.mark.parametrize("page, line, command, expected", _console_runs(),
-                         ids=[f"{r[0]}:{r[1]}" for r in _console_runs()])
+@pytest.mark.parametrize(
+    "page, line, command, expected", _console_runs(), ids=[f"{r[0]}:{r[1]}" for r in _console_runs()]
+)
 def test_documented_commands_print_what_the_docs_say(page, line, command, expected):
     if _gpu_usable() and any(row.startswith("device ") for row in expected):
         pytest.skip("the docs show the CPU's output; a GPU is usable here")
     env = {k: v for k, v in os.environ.items() if k != "GPUQ_DEVICE"}
     args = command.split()
-    proc = subprocess.run([sys.executable, "-m", "gpuq", *args[1:]], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gpuq", *args[1:]], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     actual = proc.stdout.rstrip("\n").splitlines()
     assert len(actual) == len(expected), "\n".join(actual)
@@ -131,6 +139,9 @@ def test_no_install_hint_names_the_unrelated_pypi_project():
     """``pip install gpuq`` / ``"gpuq[...]"`` would install someone else's package: hints name what works."""
     bad = re.compile(r"pip install (?:-{1,2}[\w-]+ )*[\"']?gpuq(?:\[[^\]]*\])?[\"']?(?=\s|$|\))")
     sources = [*REPO.glob("gpuq/**/*.py"), *REPO.glob("docs/*.md"), REPO / "README.md"]
-    offenders = [f"{path.relative_to(REPO)}: {match.group(0)}" for path in sources
-                 for match in bad.finditer(path.read_text(encoding="utf-8"))]
+    offenders = [
+        f"{path.relative_to(REPO)}: {match.group(0)}"
+        for path in sources
+        for match in bad.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []

@@ -100,9 +100,9 @@ def test_conditions_on_a_whole_register(device_name):
 def test_a_later_measurement_overwrites_its_clbit(device_name):
     qc = QuantumCircuit(2, 2, name="overwrite")
     qc.x(0)
-    qc.measure(0, 0)      # clbit 0 reads 1 ...
+    qc.measure(0, 0)  # clbit 0 reads 1 ...
     qc.x(0)
-    qc.measure(0, 0)      # ... and is then overwritten with 0
+    qc.measure(0, 0)  # ... and is then overwritten with 0
     qc.x(1).c_if(qc.cregs[0], 0)
     qc.measure(1, 1)
     assert _run(qc, "qasm", device_name, shots=20, seed=1).get_counts() == {"10": 20}
@@ -131,7 +131,7 @@ def test_a_circuit_without_classical_bits_has_no_counts(device_name):
         result.get_counts()
     with pytest.raises(gpuq.JobError, match="no memory"):
         result.get_memory()
-    qc.add_register(gpuq.ClassicalRegister(2, "c"))   # classical bits but no measurement: every shot reads 0
+    qc.add_register(gpuq.ClassicalRegister(2, "c"))  # classical bits but no measurement: every shot reads 0
     assert _run(qc, "qasm", device_name, shots=10).get_counts() == {"00": 10}
 
 

@@ -47,7 +47,7 @@ def test_plan_operator_equals_the_circuit_operator(max_qubits, rng):
         plan = fuse(ops, max_qubits)
         assert len(plan) <= len(ops)
         np.testing.assert_allclose(_operator(plan, 6), _operator(ops, 6), atol=1e-10)
-        for op in (op for op in plan if op.name == "fused"):   # a wider single gate passes unfused
+        for op in (op for op in plan if op.name == "fused"):  # a wider single gate passes unfused
             limit = max(max_qubits, MAX_DIAGONAL_QUBITS) if op.kind == "diagonal" else max_qubits
             assert len(op.qubits) <= limit
 
@@ -80,9 +80,9 @@ def test_sinking_diagonals_keeps_the_operator_and_every_gate(rng):
 def test_a_diagonal_waits_for_the_next_dense_gate_on_its_qubits():
     qc = QuantumCircuit(4)
     qc.cp(0.3, 0, 3)
-    qc.h(1)        # other qubits: the phase passes it
-    qc.cz(0, 2)    # diagonal: passes it too, and joins the wait
-    qc.h(0)        # acts on qubit 0: both phases come first
+    qc.h(1)  # other qubits: the phase passes it
+    qc.cz(0, 2)  # diagonal: passes it too, and joins the wait
+    qc.h(0)  # acts on qubit 0: both phases come first
     names = [op.name for op in sink_diagonals(_ops(qc))]
     assert names == ["h", "cp", "cz", "h"]
 
@@ -97,7 +97,7 @@ def test_a_qft_gathers_its_phases_into_wide_diagonals():
     plan = fuse(ops, 2)
     diagonals = [op for op in plan if op.kind == "diagonal"]
     assert max(len(op.qubits) for op in diagonals) >= 5
-    assert len(plan) <= len(ops) // 4    # 55 gates -> 13 passes (17 without the waiting)
+    assert len(plan) <= len(ops) // 4  # 55 gates -> 13 passes (17 without the waiting)
 
 
 def test_fusion_off_keeps_every_gate():

@@ -49,8 +49,9 @@ def test_gate_matches_reference_everywhere(name, device, rng):
         expected = reference.apply(state, placement, matrix)
         for precision in ("single", "double"):
             got = _run(device, NQUBITS, lambda qc: getattr(qc, name)(*params, *placement), state, precision)
-            np.testing.assert_allclose(got, expected, atol=TOL[precision],
-                                       err_msg=f"{name}{tuple(params)} on {placement}, {precision}")
+            np.testing.assert_allclose(
+                got, expected, atol=TOL[precision], err_msg=f"{name}{tuple(params)} on {placement}, {precision}"
+            )
 
 
 @pytest.mark.parametrize("ncontrols", [1, 2, 3, 4])

@@ -14,9 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_without_a_gpu_it_says_why_in_one_line(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "benchmarks.gpu_check", str(tmp_path / "report")], cwd=ROOT,
-                          capture_output=True, text=True, check=False,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "GPUQ_DEVICE": ""})
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.gpu_check", str(tmp_path / "report")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "GPUQ_DEVICE": ""},
+    )
     has_cupy = subprocess.run([sys.executable, "-c", "import cupy"], capture_output=True, check=False).returncode == 0
     if has_cupy:
         pytest.skip("CuPy is installed here, so gpu_check would run")
@@ -33,12 +38,12 @@ def test_every_step_runs_on_a_tiny_size(request, tmp_path):
     test_args = ["tests/test_kernel_mirror.py"]
     if request.config.getoption("--gpu-standin"):
         test_args.append("--gpu-standin")
-    report = gpu_check.check(tmp_path, sizes=[10], circuit_sizes=[6], test_args=test_args, test_timeout=300,
-                             ghz_cap=12, ghz_shots=2000)
+    report = gpu_check.check(
+        tmp_path, sizes=[10], circuit_sizes=[6], test_args=test_args, test_timeout=300, ghz_cap=12, ghz_shots=2000
+    )
     assert report["tests"]["passed"], report["tests"]
     kernels = {(row["precision"], row["kernel"]) for row in report["kernels"]}
-    for family in ("copy", "matrix k=5", "diagonal k=10", "x", "swap", "permutation k=3", "collapse",
-                   "sampling walk"):
+    for family in ("copy", "matrix k=5", "diagonal k=10", "x", "swap", "permutation k=3", "collapse", "sampling walk"):
         assert ("single", family) in kernels and ("double", family) in kernels
     assert len(report["circuits"]) == 6 and all(row["outcomes"] >= 1 for row in report["circuits"])
     ghz = report["ghz"]

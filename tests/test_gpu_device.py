@@ -71,8 +71,9 @@ def start_state(precision: str, seed: int = 7) -> np.ndarray:
     return reference.random_state(NQUBITS, np.random.default_rng(seed)).astype(dtype)
 
 
-QUBIT_SETS = pytest.mark.parametrize("qubits", [[0], [7], [5, 1, 3], [2, 3, 4], list(range(NQUBITS))[::-1]],
-                                     ids=lambda q: "-".join(map(str, q)))
+QUBIT_SETS = pytest.mark.parametrize(
+    "qubits", [[0], [7], [5, 1, 3], [2, 3, 4], list(range(NQUBITS))[::-1]], ids=lambda q: "-".join(map(str, q))
+)
 
 
 @QUBIT_SETS
@@ -144,8 +145,12 @@ def test_bad_requests_are_gpuq_errors(gpu):
 
 def test_every_permutation_path_matches_the_cpu(gpu, precision, rng):
     host = start_state(precision)
-    cases = [([2], [1, 0], [5]), ([1, 6], [0, 2, 1, 3], []), ([0, 3, 4], list(rng.permutation(8)), [7]),
-             ([4, 5], [0, 1, 2, 3], [])]
+    cases = [
+        ([2], [1, 0], [5]),
+        ([1, 6], [0, 2, 1, 3], []),
+        ([0, 3, 4], list(rng.permutation(8)), [7]),
+        ([4, 5], [0, 1, 2, 3], []),
+    ]
     for targets, perm, controls in cases:
         want, got = host.copy(), gpu.from_host(host)
         cpu_device().apply_permutation(want, targets, perm, controls)
@@ -154,6 +159,7 @@ def test_every_permutation_path_matches_the_cpu(gpu, precision, rng):
 
 
 # -- bounded memory (the stand-in's accounting) ---------------------------------------------------
+
 
 @pytest.mark.parametrize("precision, nqubits", [("single", 21), ("double", 20)])
 def test_sampling_and_marginals_take_at_most_a_sixteenth_of_the_state(standin, precision, nqubits):
@@ -201,12 +207,20 @@ def test_out_of_memory_is_insufficient_memory_with_the_bytes(standin):
 
 # -- kernel sources: package data, checkout, missing --------------------------------------------
 
+
 def run_python(code: str, path: Path) -> str:
     """Run ``code`` in a fresh interpreter with ``path`` first on sys.path and the stand-in as cupy."""
-    prelude = f"import sys; sys.path[:0] = [{str(path)!r}, {str(ROOT / 'tests')!r}]\n" \
-              "import gpu_standin; gpu_standin.install()\n"
-    done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True,
-                          text=True, check=False, env={"PATH": "/usr/bin:/bin", "GPUQ_DEVICE": ""})
+    prelude = (
+        f"import sys; sys.path[:0] = [{str(path)!r}, {str(ROOT / 'tests')!r}]\n"
+        "import gpu_standin; gpu_standin.install()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "GPUQ_DEVICE": ""},
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -221,11 +235,14 @@ def copy_package(target: Path, with_kernels: bool) -> None:
 
 def test_an_install_without_kernel_sources_says_so(tmp_path):
     copy_package(tmp_path, with_kernels=False)
-    out = run_python("""
+    out = run_python(
+        """
         from gpuq.sim.devices.select import choose_device, gpu_unavailable_reason
         print(gpu_unavailable_reason())
         print(choose_device("auto", "default", 1024).reason)
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     reason, auto = out.splitlines()
     assert reason.startswith("kernel sources missing")
     assert "kernel sources missing" in auto and auto.startswith("auto: no usable GPU")
@@ -233,9 +250,12 @@ def test_an_install_without_kernel_sources_says_so(tmp_path):
 
 def test_package_data_kernels_are_found_with_importlib_resources(tmp_path):
     copy_package(tmp_path, with_kernels=True)
-    out = run_python("""
+    out = run_python(
+        """
         from gpuq.sim.devices.kernel_sources import kernels_dir
         from gpuq.sim.devices.gpu import gpu_unavailable_reason
         print(kernels_dir()); print(gpu_unavailable_reason())
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out.splitlines() == [str(tmp_path / "gpuq" / "kernels"), "None"]

@@ -51,7 +51,8 @@ def test_entries_have_numba_twins(path: Path):
         assert twin is not None, f"{path.name}: entry {name} has no Numba twin in {module.__name__}"
         py_func = getattr(twin, "py_func", twin)
         assert len(inspect.signature(py_func).parameters) == arity, (
-            f"{name}: CUDA takes {arity} arguments, the Numba twin {len(inspect.signature(py_func).parameters)}")
+            f"{name}: CUDA takes {arity} arguments, the Numba twin {len(inspect.signature(py_func).parameters)}"
+        )
         both = sorted({f"{name}_c64", f"{name}_c128"})
         assert all(entry in path.read_text() for entry in both), f"{name}: both precisions expected"
 
@@ -103,7 +104,8 @@ def test_the_table_is_the_c_signatures():
     entries = all_entries()
     assert set(C_TYPES) == set(ARG_KINDS)
     assert sorted(entries) == sorted(f"{name}_c{bits}" for name in TABLE for bits in REAL), (
-        "kernels/*.cu entries and the signature table differ")
+        "kernels/*.cu entries and the signature table differ"
+    )
     for name, (family, types) in entries.items():
         base, bits = SUFFIX.sub("", name), SUFFIX.search(name).group(1)
         entry = TABLE[base]

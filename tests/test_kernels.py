@@ -42,12 +42,12 @@ def cases(k: int, ncontrols: int, seed: int):
     """(targets, controls) with each qubit once as targets[0]; the rest random and unsorted."""
     rng = np.random.default_rng(seed)
     if k == 0:
-        for first in range(NQUBITS - ncontrols + 1):
+        for _ in range(NQUBITS - ncontrols + 1):
             yield [], [int(q) for q in rng.permutation(NQUBITS)[:ncontrols]]
         return
     for first in range(NQUBITS):
         others = [int(q) for q in rng.permutation(NQUBITS) if q != first]
-        yield [first] + others[:k - 1], others[k - 1:k - 1 + ncontrols]
+        yield [first] + others[: k - 1], others[k - 1 : k - 1 + ncontrols]
 
 
 def random_state(dtype, seed: int) -> np.ndarray:
@@ -85,8 +85,15 @@ def test_apply_matrix(host, dtype, k, ncontrols):
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=k * 10 + ncontrols)):
         matrix = reference.random_unitary(k, np.random.default_rng(index))
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), matrix.astype(dtype).reshape(-1))
-        run_both(host["matrix"].apply_matrix, cpu_kernels.apply_matrix, dtype, args, index,
-                 lambda s, t=targets, m=matrix, c=controls: reference.apply(s, t, m, c), f"matrix on {targets} ctrl {controls}")
+        run_both(
+            host["matrix"].apply_matrix,
+            cpu_kernels.apply_matrix,
+            dtype,
+            args,
+            index,
+            lambda s, t=targets, m=matrix, c=controls: reference.apply(s, t, m, c),
+            f"matrix on {targets} ctrl {controls}",
+        )
 
 
 @DTYPES
@@ -95,8 +102,15 @@ def test_apply_diagonal(host, dtype, k, ncontrols):
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=100 + k * 10 + ncontrols)):
         phases = np.exp(1j * np.random.default_rng(index).uniform(0, 2 * np.pi, 1 << k))
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), phases.astype(dtype))
-        run_both(host["diagonal"].apply_diagonal, cpu_kernels.apply_diagonal, dtype, args, index,
-                 lambda s, t=targets, d=phases, c=controls: reference.apply(s, t, np.diag(d), c), f"diagonal on {targets}")
+        run_both(
+            host["diagonal"].apply_diagonal,
+            cpu_kernels.apply_diagonal,
+            dtype,
+            args,
+            index,
+            lambda s, t=targets, d=phases, c=controls: reference.apply(s, t, np.diag(d), c),
+            f"diagonal on {targets}",
+        )
 
 
 WIDE_STATE_QUBITS = 14
@@ -112,21 +126,30 @@ def elementwise_diagonal(state, targets, diag, controls):
 
 
 @DTYPES
-@pytest.mark.parametrize("targets, controls", [
-    ([13, 12], []),                       # every target above the tile: one factor per tile
-    ([0, 13, 5], [12]),                   # targets on both sides, a control above
-    ([12], [0, 3]),                       # controls inside the tile
-    (list(range(0, 14, 2)), [1, 13]),     # a wide diagonal (7 targets) spread over the state
-    (list(range(10)), []),                # the lowest ten qubits (a QFT's fused phase ladders)
-])
+@pytest.mark.parametrize(
+    "targets, controls",
+    [
+        ([13, 12], []),  # every target above the tile: one factor per tile
+        ([0, 13, 5], [12]),  # targets on both sides, a control above
+        ([12], [0, 3]),  # controls inside the tile
+        (list(range(0, 14, 2)), [1, 13]),  # a wide diagonal (7 targets) spread over the state
+        (list(range(10)), []),  # the lowest ten qubits (a QFT's fused phase ladders)
+    ],
+)
 def test_apply_diagonal_across_tiles(host, dtype, targets, controls):
     rng = np.random.default_rng(len(targets) * 7 + len(controls))
     start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
     diag = np.exp(1j * rng.uniform(0, 2 * np.pi, 1 << len(targets)))
     args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), diag.astype(dtype))
-    compare(host["diagonal"].apply_diagonal, cpu_kernels.apply_diagonal, start, WIDE_STATE_QUBITS, args,
-            elementwise_diagonal(start.astype(complex), targets, diag, controls),
-            f"diagonal on {targets} ctrl {controls}")
+    compare(
+        host["diagonal"].apply_diagonal,
+        cpu_kernels.apply_diagonal,
+        start,
+        WIDE_STATE_QUBITS,
+        args,
+        elementwise_diagonal(start.astype(complex), targets, diag, controls),
+        f"diagonal on {targets} ctrl {controls}",
+    )
 
 
 def permutation_matrix(perm: np.ndarray) -> np.ndarray:
@@ -143,9 +166,15 @@ def test_apply_permutation(host, dtype, k, ncontrols):
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=200 + k * 10 + ncontrols)):
         perm = np.random.default_rng(index).permutation(1 << k).astype(np.int64)
         args = (np.array(targets, dtype=np.int32), k, control_mask(controls), perm)
-        run_both(host["permute"].apply_permutation, cpu_kernels.apply_permutation, dtype, args, index,
-                 lambda s, t=targets, p=perm, c=controls: reference.apply(s, t, permutation_matrix(p), c),
-                 f"permutation {perm.tolist()} on {targets}")
+        run_both(
+            host["permute"].apply_permutation,
+            cpu_kernels.apply_permutation,
+            dtype,
+            args,
+            index,
+            lambda s, t=targets, p=perm, c=controls: reference.apply(s, t, permutation_matrix(p), c),
+            f"permutation {perm.tolist()} on {targets}",
+        )
 
 
 def elementwise_permutation(state, targets, perm, controls):
@@ -163,19 +192,28 @@ def elementwise_permutation(state, targets, perm, controls):
 
 
 @DTYPES
-@pytest.mark.parametrize("targets, controls", [
-    ([10, 13, 11, 12], []),       # high targets: long runs of groups, moved in several buffers
-    ([2, 9, 4, 13], [0]),         # spread targets, a control on the lowest qubit (strided runs)
-    ([0, 1], [13]),               # the lowest qubits
-])
+@pytest.mark.parametrize(
+    "targets, controls",
+    [
+        ([10, 13, 11, 12], []),  # high targets: long runs of groups, moved in several buffers
+        ([2, 9, 4, 13], [0]),  # spread targets, a control on the lowest qubit (strided runs)
+        ([0, 1], [13]),  # the lowest qubits
+    ],
+)
 def test_apply_permutation_on_a_wide_state(host, dtype, targets, controls):
     rng = np.random.default_rng(len(targets) + 10 * len(controls))
     start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
     perm = rng.permutation(1 << len(targets)).astype(np.int64)
     args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), perm)
-    compare(host["permute"].apply_permutation, cpu_kernels.apply_permutation, start, WIDE_STATE_QUBITS, args,
-            elementwise_permutation(start.astype(complex), targets, perm, controls),
-            f"permutation on {targets} ctrl {controls}")
+    compare(
+        host["permute"].apply_permutation,
+        cpu_kernels.apply_permutation,
+        start,
+        WIDE_STATE_QUBITS,
+        args,
+        elementwise_permutation(start.astype(complex), targets, perm, controls),
+        f"permutation on {targets} ctrl {controls}",
+    )
 
 
 @DTYPES
@@ -185,11 +223,25 @@ def test_apply_x_and_swap(host, dtype, ncontrols):
     for index, (targets, controls) in enumerate(cases(2, ncontrols, seed=300 + ncontrols)):
         mask = control_mask(controls)
         x = permutation_matrix(np.array([1, 0]))
-        run_both(host["permute"].apply_x, cpu_kernels.apply_x, dtype, (targets[0], mask), index,
-                 lambda s, t=targets, c=controls, u=x: reference.apply(s, t[:1], u, c), f"x on {targets[0]}")
+        run_both(
+            host["permute"].apply_x,
+            cpu_kernels.apply_x,
+            dtype,
+            (targets[0], mask),
+            index,
+            lambda s, t=targets, c=controls, u=x: reference.apply(s, t[:1], u, c),
+            f"x on {targets[0]}",
+        )
         swap = permutation_matrix(np.array([0, 2, 1, 3]))
-        run_both(host["permute"].apply_swap, cpu_kernels.apply_swap, dtype, (targets[0], targets[1], mask),
-                 index, lambda s, t=targets, c=controls, u=swap: reference.apply(s, t, u, c), f"swap of {targets}")
+        run_both(
+            host["permute"].apply_swap,
+            cpu_kernels.apply_swap,
+            dtype,
+            (targets[0], targets[1], mask),
+            index,
+            lambda s, t=targets, c=controls, u=swap: reference.apply(s, t, u, c),
+            f"swap of {targets}",
+        )
 
 
 @DTYPES
@@ -214,15 +266,31 @@ def test_collapse(host, dtype, qubits):
         def want(s, keep=keep):
             return np.where(keep, s * 1.5, 0)
 
-        run_both(host["measure"].collapse, cpu_kernels.collapse, dtype, (mask, bits, 1.5), outcome, want,
-                 f"collapse of {qubits} onto {outcome}")
+        run_both(
+            host["measure"].collapse,
+            cpu_kernels.collapse,
+            dtype,
+            (mask, bits, 1.5),
+            outcome,
+            want,
+            f"collapse of {qubits} onto {outcome}",
+        )
 
 
 @DTYPES
-@pytest.mark.parametrize("nqubits, qubits", [
-    (6, [0]), (6, [5]), (6, [4, 1]), (6, [2, 5, 0]), (6, list(range(6))), (6, [5, 4, 3, 2, 1, 0]),
-    (8, [7, 0, 3]), (13, [12, 0, 5, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]),  # 2**13 outcomes: per-outcome path
-])
+@pytest.mark.parametrize(
+    "nqubits, qubits",
+    [
+        (6, [0]),
+        (6, [5]),
+        (6, [4, 1]),
+        (6, [2, 5, 0]),
+        (6, list(range(6))),
+        (6, [5, 4, 3, 2, 1, 0]),
+        (8, [7, 0, 3]),
+        (13, [12, 0, 5, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]),  # 2**13 outcomes: per-outcome path
+    ],
+)
 def test_marginal_probabilities(dtype, nqubits, qubits):
     state = reference.random_state(nqubits, np.random.default_rng(nqubits)).astype(dtype)
     out = np.zeros(1 << len(qubits))

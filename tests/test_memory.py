@@ -130,8 +130,15 @@ def test_the_caps_reach_the_engine_check(monkeypatch, method):
     ops = [GateOp("matrix", (0,), (), np.array([[0, 1], [1, 0]], dtype=complex))]
 
     def run(max_memory_mb=None):
-        settings = RunSettings(method=method, shots=10, memory=False, seed=1, precision="double",
-                               fusion_max_qubits=4, max_memory_mb=max_memory_mb)
+        settings = RunSettings(
+            method=method,
+            shots=10,
+            memory=False,
+            seed=1,
+            precision="double",
+            fusion_max_qubits=4,
+            max_memory_mb=max_memory_mb,
+        )
         return run_experiment(ops, 17, settings, CpuDevice())
 
     with pytest.raises(InsufficientMemoryError, match="max_memory_mb"):

@@ -32,7 +32,7 @@ def test_compile_records_the_register_layout():
     experiment = compile(_circuit()).experiments[0]
     assert experiment.header.creg_sizes == [("a", 2), ("b", 1)]
     assert experiment.header.memory_slots == 3
-    conditioned = [i for i in experiment.instructions if i.condition][0]
+    conditioned = next(i for i in experiment.instructions if i.condition)
     assert conditioned.condition.clbits == [0, 1] and conditioned.condition.value == 2
 
 
@@ -45,9 +45,12 @@ def test_count_keys_put_the_last_register_leftmost_and_clbit0_rightmost():
 
 def _result():
     header = ExperimentHeader(name="bell", memory_slots=2, creg_sizes=[("c", 2)])
-    data = ExperimentResultData(counts={"0x0": 3, "0x3": 5}, memory=["0x0", "0x3"],
-                                statevector=np.array([1, 0, 0, 1j]) / np.sqrt(2))
-    return Result(backend_name="qasm_simulator", job_id="j", results=[ExperimentResult(shots=8, header=header, data=data)])
+    data = ExperimentResultData(
+        counts={"0x0": 3, "0x3": 5}, memory=["0x0", "0x3"], statevector=np.array([1, 0, 0, 1j]) / np.sqrt(2)
+    )
+    return Result(
+        backend_name="qasm_simulator", job_id="j", results=[ExperimentResult(shots=8, header=header, data=data)]
+    )
 
 
 def test_result_getters_by_name_index_circuit_and_default():
@@ -70,12 +73,15 @@ def test_result_json_round_trip_keeps_complex_arrays():
     assert again.get_counts() == result.get_counts()
 
 
-@pytest.mark.parametrize("mutate, path", [
-    (lambda d: d["experiments"][0]["instructions"][0].update(qubits=[-1]), "experiments.0.instructions.0.qubits"),
-    (lambda d: d["experiments"][0].update(config={"n_qubits": 0}), "experiments.0.config.n_qubits"),
-    (lambda d: d.update(experiments=[]), "experiments"),
-    (lambda d: d.update(surprise=1), "surprise"),
-])
+@pytest.mark.parametrize(
+    "mutate, path",
+    [
+        (lambda d: d["experiments"][0]["instructions"][0].update(qubits=[-1]), "experiments.0.instructions.0.qubits"),
+        (lambda d: d["experiments"][0].update(config={"n_qubits": 0}), "experiments.0.config.n_qubits"),
+        (lambda d: d.update(experiments=[]), "experiments"),
+        (lambda d: d.update(surprise=1), "surprise"),
+    ],
+)
 def test_bad_qobj_names_the_field(mutate, path):
     data = compile(_circuit()).to_dict()
     mutate(data)

@@ -58,12 +58,15 @@ def test_get_backend_hands_out_a_fresh_backend_each_time():
     assert gpuq.execute(_bell(), "qasm_simulator_cpu").result().results[0].shots == RunOptions().shots
 
 
-@pytest.mark.parametrize("call", [
-    lambda b: b.set_options(precision="half"),
-    lambda b: b.run(_bell(), precision="half"),
-    lambda b: gpuq.execute(_bell(), b, precision="half"),
-    lambda b: gpuq.compile(_bell(), b, precision="half"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda b: b.set_options(precision="half"),
+        lambda b: b.run(_bell(), precision="half"),
+        lambda b: gpuq.execute(_bell(), b, precision="half"),
+        lambda b: gpuq.compile(_bell(), b, precision="half"),
+    ],
+)
 def test_a_bad_precision_names_the_option_and_the_allowed_values(call):
     with pytest.raises(QobjValidationError) as info:
         call(Local.get_backend("qasm_simulator_cpu"))
@@ -72,15 +75,36 @@ def test_a_bad_precision_names_the_option_and_the_allowed_values(call):
     assert "\n" not in message and "pydantic" not in message
 
 
-@pytest.mark.parametrize("fields, names", [
-    ({"device": "tpu"}, ("device", "'auto', 'cpu' or 'gpu'", "'tpu'")),
-    ({"shots": 0}, ("shots", "greater than or equal to 1",)),
-    ({"shots": True}, ("shots", "integer",)),
-    ({"shots": "100"}, ("shots", "integer",)),
-    ({"memory": 1}, ("memory", "true or false")),
-    ({"fusion_max_qubits": 9}, ("fusion_max_qubits", "less than or equal to 6")),
-    ({"shots": 1, "shotz": 2}, ("'shotz'", "options are:", "shots")),
-])
+@pytest.mark.parametrize(
+    "fields, names",
+    [
+        ({"device": "tpu"}, ("device", "'auto', 'cpu' or 'gpu'", "'tpu'")),
+        (
+            {"shots": 0},
+            (
+                "shots",
+                "greater than or equal to 1",
+            ),
+        ),
+        (
+            {"shots": True},
+            (
+                "shots",
+                "integer",
+            ),
+        ),
+        (
+            {"shots": "100"},
+            (
+                "shots",
+                "integer",
+            ),
+        ),
+        ({"memory": 1}, ("memory", "true or false")),
+        ({"fusion_max_qubits": 9}, ("fusion_max_qubits", "less than or equal to 6")),
+        ({"shots": 1, "shotz": 2}, ("'shotz'", "options are:", "shots")),
+    ],
+)
 def test_every_bad_option_is_one_gpuq_error_naming_it(fields, names):
     backend = Local.get_backend("qasm_simulator_cpu")
     with pytest.raises(QobjValidationError) as info:

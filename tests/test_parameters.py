@@ -26,12 +26,15 @@ def test_partial_binding_keeps_an_expression():
     assert partial.bind({b: 2}) == 6
 
 
-@pytest.mark.parametrize("make", [
-    lambda a, b: a * a * b,
-    lambda a, b: a / (b + 3) - 2 * a,
-    lambda a, b: -(a - b) * (a + 0.25),
-    lambda a, b: 1 / a,
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b: a * a * b,
+        lambda a, b: a / (b + 3) - 2 * a,
+        lambda a, b: -(a - b) * (a + 0.25),
+        lambda a, b: 1 / a,
+    ],
+)
 def test_derivative_matches_finite_differences(make):
     a, b = Parameter("a"), Parameter("b")
     expr = make(a, b)

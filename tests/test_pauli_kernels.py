@@ -32,8 +32,17 @@ def _expectations(kernel, state, terms, chunk_bits, lane_bits):
     for group in group_by_x(x.astype(np.int64), z.astype(np.int64)):
         nterms = len(group.positions)
         partial = np.full((1 << (nqubits - chunk_bits)) * nterms, np.nan)
-        kernel(state, nqubits, np.int64(group.x_mask), group.z_masks, group.imag_part, nterms, chunk_bits,
-               lane_bits, partial)
+        kernel(
+            state,
+            nqubits,
+            np.int64(group.x_mask),
+            group.z_masks,
+            group.imag_part,
+            nterms,
+            chunk_bits,
+            lane_bits,
+            partial,
+        )
         partials.append(partial)
         values[group.positions] = group.weights * partial.reshape(-1, nterms).sum(axis=0)
     return values, partials
@@ -91,7 +100,8 @@ def test_device_expectations_cover_z_only_and_grouped_sums(device, precision, rn
 def test_device_inner_product_and_pauli_sum(device, precision, rng):
     a, b = _state(precision, rng), _state(precision, rng)
     assert device.inner_product(device.from_host(a), device.from_host(b)) == pytest.approx(
-        np.vdot(a.astype(np.complex128), b.astype(np.complex128)), abs=1e-10)
+        np.vdot(a.astype(np.complex128), b.astype(np.complex128)), abs=1e-10
+    )
     terms = random_terms(NQUBITS, 6, rng, complex_coeffs=True)
     x, z, coeffs = SparsePauliOp.from_list(terms).masks()
     out = device.zero_state(NQUBITS, precision)

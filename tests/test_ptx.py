@@ -22,8 +22,12 @@ NVCC = shutil.which("nvcc") or ("/usr/local/bin/nvcc" if Path("/usr/local/bin/nv
 @pytest.mark.parametrize("path", sorted(KERNELS.glob("*.cu")), ids=lambda p: p.name)
 def test_ptx(path: Path, arch: str, tmp_path: Path):
     ptx = tmp_path / f"{path.stem}.ptx"
-    done = subprocess.run([NVCC, "--ptx", f"-arch={arch}", "-I", str(KERNELS), "-o", str(ptx), str(path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [NVCC, "--ptx", f"-arch={arch}", "-I", str(KERNELS), "-o", str(ptx), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, f"nvcc --ptx -arch={arch} {path.name} failed:\n{done.stderr}"
     entries = re.findall(r"GPUQ_KERNEL\s+void\s+(\w+)\s*\(", path.read_text())
     text = ptx.read_text()

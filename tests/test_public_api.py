@@ -5,8 +5,15 @@ import inspect
 
 import pytest
 
-PACKAGES = ["gpuq", "gpuq.circuit", "gpuq.models", "gpuq.providers", "gpuq.providers.local", "gpuq.providers.cloud",
-            "gpuq.quantum_info"]
+PACKAGES = [
+    "gpuq",
+    "gpuq.circuit",
+    "gpuq.models",
+    "gpuq.providers",
+    "gpuq.providers.local",
+    "gpuq.providers.cloud",
+    "gpuq.quantum_info",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -27,6 +34,9 @@ def test_the_top_level_offers_the_workflow():
 @pytest.mark.parametrize("name", PACKAGES)
 def test_all_lists_exactly_the_public_names(name):
     module = importlib.import_module(name)
-    public = {attr for attr, value in vars(module).items()
-              if not attr.startswith("_") and not inspect.ismodule(value) and attr != "annotations"}
+    public = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_") and not inspect.ismodule(value) and attr != "annotations"
+    }
     assert set(module.__all__) == public

@@ -38,20 +38,31 @@ def ops(circuit: QuantumCircuit) -> list[tuple]:
         cond = None
         if inst.condition is not None:
             cond = (tuple(circuit.clbit_index(c) for c in inst.condition.clbits), inst.condition.value)
-        out.append((inst.name, tuple(round(p, 12) for p in inst.params),
-                    tuple(circuit.qubit_index(q) for q in inst.qubits),
-                    tuple(circuit.clbit_index(c) for c in inst.clbits), cond))
+        out.append(
+            (
+                inst.name,
+                tuple(round(p, 12) for p in inst.params),
+                tuple(circuit.qubit_index(q) for q in inst.qubits),
+                tuple(circuit.clbit_index(c) for c in inst.clbits),
+                cond,
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- basics
 def test_registers_and_gates():
-    circuit = loads(HEADER + "qreg q[3];\nqreg r[2];\ncreg c[3];\nh q[0];\ncx q[0],r[1];\nU(pi,0,pi) q[2];\nCX q[1],q[2];")
+    circuit = loads(
+        HEADER + "qreg q[3];\nqreg r[2];\ncreg c[3];\nh q[0];\ncx q[0],r[1];\nU(pi,0,pi) q[2];\nCX q[1],q[2];"
+    )
     assert circuit.num_qubits == 5 and circuit.num_clbits == 3
     assert [r.name for r in circuit.qregs] == ["q", "r"]
-    assert ops(circuit) == [("h", (), (0,), (), None), ("cx", (), (0, 4), (), None),
-                            ("u", (round(math.pi, 12), 0.0, round(math.pi, 12)), (2,), (), None),
-                            ("cx", (), (1, 2), (), None)]
+    assert ops(circuit) == [
+        ("h", (), (0,), (), None),
+        ("cx", (), (0, 4), (), None),
+        ("u", (round(math.pi, 12), 0.0, round(math.pi, 12)), (2,), (), None),
+        ("cx", (), (1, 2), (), None),
+    ]
 
 
 def test_version_line_is_optional_but_must_be_2():
@@ -109,9 +120,14 @@ def test_every_qelib1_definition_matches_what_gpuq_runs(name):
         native = NATIVE[name]
         expected = gate_matrix(native.name, native.params(values), len(gate.qargs))
         assert equal_up_to_phase(definition, expected)
-        ran = loads(HEADER + f"qreg q[{len(gate.qargs)}];\n{name}"
-                    + (f"({','.join(map(repr, values))})" if values else "")
-                    + " " + ",".join(f"q[{i}]" for i in range(len(gate.qargs))) + ";")
+        ran = loads(
+            HEADER
+            + f"qreg q[{len(gate.qargs)}];\n{name}"
+            + (f"({','.join(map(repr, values))})" if values else "")
+            + " "
+            + ",".join(f"q[{i}]" for i in range(len(gate.qargs)))
+            + ";"
+        )
         assert [inst.name for inst in ran.data] == [native.name]
     elif name == "c3sqrtx":
         assert np.allclose(definition, controlled_matrix(gate_matrix("sx"), 3))
@@ -131,7 +147,9 @@ def test_u0_is_identity_and_u2_is_native():
 
 # ---------------------------------------------------------------- user gates and expressions
 def test_nested_gates_with_expressions():
-    text = HEADER + """
+    text = (
+        HEADER
+        + """
 qreg q[3];
 gate rot(theta, phi) a { rz(-theta/2 + phi) a; ry(theta^2 * sin(pi/6)) a; }
 gate pair(alpha) a, b {
@@ -142,12 +160,13 @@ gate pair(alpha) a, b {
 gate outer(beta) x, y, z { pair(beta / 2) x, y; pair(-beta) z, x; barrier x, y; }
 outer(0.7) q[0], q[1], q[2];
 """
+    )
     circuit = loads(text)
     expected = QuantumCircuit(3)
 
     def rot(theta, phi, a):
         expected.rz(-theta / 2 + phi, a)
-        expected.ry(theta ** 2 * math.sin(math.pi / 6), a)
+        expected.ry(theta**2 * math.sin(math.pi / 6), a)
 
     def pair(alpha, a, b):
         rot(alpha, 2 * alpha, a)
@@ -160,29 +179,34 @@ outer(0.7) q[0], q[1], q[2];
     assert ops(circuit) == ops(expected)
 
 
-@pytest.mark.parametrize("expression, value", [
-    ("-2^2", -4.0),
-    ("2^3^2", 2.0 ** 9),
-    ("1-2-3", -4.0),
-    ("8/2/2", 2.0),
-    ("2*3+4*5", 26.0),
-    ("-(1+2)*3", -9.0),
-    ("2^-1", 0.5),
-    ("+1.5e1", 15.0),
-    (".5 + 2.", 2.5),
-    ("3e-1", 0.3),
-    ("pi/4", math.pi / 4),
-    ("sqrt(2)*sqrt(2)", math.sqrt(2) * math.sqrt(2)),
-])
+@pytest.mark.parametrize(
+    "expression, value",
+    [
+        ("-2^2", -4.0),
+        ("2^3^2", 2.0**9),
+        ("1-2-3", -4.0),
+        ("8/2/2", 2.0),
+        ("2*3+4*5", 26.0),
+        ("-(1+2)*3", -9.0),
+        ("2^-1", 0.5),
+        ("+1.5e1", 15.0),
+        (".5 + 2.", 2.5),
+        ("3e-1", 0.3),
+        ("pi/4", math.pi / 4),
+        ("sqrt(2)*sqrt(2)", math.sqrt(2) * math.sqrt(2)),
+    ],
+)
 def test_expression_precedence(expression, value):
     circuit = loads(HEADER + f"qreg q[1];\nrz({expression}) q[0];")
     assert circuit.data[0].params[0] == pytest.approx(value, rel=1e-15)
 
 
 def test_user_gate_named_like_a_library_gate_becomes_it_when_equal():
-    text = HEADER + ("gate iswap a,b { s a; s b; h a; cx a,b; cx b,a; h b; }\n"
-                     "gate ryy(t) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(t) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n"
-                     "qreg q[2];\niswap q[0],q[1];\nryy(0.3) q[1],q[0];")
+    text = HEADER + (
+        "gate iswap a,b { s a; s b; h a; cx a,b; cx b,a; h b; }\n"
+        "gate ryy(t) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(t) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n"
+        "qreg q[2];\niswap q[0],q[1];\nryy(0.3) q[1],q[0];"
+    )
     assert ops(loads(text)) == [("iswap", (), (0, 1), (), None), ("ryy", (0.3,), (1, 0), (), None)]
 
 
@@ -203,18 +227,25 @@ def test_a_gate_body_means_the_gates_defined_before_it():
 
 def test_a_user_gate_equal_to_its_library_namesake_is_that_gate_at_every_angle():
     """Decided once per definition, at generic angles; special angles (0, pi) run the library gate too."""
-    text = HEADER + ("gate ryy(t) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(t) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n"
-                     "qreg q[2];\nryy(0) q[0],q[1];\nryy(pi) q[0],q[1];\nryy(-1.25) q[0],q[1];")
-    assert [(inst.name, inst.params) for inst in loads(text).data] == [("ryy", (0.0,)), ("ryy", (math.pi,)),
-                                                                       ("ryy", (-1.25,))]
+    text = HEADER + (
+        "gate ryy(t) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(t) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n"
+        "qreg q[2];\nryy(0) q[0],q[1];\nryy(pi) q[0],q[1];\nryy(-1.25) q[0],q[1];"
+    )
+    assert [(inst.name, inst.params) for inst in loads(text).data] == [
+        ("ryy", (0.0,)),
+        ("ryy", (math.pi,)),
+        ("ryy", (-1.25,)),
+    ]
     identity_at_zero = HEADER + "gate ryy(t) a,b { rz(t) a; }\nqreg q[2];\nryy(0) q[0],q[1];"
     assert [op[0] for op in ops(loads(identity_at_zero))] == ["rz"]  # equal at t = 0 only: expanded
 
 
 # ---------------------------------------------------------------- broadcasting, measure, reset, if
 def test_broadcasting():
-    circuit = loads(HEADER + "qreg a[3];\nqreg b[3];\ncreg c[3];\nh a;\ncx a,b;\ncx a[0],b;\n"
-                    "rz(0.5) b;\nmeasure a -> c;\nreset b;\nbarrier a,b[1];")
+    circuit = loads(
+        HEADER + "qreg a[3];\nqreg b[3];\ncreg c[3];\nh a;\ncx a,b;\ncx a[0],b;\n"
+        "rz(0.5) b;\nmeasure a -> c;\nreset b;\nbarrier a,b[1];"
+    )
     names = [op[0] for op in ops(circuit)]
     assert names == ["h"] * 3 + ["cx"] * 6 + ["rz"] * 3 + ["measure"] * 3 + ["reset"] * 3 + ["barrier"]
     listed = ops(circuit)
@@ -225,17 +256,27 @@ def test_broadcasting():
 
 def test_user_gate_broadcasts():
     circuit = loads(HEADER + "gate g a,b { cx a,b; h b; }\nqreg a[2];\nqreg b[2];\ng a,b;")
-    assert ops(circuit) == [("cx", (), (0, 2), (), None), ("h", (), (2,), (), None),
-                            ("cx", (), (1, 3), (), None), ("h", (), (3,), (), None)]
+    assert ops(circuit) == [
+        ("cx", (), (0, 2), (), None),
+        ("h", (), (2,), (), None),
+        ("cx", (), (1, 3), (), None),
+        ("h", (), (3,), (), None),
+    ]
 
 
 def test_if_conditions_every_expanded_gate():
-    text = HEADER + ("gate g a,b { cx a,b; barrier a,b; h b; }\nqreg q[2];\ncreg c[2];\ncreg d[1];\n"
-                     "measure q[0] -> c[1];\nif(c==2) g q[0],q[1];\nif(d==1) measure q[1] -> c[0];\nif(c==3) reset q;")
+    text = HEADER + (
+        "gate g a,b { cx a,b; barrier a,b; h b; }\nqreg q[2];\ncreg c[2];\ncreg d[1];\n"
+        "measure q[0] -> c[1];\nif(c==2) g q[0],q[1];\nif(d==1) measure q[1] -> c[0];\nif(c==3) reset q;"
+    )
     listed = ops(loads(text))
-    assert listed[1:] == [("cx", (), (0, 1), (), ((0, 1), 2)), ("h", (), (1,), (), ((0, 1), 2)),
-                          ("measure", (), (1,), (0,), ((2,), 1)),
-                          ("reset", (), (0,), (), ((0, 1), 3)), ("reset", (), (1,), (), ((0, 1), 3))]
+    assert listed[1:] == [
+        ("cx", (), (0, 1), (), ((0, 1), 2)),
+        ("h", (), (1,), (), ((0, 1), 2)),
+        ("measure", (), (1,), (0,), ((2,), 1)),
+        ("reset", (), (0,), (), ((0, 1), 3)),
+        ("reset", (), (1,), (), ((0, 1), 3)),
+    ]
     assert loads(text).data[1].condition.register == "c"
 
 
@@ -267,7 +308,12 @@ ERRORS = [
     ("qreg q[1];\nrx(1/0) q[0];", 4, 4, "cannot evaluate the expression"),
     ("qreg q[1];\nrx(ln(0)) q[0];", 4, 4, "cannot evaluate the expression"),
     ("qreg q[1];\nrx(t) q[0];", 4, 4, "unknown parameter 't'"),
-    ("qreg q[1];\ncreg c[1];\nmeasure q[0] -> q[0];", 5, 17, "expected a classical register; 'q' is a quantum register"),
+    (
+        "qreg q[1];\ncreg c[1];\nmeasure q[0] -> q[0];",
+        5,
+        17,
+        "expected a classical register; 'q' is a quantum register",
+    ),
     ("qreg q[1];\ncreg c[2];\nif(c==4) x q[0];", 5, 7, "does not fit"),
     ("qreg q[1];\nif(q==1) x q[0];", 4, 4, "if needs a classical register"),
     ("qreg q[1];\nx q[0]; @", 4, 9, "unexpected character '@'"),
@@ -337,9 +383,21 @@ def test_dumps_header_registers_and_statements():
     circuit.reset(r[0]).c_if(d[0], 1)
     text = dumps(circuit)
     assert text.splitlines() == [
-        "OPENQASM 2.0;", 'include "qelib1.inc";', "qreg q[2];", "qreg anc[1];", "creg c[2];", "creg flag[1];",
-        "h q[0];", "rz(pi/2) q[1];", "cu(-3*pi/4,0.25,1e-05,2.0) q[0],anc[0];", "barrier q[0],q[1],anc[0];",
-        "measure q[0] -> c[0];", "measure q[1] -> c[1];", "if(c==3) x anc[0];", "if(flag==1) reset anc[0];"]
+        "OPENQASM 2.0;",
+        'include "qelib1.inc";',
+        "qreg q[2];",
+        "qreg anc[1];",
+        "creg c[2];",
+        "creg flag[1];",
+        "h q[0];",
+        "rz(pi/2) q[1];",
+        "cu(-3*pi/4,0.25,1e-05,2.0) q[0],anc[0];",
+        "barrier q[0],q[1],anc[0];",
+        "measure q[0] -> c[0];",
+        "measure q[1] -> c[1];",
+        "if(c==3) x anc[0];",
+        "if(flag==1) reset anc[0];",
+    ]
     assert circuit.qasm() == text
     assert dumps(loads(text)) == text
 
@@ -360,8 +418,10 @@ def test_dumps_gate_names_do_not_collide_with_registers():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.floats(allow_nan=False, allow_infinity=False, width=64)
-       | st.sampled_from([math.pi * k / d for k in range(-9, 10) for d in (1, 2, 3, 4, 8, 16)]))
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, width=64)
+    | st.sampled_from([math.pi * k / d for k in range(-9, 10) for d in (1, 2, 3, 4, 8, 16)])
+)
 def test_format_param_reads_back_to_the_same_float(value):
     text = format_param(value)
     circuit = loads(HEADER + f"qreg q[1];\nrz({text}) q[0];")
@@ -377,7 +437,7 @@ def _random_circuit(rng: np.random.Generator, nqubits: int, ngates: int) -> Quan
     for name in sequence:
         if name == "mcx":
             k = int(rng.integers(1, min(nqubits, 6)))  # 5 controls already needs an mcx_5 definition
-            qubits = [int(q) for q in rng.permutation(nqubits)[:k + 1]]
+            qubits = [int(q) for q in rng.permutation(nqubits)[: k + 1]]
             circuit.mcx(qubits[:-1], qubits[-1])
         elif name == "unitary":
             k = int(rng.integers(1, 4))
@@ -385,7 +445,7 @@ def _random_circuit(rng: np.random.Generator, nqubits: int, ngates: int) -> Quan
         else:
             spec = GATES[name]
             params = [float(p) for p in rng.uniform(-2 * math.pi, 2 * math.pi, spec.num_params)]
-            qubits = [int(q) for q in rng.permutation(nqubits)[:spec.num_qubits()]]
+            qubits = [int(q) for q in rng.permutation(nqubits)[: spec.num_qubits()]]
             getattr(circuit, name)(*params, *qubits)
     return circuit
 

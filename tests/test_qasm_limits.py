@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from corpus import CORPUS_DIR
 
 import gpuq
 from gpuq.circuit import QuantumCircuit
@@ -91,21 +91,27 @@ def test_a_5000_digit_number_is_an_error_naming_the_literal():
     assert str(MAX_NUMBER_DIGITS) in str(error)
 
 
-@pytest.mark.parametrize("statement, column", [
-    ("qreg q[{}];", 8),
-    ("qreg q[1];\nx q[{}];", 5),
-    ("qreg q[1];\ncreg c[1];\nif(c=={}) x q[0];", 7),
-])
+@pytest.mark.parametrize(
+    "statement, column",
+    [
+        ("qreg q[{}];", 8),
+        ("qreg q[1];\nx q[{}];", 5),
+        ("qreg q[1];\ncreg c[1];\nif(c=={}) x q[0];", 7),
+    ],
+)
 def test_a_5000_digit_integer_is_an_error_not_a_bare_value_error(statement, column):
     error = qasm_error(HEADER + statement.format("7" * 5000))
     assert error.column == column and "integer of 5000 digits" in str(error)
 
 
 # ---------------------------------------------------------------- registers
-@pytest.mark.parametrize("statement, cap", [
-    ("creg c[99999999999999999999];", MAX_CLBITS),
-    ("qreg q[1000000000];", MAX_QUBITS),
-])
+@pytest.mark.parametrize(
+    "statement, cap",
+    [
+        ("creg c[99999999999999999999];", MAX_CLBITS),
+        ("qreg q[1000000000];", MAX_QUBITS),
+    ],
+)
 def test_huge_registers_are_refused_before_their_bits_are_made(statement, cap):
     error = qasm_error(HEADER + statement)
     assert (error.line, error.column) == (3, 8) and f"{cap:,}" in str(error)
@@ -170,15 +176,19 @@ def test_doubling_gate_definitions_are_refused_before_expanding(levels):
 
 def test_broadcast_expansion_counts_against_the_instruction_cap():
     width = 62_500
-    error = qasm_error(HEADER + f"qreg q[{width}];\ngate g a {{ " + "x a; " * (MAX_OPERATIONS // width + 1)
-                       + "}\ng q;\n")
+    error = qasm_error(
+        HEADER + f"qreg q[{width}];\ngate g a {{ " + "x a; " * (MAX_OPERATIONS // width + 1) + "}\ng q;\n"
+    )
     assert (error.line, error.column) == (5, 1)
 
 
-@pytest.mark.parametrize("definition, statement", [
-    ("", "barrier q;"),  # one instruction, but it holds 65,536 qubits
-    ("gate nop a { }\n", "nop q;"),  # no instruction, but 65,536 calls
-])
+@pytest.mark.parametrize(
+    "definition, statement",
+    [
+        ("", "barrier q;"),  # one instruction, but it holds 65,536 qubits
+        ("gate nop a { }\n", "nop q;"),  # no instruction, but 65,536 calls
+    ],
+)
 def test_wide_statements_count_against_the_instruction_cap(definition, statement):
     repeats = MAX_OPERATIONS // MAX_QUBITS + 1
     error = qasm_error(HEADER + definition + f"qreg q[{MAX_QUBITS}];\n" + f"{statement}\n" * repeats)
@@ -213,10 +223,15 @@ def test_gate_definitions_nested_past_the_cap_are_an_error_at_the_definition():
 
 def test_long_expressions_in_often_called_gates_count_against_the_evaluation_cap():
     long_angle = "+".join(["t"] * 400)  # 799 terms, evaluated at every call of g1
-    lines = [HEADER, "qreg q[1];\n", f"gate g1(t) a {{ rz({long_angle}) a; }}\n",
-             "gate g2(t) a { g1(t) a; g1(t) a; g1(t) a; g1(t) a; }\n"]
-    lines += [f"gate g{i}(t) a {{ g{i - 1}(t) a; g{i - 1}(t) a; g{i - 1}(t) a; g{i - 1}(t) a; }}\n"
-              for i in range(3, 10)]
+    lines = [
+        HEADER,
+        "qreg q[1];\n",
+        f"gate g1(t) a {{ rz({long_angle}) a; }}\n",
+        "gate g2(t) a { g1(t) a; g1(t) a; g1(t) a; g1(t) a; }\n",
+    ]
+    lines += [
+        f"gate g{i}(t) a {{ g{i - 1}(t) a; g{i - 1}(t) a; g{i - 1}(t) a; g{i - 1}(t) a; }}\n" for i in range(3, 10)
+    ]
     error = qasm_error("".join(lines) + "g9(0.1) q[0];\n")  # 4^8 calls of g1: 52 million terms, 65,536 gates
     assert f"{MAX_EVALUATIONS:,} evaluated expression terms" in str(error)
     assert (error.line, error.column) == (13, 1)
@@ -226,20 +241,71 @@ def test_long_expressions_in_often_called_gates_count_against_the_evaluation_cap
 def _seed_programs() -> list[str]:
     paths = sorted((CORPUS_DIR / "qasmbench").glob("*.qasm")) + sorted(EXAMPLES.glob("*.qasm"))
     programs = [path.read_text() for path in paths if path.stat().st_size < 4_000]
-    programs.append(HEADER + "qreg q[3];\ncreg c[3];\ngate g(t,u) a,b { rz(t*u-pi/2) a; cx a,b; barrier a; }\n"
-                    "g(0.5,-2^3) q[0],q[1];\nif(c==3) g(1,2) q[1],q[2];\nmeasure q -> c;\nreset q[2];\n")
+    programs.append(
+        HEADER + "qreg q[3];\ncreg c[3];\ngate g(t,u) a,b { rz(t*u-pi/2) a; cx a,b; barrier a; }\n"
+        "g(0.5,-2^3) q[0],q[1];\nif(c==3) g(1,2) q[1],q[2];\nmeasure q -> c;\nreset q[2];\n"
+    )
     return programs
 
 
 SEEDS = _seed_programs()
-FRAGMENTS = ["(", ")", "[", "]", "{", "}", ";", ",", "-", "^", "/", "*", "+", "->", "==", "pi", "q", "c", "g",
-             "gate g a { x a; }", "qreg r[7];", "creg d[2];", "measure", "if(c==1)", "9" * 30, "1e308",
-             "sin(", "ln(0)", "0", "-" * 50, "include \"x.inc\";", "opaque o a;", "\n", "U(1,2,3) q[0];",
-             "CX q[0],q[1];", "barrier q;", "\"", "//", "@", "\u00e9", "\x00"]
+FRAGMENTS = [
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ";",
+    ",",
+    "-",
+    "^",
+    "/",
+    "*",
+    "+",
+    "->",
+    "==",
+    "pi",
+    "q",
+    "c",
+    "g",
+    "gate g a { x a; }",
+    "qreg r[7];",
+    "creg d[2];",
+    "measure",
+    "if(c==1)",
+    "9" * 30,
+    "1e308",
+    "sin(",
+    "ln(0)",
+    "0",
+    "-" * 50,
+    'include "x.inc";',
+    "opaque o a;",
+    "\n",
+    "U(1,2,3) q[0];",
+    "CX q[0],q[1];",
+    "barrier q;",
+    '"',
+    "//",
+    "@",
+    "\u00e9",
+    "\x00",
+]
 
 
-HOSTILE_NUMBERS = ["-" * 1200 + "1", "+".join(["1"] * 700), "7" * 5000, "(" * 400 + "1" + ")" * 400,
-                   "99999999999999999999", "1000000000", "0", "65537", "2^1024", "1/0"]
+HOSTILE_NUMBERS = [
+    "-" * 1200 + "1",
+    "+".join(["1"] * 700),
+    "7" * 5000,
+    "(" * 400 + "1" + ")" * 400,
+    "99999999999999999999",
+    "1000000000",
+    "0",
+    "65537",
+    "2^1024",
+    "1/0",
+]
 
 
 @st.composite
@@ -256,9 +322,9 @@ def mutated_programs(draw) -> str:
         elif action == "insert":
             text = text[:position] + draw(st.sampled_from(FRAGMENTS)) + text[position:]
         elif action == "delete":
-            text = text[:position] + text[position + draw(st.integers(1, 40)):]
+            text = text[:position] + text[position + draw(st.integers(1, 40)) :]
         elif action == "duplicate":
-            span = text[position:position + draw(st.integers(1, 80))]
+            span = text[position : position + draw(st.integers(1, 80))]
             text = text[:position] + span * draw(st.integers(2, 4)) + text[position:]
         else:
             text = text[:position] + draw(st.text(max_size=12)) + text[position:]

@@ -81,8 +81,7 @@ def test_every_standard_gate_converts(backend, name):
     if name in backend.target.operation_names:
         assert name in transpile(qc, backend, optimization_level=0).count_ops(), f"{name} was decomposed"
         np.testing.assert_allclose(saved_state(backend, qc), expected, atol=1e-10)
-    np.testing.assert_allclose(saved_state(backend, transpile(qc, backend, optimization_level=1)), expected,
-                               atol=1e-10)
+    np.testing.assert_allclose(saved_state(backend, transpile(qc, backend, optimization_level=1)), expected, atol=1e-10)
     optimised = transpile(qc, backend)  # level 2 may elide swaps into the layout: compare with its own state
     np.testing.assert_allclose(saved_state(backend, optimised), Statevector(optimised).data, atol=1e-10)
 
@@ -99,8 +98,9 @@ def test_mcx_and_unitary_are_native(backend, controls):
 def test_qft_statevector(backend):
     qc = prepared_state_circuit(6, seed=3)
     qc.append(QFTGate(6), range(6))
-    np.testing.assert_allclose(saved_state(backend, transpile(qc, backend, optimization_level=1)),
-                               Statevector(qc).data, atol=1e-10)
+    np.testing.assert_allclose(
+        saved_state(backend, transpile(qc, backend, optimization_level=1)), Statevector(qc).data, atol=1e-10
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -117,9 +117,9 @@ def test_bit_order_of_counts_and_memory_across_registers(backend):
     qc = QuantumCircuit(QuantumRegister(3, "q"), ClassicalRegister(2, "a"), ClassicalRegister(3, "b"))
     qc.x(0)
     qc.x(2)
-    qc.measure(0, 1)      # a[1] = 1
-    qc.measure(1, 0)      # a[0] = 0
-    qc.measure(2, 4)      # b[2] = 1
+    qc.measure(0, 1)  # a[1] = 1
+    qc.measure(1, 0)  # a[0] = 0
+    qc.measure(2, 4)  # b[2] = 1
     result = backend.run(qc, shots=5, memory=True).result()
     assert result.get_counts() == {"100 10": 5}
     assert result.get_memory() == ["100 10"] * 5
@@ -137,8 +137,7 @@ def test_loose_clbits_keep_aer_header(backend):
     assert experiment.header["creg_sizes"] == [["a", 2], ["b", 3]]
     assert experiment.header["memory_slots"] == 6
     aer = pytest.importorskip("qiskit_aer")
-    assert (backend.run(qc, shots=3).result().get_counts()
-            == aer.AerSimulator().run(qc, shots=3).result().get_counts())
+    assert backend.run(qc, shots=3).result().get_counts() == aer.AerSimulator().run(qc, shots=3).result().get_counts()
 
 
 def test_counts_cover_clbits_not_qubits(backend):

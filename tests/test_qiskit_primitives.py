@@ -39,9 +39,11 @@ def test_estimator_matches_statevector_estimator_with_broadcasting(backend):
     ansatz = efficient_su2(3, reps=1)
     rng = np.random.default_rng(1)
     values = rng.uniform(-np.pi, np.pi, (4, 1, ansatz.num_parameters))
-    observables = [SparsePauliOp.from_list([("XZI", 0.5), ("IYY", -1.25)]),
-                   SparsePauliOp.from_list([("ZZZ", 1.0), ("XII", 0.3)]),
-                   SparsePauliOp("IIY")]
+    observables = [
+        SparsePauliOp.from_list([("XZI", 0.5), ("IYY", -1.25)]),
+        SparsePauliOp.from_list([("ZZZ", 1.0), ("XII", 0.3)]),
+        SparsePauliOp("IIY"),
+    ]
     pub = (ansatz, observables, values)
     ours = EstimatorV2(backend=backend).run([pub]).result()[0]
     reference = StatevectorEstimator().run([pub]).result()[0]
@@ -64,8 +66,12 @@ def test_estimator_runs_all_bindings_in_one_job(backend, monkeypatch):
     monkeypatch.setattr(simulator, "run", counting_run)
     ansatz = real_amplitudes(2, reps=1)
     rng = np.random.default_rng(2)
-    estimator.run([(ansatz, SparsePauliOp("ZZ"), rng.uniform(0, 1, (5, 4))),
-                   (ansatz, SparsePauliOp("XX"), rng.uniform(0, 1, (3, 4)))]).result()
+    estimator.run(
+        [
+            (ansatz, SparsePauliOp("ZZ"), rng.uniform(0, 1, (5, 4))),
+            (ansatz, SparsePauliOp("XX"), rng.uniform(0, 1, (3, 4))),
+        ]
+    ).result()
     assert sizes == [5, 3]
 
 

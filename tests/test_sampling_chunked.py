@@ -34,8 +34,9 @@ def boundary_points(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Ascending points on, just below and just above every running sum, plus random ones and the total."""
     running = np.cumsum(probs)
     total = running[-1]
-    points = np.concatenate([running, np.nextafter(running, -np.inf), np.nextafter(running, np.inf),
-                             rng.random(200) * total, [0.0, total]])
+    points = np.concatenate(
+        [running, np.nextafter(running, -np.inf), np.nextafter(running, np.inf), rng.random(200) * total, [0.0, total]]
+    )
     return np.sort(points[(points >= 0) & (points <= total)])
 
 
@@ -43,8 +44,7 @@ def probability_arrays(rng: np.random.Generator) -> list[np.ndarray]:
     spiky = rng.random(300) * (rng.random(300) < 0.3)
     spiky[:7] = 0
     spiky[-9:] = 0
-    return [np.array([1.0]), np.array([0.0, 0.0, 1e-300, 0.0]), rng.random(5), spiky,
-            rng.exponential(size=1024) ** 8]
+    return [np.array([1.0]), np.array([0.0, 0.0, 1e-300, 0.0]), rng.random(5), spiky, rng.exponential(size=1024) ** 8]
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 8, 64, 4096])
@@ -107,7 +107,7 @@ def test_device_draws_do_not_depend_on_the_chunk(case, precision):
     default = CpuDevice()
     want = default.sample(state, qubits, 20_000, seed=8)
     want_counts = default.sample_counts(state, qubits, 20_000, seed=8)
-    for chunk in (CHUNKS if nqubits < 12 else [8, 256]):
+    for chunk in CHUNKS if nqubits < 12 else [8, 256]:
         tiny = CpuDevice(sample_chunk=chunk)
         assert np.array_equal(tiny.sample(state, qubits, 20_000, seed=8), want)
         got = tiny.sample_counts(state, qubits, 20_000, seed=8)
@@ -181,18 +181,19 @@ def test_sampling_stays_within_its_stated_workspace(case):
     and, measuring every qubit, less than 1/16 of the state (no float per amplitude)."""
     qubits = WORKSPACE_CASES[case]
     cpu = CpuDevice(sample_chunk=1 << 14)
-    state = np.full(1 << 20, 2.0 ** -10, dtype=np.complex128)
+    state = np.full(1 << 20, 2.0**-10, dtype=np.complex128)
     shots = 1000
     peak = _peak(lambda: cpu.sample_counts(state, qubits, shots, seed=1))
     assert peak <= sampling_workspace(len(qubits), shots, chunk=1 << 14)
-    assert _peak(lambda: cpu.sample(state, qubits, shots, seed=1)) <= sampling_workspace(len(qubits), shots,
-                                                                                         chunk=1 << 14)
+    assert _peak(lambda: cpu.sample(state, qubits, shots, seed=1)) <= sampling_workspace(
+        len(qubits), shots, chunk=1 << 14
+    )
     if len(qubits) == 20:
         assert peak < state.nbytes // 16
 
 
 def test_permuted_marginal_allocates_only_its_output():
-    state = np.full(1 << 18, 2.0 ** -9, dtype=np.complex128)
+    state = np.full(1 << 18, 2.0**-9, dtype=np.complex128)
     qubits = [17, *range(17)]
     peak = _peak(lambda: CpuDevice().marginal_probabilities(state, qubits))
     assert peak <= 8 * (1 << 18) + (64 << 10)

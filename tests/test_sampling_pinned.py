@@ -119,8 +119,9 @@ def engine_results(cpu: CpuDevice) -> dict[str, object]:
         ops = lower_experiment(experiment)
         for precision in ("single", "double"):
             for memory in (False, True):
-                settings = RunSettings(method="qasm", shots=2000, memory=memory, seed=31, precision=precision,
-                                       fusion_max_qubits=4)
+                settings = RunSettings(
+                    method="qasm", shots=2000, memory=memory, seed=31, precision=precision, fusion_max_qubits=4
+                )
                 outcome = run_experiment(ops, experiment.config.n_qubits, settings, cpu)
                 key = f"{name}/{precision}/{'memory' if memory else 'counts'}"
                 results[key] = hashlib.sha256(repr(sorted(outcome.counts.items())).encode()).hexdigest()[:16]

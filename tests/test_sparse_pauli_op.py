@@ -37,18 +37,21 @@ def test_wire_round_trip():
     assert SparsePauliOp.from_wire(op.to_wire()) == op
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: SparsePauliOp.from_list([("XA", 1)]), "only I, X, Y and Z"),
-    (lambda: SparsePauliOp.from_list([("X", 1), ("XX", 1)]), "same length"),
-    (lambda: SparsePauliOp.from_list([]), "at least one"),
-    (lambda: SparsePauliOp.from_list([("X", np.nan)]), "finite"),
-    (lambda: SparsePauliOp.from_list([("X", "1")]), "must be a number"),
-    (lambda: SparsePauliOp.from_list([("X", 1, 2)]), "pairs"),
-    (lambda: SparsePauliOp(["X", "Z"], [1]), "coefficient"),
-    (lambda: SparsePauliOp("X") + SparsePauliOp("XX"), "1 and 2 qubits"),
-    (lambda: SparsePauliOp("X") * np.inf, "finite"),
-    (lambda: SparsePauliOp("Z" * 64), "at most 63"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: SparsePauliOp.from_list([("XA", 1)]), "only I, X, Y and Z"),
+        (lambda: SparsePauliOp.from_list([("X", 1), ("XX", 1)]), "same length"),
+        (lambda: SparsePauliOp.from_list([]), "at least one"),
+        (lambda: SparsePauliOp.from_list([("X", np.nan)]), "finite"),
+        (lambda: SparsePauliOp.from_list([("X", "1")]), "must be a number"),
+        (lambda: SparsePauliOp.from_list([("X", 1, 2)]), "pairs"),
+        (lambda: SparsePauliOp(["X", "Z"], [1]), "coefficient"),
+        (lambda: SparsePauliOp("X") + SparsePauliOp("XX"), "1 and 2 qubits"),
+        (lambda: SparsePauliOp("X") * np.inf, "finite"),
+        (lambda: SparsePauliOp("Z" * 64), "at most 63"),
+    ],
+)
 def test_bad_operators_are_gpuq_errors(make, message):
     with pytest.raises(GpuqError, match=message):
         make()

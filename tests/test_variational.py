@@ -62,9 +62,11 @@ def problem():
     theta = ParameterVector("theta", 3)
     phi = Parameter("phi")
     qc = _random_circuit(NQUBITS, rng, [*theta, phi])
-    observables = [SparsePauliOp.from_list(random_terms(NQUBITS, 12, rng)),
-                   SparsePauliOp.from_list([("ZZ", 0.5), ("XI", -1.0)]),  # narrower: identity on the others
-                   SparsePauliOp.from_list(random_terms(NQUBITS, 5, rng, complex_coeffs=True))]
+    observables = [
+        SparsePauliOp.from_list(random_terms(NQUBITS, 12, rng)),
+        SparsePauliOp.from_list([("ZZ", 0.5), ("XI", -1.0)]),  # narrower: identity on the others
+        SparsePauliOp.from_list(random_terms(NQUBITS, 5, rng, complex_coeffs=True)),
+    ]
     rows = rng.uniform(-np.pi, np.pi, size=(3, 4))
     binds = {theta: rows[:, :3].tolist(), phi: rows[:, 3].tolist()}
     return qc, observables, rows, binds
@@ -98,8 +100,9 @@ def test_gradients_match_finite_differences(problem, device_name):
                 point[j] += sign * step
                 shifted.append({p: v for p, v in zip(qc.parameters, point)})
         swept = {p: [s[p] for s in shifted] for p in qc.parameters}
-        values = _run(qc, parameter_binds=[swept], observables=observables,
-                      device=device_name).get_expectation_values(0)
+        values = _run(qc, parameter_binds=[swept], observables=observables, device=device_name).get_expectation_values(
+            0
+        )
         numeric = (values[0::2] - values[1::2]) / (2 * step)  # (parameters, observables)
         assert np.allclose(gradients[b], numeric.T, atol=1e-6, rtol=0)
 
@@ -129,8 +132,9 @@ def test_one_fusion_plan_serves_every_binding(problem):
     # The reused plan equals a fresh plan of the bound circuit, binding by binding.
     from gpuq.providers.local.prepare import prepare
 
-    prepared = prepare(gpuq.compile(qc, parameter_binds=[binds], observables=observables),
-                       Local.get_backend("statevector_simulator"))
+    prepared = prepare(
+        gpuq.compile(qc, parameter_binds=[binds], observables=observables), Local.get_backend("statevector_simulator")
+    )
     spec = prepared.experiments[0].variational
     template = FusedTemplate(spec.circuit, 4)
     for row in spec.bindings:
@@ -146,8 +150,9 @@ def test_bindings_without_observables_give_one_result_per_binding():
     qc.ry(theta, 0)
     qc.measure(0, 0)
     values = [0.0, np.pi, np.pi / 2]
-    result = gpuq.execute(qc, "qasm_simulator", parameter_binds=[{theta: values}], shots=2000,
-                          seed_simulator=1).result()
+    result = gpuq.execute(
+        qc, "qasm_simulator", parameter_binds=[{theta: values}], shots=2000, seed_simulator=1
+    ).result()
     assert len(result.results) == 3
     assert result.get_counts(0) == {"0": 2000} and result.get_counts(1) == {"1": 2000}
     assert 800 < result.get_counts(2)["1"] < 1200
@@ -163,8 +168,10 @@ def test_the_qobj_carries_everything_over_json(problem):
     direct = backend.run(qobj).result()
     wired = backend.run(again).result()
     assert np.array_equal(direct.get_gradients(0), wired.get_gradients(0))
-    assert np.array_equal(gpuq.Result.model_validate_json(wired.model_dump_json()).get_expectation_values(0),
-                          wired.get_expectation_values(0))
+    assert np.array_equal(
+        gpuq.Result.model_validate_json(wired.model_dump_json()).get_expectation_values(0),
+        wired.get_expectation_values(0),
+    )
 
 
 def test_plain_circuit_with_observables_is_one_binding():
@@ -176,16 +183,19 @@ def test_plain_circuit_with_observables_is_one_binding():
     assert values.get_expectation_values().dtype == np.float64
 
 
-@pytest.mark.parametrize("build, options, message", [
-    (lambda t: [("rx", t)], {}, "unbound parameters"),
-    (lambda t: [("rx", t)], {"parameter_binds": [{}]}, "no binding for parameter"),
-    (lambda t: [("rx", t), ("ry", t * 2)], {"parameter_binds": [{}], "observables": "wide"}, "no binding"),
-    (lambda t: [("rx", t)], {"parameter_binds": [{"t": [1.0]}]}, "Parameters or ParameterVectors"),
-    (lambda t: [("rx", 0.5)], {"observables": "wide"}, "acts on 3 qubits but the circuit has 2"),
-    (lambda t: [("rx", 0.5)], {"gradient": True}, "gradient=True needs observables"),
-    (lambda t: [("rx", 0.5)], {"gradient": True, "observables": "z"}, "circuit with parameters"),
-    (lambda t: [("rx", 0.5), ("measure", None)], {"observables": "z"}, "measurements or resets"),
-])
+@pytest.mark.parametrize(
+    "build, options, message",
+    [
+        (lambda t: [("rx", t)], {}, "unbound parameters"),
+        (lambda t: [("rx", t)], {"parameter_binds": [{}]}, "no binding for parameter"),
+        (lambda t: [("rx", t), ("ry", t * 2)], {"parameter_binds": [{}], "observables": "wide"}, "no binding"),
+        (lambda t: [("rx", t)], {"parameter_binds": [{"t": [1.0]}]}, "Parameters or ParameterVectors"),
+        (lambda t: [("rx", 0.5)], {"observables": "wide"}, "acts on 3 qubits but the circuit has 2"),
+        (lambda t: [("rx", 0.5)], {"gradient": True}, "gradient=True needs observables"),
+        (lambda t: [("rx", 0.5)], {"gradient": True, "observables": "z"}, "circuit with parameters"),
+        (lambda t: [("rx", 0.5), ("measure", None)], {"observables": "z"}, "measurements or resets"),
+    ],
+)
 def test_bad_requests_are_validation_errors(build, options, message):
     t = Parameter("t")
     qc = QuantumCircuit(2, 1)

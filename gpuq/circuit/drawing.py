@@ -38,7 +38,7 @@ def _cells(circuit, inst) -> dict[int, str]:
         cells[rows[0]] = "|0>"
     else:
         spec = GATES.get(name)
-        ncontrols = (len(rows) - 1 if name == "mcx" else spec.num_controls) if spec else 0
+        ncontrols = (len(rows) - 1 if name == "mcx" else spec.num_controls or 0) if spec else 0
         base = name[ncontrols:] if name.startswith("c" * ncontrols) and ncontrols else name
         for row in rows[:ncontrols]:
             cells[row] = _CONTROL

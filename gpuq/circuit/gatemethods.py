@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Union
 
-import numpy as np
-
 from ..exceptions import CircuitError
 from .gates import check_unitary, gate_parameter, gate_spec
 from .instruction import InstructionSet, Operation
@@ -28,6 +26,7 @@ class GateMethods:
     """``QuantumCircuit``'s methods that append library gates."""
 
     if TYPE_CHECKING:
+
         def _qubits(self, spec: QubitSpec) -> list[Qubit]: ...
 
         def append(self, operation: Operation, qargs: Sequence = (), cargs: Sequence = ()) -> InstructionSet: ...
@@ -183,8 +182,9 @@ class GateMethods:
         """Controlled U3."""
         return self._gate("cu3", (theta, phi, lam), control, target)
 
-    def cu(self, theta: float, phi: float, lam: float, gamma: float,
-           control: QubitSpec, target: QubitSpec) -> InstructionSet:
+    def cu(
+        self, theta: float, phi: float, lam: float, gamma: float, control: QubitSpec, target: QubitSpec
+    ) -> InstructionSet:
         """Controlled U with a global phase γ on the target (Qiskit's ``cu``)."""
         return self._gate("cu", (theta, phi, lam, gamma), control, target)
 

@@ -90,14 +90,13 @@ def _perm(*targets: int) -> BaseOperator:
     return BaseOperator("permutation", np.array(targets, dtype=np.int64))
 
 
-def _mat(rows: Sequence[Sequence[complex]]) -> BaseOperator:
+def _mat(rows: Sequence[Sequence[complex]] | np.ndarray) -> BaseOperator:
     return BaseOperator("matrix", np.array(rows, dtype=complex))
 
 
 def _u3(theta: float, phi: float, lam: float) -> BaseOperator:
     c, s = math.cos(theta / 2), math.sin(theta / 2)
-    return _mat([[c, -cmath.exp(1j * lam) * s],
-                 [cmath.exp(1j * phi) * s, cmath.exp(1j * (phi + lam)) * c]])
+    return _mat([[c, -cmath.exp(1j * lam) * s], [cmath.exp(1j * phi) * s, cmath.exp(1j * (phi + lam)) * c]])
 
 
 def _rx(theta: float) -> BaseOperator:
@@ -147,53 +146,58 @@ _SWAP = _perm(0, 2, 1, 3)
 _ISWAP = _mat([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]])
 
 
-def _spec(name: str, num_params: int, controls: int | None, base_qubits: int,
-          base: Callable[..., BaseOperator]) -> GateSpec:
+def _spec(
+    name: str, num_params: int, controls: int | None, base_qubits: int, base: Callable[..., BaseOperator]
+) -> GateSpec:
     return GateSpec(name, num_params, controls, base_qubits, base)
 
 
-GATES: dict[str, GateSpec] = {spec.name: spec for spec in [
-    _spec("id", 0, 0, 1, lambda: _diag(1, 1)),
-    _spec("x", 0, 0, 1, lambda: _X),
-    _spec("y", 0, 0, 1, lambda: _Y),
-    _spec("z", 0, 0, 1, lambda: _Z),
-    _spec("h", 0, 0, 1, lambda: _H),
-    _spec("s", 0, 0, 1, lambda: _diag(1, 1j)),
-    _spec("sdg", 0, 0, 1, lambda: _diag(1, -1j)),
-    _spec("t", 0, 0, 1, lambda: _diag(1, cmath.exp(0.25j * math.pi))),
-    _spec("tdg", 0, 0, 1, lambda: _diag(1, cmath.exp(-0.25j * math.pi))),
-    _spec("sx", 0, 0, 1, lambda: _SX),
-    _spec("sxdg", 0, 0, 1, lambda: _SXDG),
-    _spec("rx", 1, 0, 1, _rx),
-    _spec("ry", 1, 0, 1, _ry),
-    _spec("rz", 1, 0, 1, _rz),
-    _spec("p", 1, 0, 1, _phase),
-    _spec("u1", 1, 0, 1, _phase),
-    _spec("u2", 2, 0, 1, lambda phi, lam: _u3(math.pi / 2, phi, lam)),
-    _spec("u3", 3, 0, 1, _u3),
-    _spec("u", 3, 0, 1, _u3),
-    _spec("cx", 0, 1, 1, lambda: _X),
-    _spec("cy", 0, 1, 1, lambda: _Y),
-    _spec("cz", 0, 1, 1, lambda: _Z),
-    _spec("ch", 0, 1, 1, lambda: _H),
-    _spec("csx", 0, 1, 1, lambda: _SX),
-    _spec("swap", 0, 0, 2, lambda: _SWAP),
-    _spec("iswap", 0, 0, 2, lambda: _ISWAP),
-    _spec("crx", 1, 1, 1, _rx),
-    _spec("cry", 1, 1, 1, _ry),
-    _spec("crz", 1, 1, 1, _rz),
-    _spec("cp", 1, 1, 1, _phase),
-    _spec("cu1", 1, 1, 1, _phase),
-    _spec("cu3", 3, 1, 1, _u3),
-    _spec("cu", 4, 1, 1, _cu),
-    _spec("rxx", 1, 0, 2, _rxx),
-    _spec("ryy", 1, 0, 2, _ryy),
-    _spec("rzz", 1, 0, 2, _rzz),
-    _spec("ccx", 0, 2, 1, lambda: _X),
-    _spec("cswap", 0, 1, 2, lambda: _SWAP),
-    _spec("mcx", 0, None, 1, lambda: _X),
-]}
+GATES: dict[str, GateSpec] = {
+    spec.name: spec
+    for spec in [
+        _spec("id", 0, 0, 1, lambda: _diag(1, 1)),
+        _spec("x", 0, 0, 1, lambda: _X),
+        _spec("y", 0, 0, 1, lambda: _Y),
+        _spec("z", 0, 0, 1, lambda: _Z),
+        _spec("h", 0, 0, 1, lambda: _H),
+        _spec("s", 0, 0, 1, lambda: _diag(1, 1j)),
+        _spec("sdg", 0, 0, 1, lambda: _diag(1, -1j)),
+        _spec("t", 0, 0, 1, lambda: _diag(1, cmath.exp(0.25j * math.pi))),
+        _spec("tdg", 0, 0, 1, lambda: _diag(1, cmath.exp(-0.25j * math.pi))),
+        _spec("sx", 0, 0, 1, lambda: _SX),
+        _spec("sxdg", 0, 0, 1, lambda: _SXDG),
+        _spec("rx", 1, 0, 1, _rx),
+        _spec("ry", 1, 0, 1, _ry),
+        _spec("rz", 1, 0, 1, _rz),
+        _spec("p", 1, 0, 1, _phase),
+        _spec("u1", 1, 0, 1, _phase),
+        _spec("u2", 2, 0, 1, lambda phi, lam: _u3(math.pi / 2, phi, lam)),
+        _spec("u3", 3, 0, 1, _u3),
+        _spec("u", 3, 0, 1, _u3),
+        _spec("cx", 0, 1, 1, lambda: _X),
+        _spec("cy", 0, 1, 1, lambda: _Y),
+        _spec("cz", 0, 1, 1, lambda: _Z),
+        _spec("ch", 0, 1, 1, lambda: _H),
+        _spec("csx", 0, 1, 1, lambda: _SX),
+        _spec("swap", 0, 0, 2, lambda: _SWAP),
+        _spec("iswap", 0, 0, 2, lambda: _ISWAP),
+        _spec("crx", 1, 1, 1, _rx),
+        _spec("cry", 1, 1, 1, _ry),
+        _spec("crz", 1, 1, 1, _rz),
+        _spec("cp", 1, 1, 1, _phase),
+        _spec("cu1", 1, 1, 1, _phase),
+        _spec("cu3", 3, 1, 1, _u3),
+        _spec("cu", 4, 1, 1, _cu),
+        _spec("rxx", 1, 0, 2, _rxx),
+        _spec("ryy", 1, 0, 2, _ryy),
+        _spec("rzz", 1, 0, 2, _rzz),
+        _spec("ccx", 0, 2, 1, lambda: _X),
+        _spec("cswap", 0, 1, 2, lambda: _SWAP),
+        _spec("mcx", 0, None, 1, lambda: _X),
+    ]
+}
 """Every named gate gpuq simulates natively."""
+
 
 def gate_spec(name: str) -> GateSpec:
     """Look a gate up by name.
@@ -215,8 +219,11 @@ def gate_parameter(name: str, value: object) -> float | ParameterExpression:
     """
     if isinstance(value, ParameterExpression):
         return value if value.parameters else float(value)
-    if (isinstance(value, (Real, np.floating, np.integer)) and not isinstance(value, bool)
-            and math.isfinite(float(value))):
+    if (
+        isinstance(value, (Real, np.floating, np.integer))
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    ):
         return float(value)
     raise CircuitError(f"gate {name!r} parameter {value!r} is not a finite real number or a Parameter expression")
 

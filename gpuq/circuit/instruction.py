@@ -78,7 +78,7 @@ class InstructionSet:
     def __len__(self) -> int:
         return len(self._positions)
 
-    def c_if(self, classical: ClassicalRegister | Clbit | int, value: int) -> "InstructionSet":
+    def c_if(self, classical: ClassicalRegister | Clbit | int, value: int) -> InstructionSet:
         """Make each instruction run only when ``classical`` equals ``value``.
 
         Args:

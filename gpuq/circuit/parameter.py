@@ -27,7 +27,11 @@ from ..exceptions import CircuitError
 Value = Union[float, "ParameterExpression"]
 
 _BINARY: dict[str, Callable[[float, float], float]] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+}
 _SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
@@ -143,8 +147,7 @@ class ParameterExpression:
 
     def __float__(self) -> float:
         if self.parameters:
-            raise CircuitError(f"expression {self} has unbound parameters "
-                               f"{sorted(p.name for p in self.parameters)}")
+            raise CircuitError(f"expression {self} has unbound parameters {sorted(p.name for p in self.parameters)}")
         return _evaluate(self._tree, {})
 
     def __str__(self) -> str:
@@ -321,8 +324,10 @@ def _from_wire(data: Any, parameters: Mapping[str, Parameter]) -> tuple:
     arity = {"neg": 1, **{op: 2 for op in _BINARY}}
     if head in arity and len(data) == arity[head] + 1:
         return (data[0], *(_from_wire(child, parameters) for child in data[1:]))
-    raise CircuitError(f"malformed parameter expression {data!r}: expected a number, ['param', name], "
-                       f"['neg', e] or [op, e, e] with op one of {sorted(_BINARY)}")
+    raise CircuitError(
+        f"malformed parameter expression {data!r}: expected a number, ['param', name], "
+        f"['neg', e] or [op, e, e] with op one of {sorted(_BINARY)}"
+    )
 
 
 def _format(tree: tuple) -> str:

@@ -25,8 +25,10 @@ def sorted_parameters(found: set[Parameter]) -> list[Parameter]:
     names: dict[str, Parameter] = {}
     for parameter in ordered:
         if names.setdefault(parameter.name, parameter) is not parameter:
-            raise CircuitError(f"the circuit uses two different parameters named {parameter.name!r}; "
-                               "parameter names must be unique in a circuit")
+            raise CircuitError(
+                f"the circuit uses two different parameters named {parameter.name!r}; "
+                "parameter names must be unique in a circuit"
+            )
     return ordered
 
 
@@ -89,13 +91,16 @@ def _binding(values: Mapping[Any, Any] | Sequence[Any], parameters: list[Paramet
                 raise CircuitError(f"assign_parameters keys are Parameters or ParameterVectors, got {key!r}")
         unknown = [p.name for p in binding if p not in set(parameters)]
         if unknown:
-            raise CircuitError(f"parameter(s) {sorted(unknown)} are not in the circuit; "
-                               f"it has {[p.name for p in parameters]}")
+            raise CircuitError(
+                f"parameter(s) {sorted(unknown)} are not in the circuit; it has {[p.name for p in parameters]}"
+            )
         return binding
     items = list(values)
     if len(items) != len(parameters):
-        raise CircuitError(f"assign_parameters got {len(items)} value(s) for {len(parameters)} parameter(s) "
-                           f"{[p.name for p in parameters]}")
+        raise CircuitError(
+            f"assign_parameters got {len(items)} value(s) for {len(parameters)} parameter(s) "
+            f"{[p.name for p in parameters]}"
+        )
     return dict(zip(parameters, items))
 
 
@@ -105,7 +110,9 @@ def _bind_value(value: Any, binding: Mapping[Parameter, Any]) -> Any:
     relevant = {p: binding[p] for p in value.parameters if p in binding}
     for parameter, number in relevant.items():
         if not isinstance(number, ParameterExpression) and (
-                isinstance(number, bool) or not isinstance(number, (Real, np.floating, np.integer))
-                or not math.isfinite(float(number))):
+            isinstance(number, bool)
+            or not isinstance(number, (Real, np.floating, np.integer))
+            or not math.isfinite(float(number))
+        ):
             raise CircuitError(f"value {number!r} for parameter {parameter.name!r} is not a finite real number")
     return value.bind(relevant) if relevant else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from numbers import Integral
+from typing import Any, cast
 
 import numpy as np
 
@@ -48,8 +49,11 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         if regs and all(isinstance(r, Integral) for r in regs):
             if len(regs) > 2:
                 raise CircuitError("QuantumCircuit(n_qubits[, n_clbits]) takes at most two integers")
-            regs = (QuantumRegister(int(regs[0]), "q"),) + ((ClassicalRegister(int(regs[1]), "c"),) if len(regs) == 2 and regs[1] else ())
-        self.add_register(*regs)
+            sizes = [int(cast(Integral, r)) for r in regs]
+            regs = (QuantumRegister(sizes[0], "q"),) + (
+                (ClassicalRegister(sizes[1], "c"),) if len(sizes) == 2 and sizes[1] else ()
+            )
+        self.add_register(*regs)  # type: ignore[arg-type]  # add_register refuses what is not a register
 
     # ----------------------------------------------------------------- registers
     def add_register(self, *regs: Register) -> None:
@@ -63,13 +67,13 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
             if isinstance(reg, QuantumRegister):
                 self.qregs.append(reg)
                 for bit in reg:
-                    self._qubit_index[bit] = len(self.qubits)
-                    self.qubits.append(bit)
+                    self._qubit_index[cast(Qubit, bit)] = len(self.qubits)
+                    self.qubits.append(cast(Qubit, bit))
             else:
                 self.cregs.append(reg)
                 for bit in reg:
-                    self._clbit_index[bit] = len(self.clbits)
-                    self.clbits.append(bit)
+                    self._clbit_index[cast(Clbit, bit)] = len(self.clbits)
+                    self.clbits.append(cast(Clbit, bit))
 
     @property
     def num_qubits(self) -> int:
@@ -90,10 +94,10 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         return self._clbit_index[clbit]
 
     # ------------------------------------------------------------ bit resolution
-    def _resolve(self, spec, bits: list, index: dict, kind: str, reg_type: type) -> list:
+    def _resolve(self, spec: Any, bits: list, index: dict, kind: str, reg_type: type) -> list:
         """Turn one argument (int, bit, register, list) into a list of this circuit's bits."""
         if isinstance(spec, reg_type):
-            spec = list(spec)
+            spec = list(cast(Register, spec))
         if isinstance(spec, (list, tuple, range, np.ndarray)):
             return [bit for item in spec for bit in self._resolve(item, bits, index, kind, reg_type)]
         if isinstance(spec, (Integral, np.integer)) and not isinstance(spec, bool):
@@ -165,20 +169,29 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
             clbits, register = tuple(classical), classical.name
         else:
             clbits, register = tuple(self._clbits(classical)), None
-        if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)) or not 0 <= int(value) < (1 << len(clbits)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (Integral, np.integer))
+            or not 0 <= int(value) < (1 << len(clbits))
+        ):
             raise CircuitError(f"condition value {value!r} does not fit in {len(clbits)} bit(s)")
         return Condition(clbits, int(value), register)
 
     # ------------------------------------------------------------- composition
-    def copy(self, name: str | None = None) -> "QuantumCircuit":
+    def copy(self, name: str | None = None) -> QuantumCircuit:
         """A copy sharing registers but with its own instruction list."""
         other = QuantumCircuit(*self.qregs, *self.cregs, name=name or self.name)
         other.data = list(self.data)
         other.global_phase = self.global_phase
         return other
 
-    def compose(self, other: "QuantumCircuit", qubits: Sequence | None = None,
-                clbits: Sequence | None = None, inplace: bool = False) -> "QuantumCircuit | None":
+    def compose(
+        self,
+        other: QuantumCircuit,
+        qubits: Sequence | None = None,
+        clbits: Sequence | None = None,
+        inplace: bool = False,
+    ) -> QuantumCircuit | None:
         """Append ``other``'s instructions, mapping its bits onto ``qubits`` / ``clbits`` of this circuit.
 
         By default other's qubit ``i`` maps to this circuit's qubit ``i``. Returns
@@ -198,13 +211,18 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
             condition = inst.condition
             if condition is not None:
                 condition = Condition(tuple(clbit_of[c] for c in condition.clbits), condition.value, None)
-            target.data.append(CircuitInstruction(
-                inst.operation, tuple(qubit_of[q] for q in inst.qubits),
-                tuple(clbit_of[c] for c in inst.clbits), condition))
+            target.data.append(
+                CircuitInstruction(
+                    inst.operation,
+                    tuple(qubit_of[q] for q in inst.qubits),
+                    tuple(clbit_of[c] for c in inst.clbits),
+                    condition,
+                )
+            )
         target.global_phase += other.global_phase
         return None if inplace else target
 
-    def extend(self, other: "QuantumCircuit") -> "QuantumCircuit":
+    def extend(self, other: QuantumCircuit) -> QuantumCircuit:
         """Append ``other`` in place, bit for bit by flat index, and return ``self``."""
         if other.num_qubits > self.num_qubits or other.num_clbits > self.num_clbits:
             raise CircuitError(
@@ -214,8 +232,10 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         self.compose(other, inplace=True)
         return self
 
-    def __add__(self, other: "QuantumCircuit") -> "QuantumCircuit":
-        return self.compose(other)
+    def __add__(self, other: QuantumCircuit) -> QuantumCircuit:
+        combined = self.compose(other)
+        assert combined is not None  # compose returns the new circuit unless inplace
+        return combined
 
     # ----------------------------------------------------------------- queries
     def __len__(self) -> int:
@@ -259,7 +279,10 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         return self.draw()
 
     def __repr__(self) -> str:
-        return f"<QuantumCircuit {self.name!r}: {self.num_qubits} qubit(s), {self.num_clbits} clbit(s), {len(self.data)} instruction(s)>"
+        return (
+            f"<QuantumCircuit {self.name!r}: {self.num_qubits} qubit(s), {self.num_clbits} clbit(s), "
+            f"{len(self.data)} instruction(s)>"
+        )
 
     # -------------------------------------------------------------- OpenQASM 2
     def qasm(self) -> str:
@@ -269,7 +292,7 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         return dumps(self)
 
     @classmethod
-    def from_qasm_str(cls, text: str, name: str | None = None) -> "QuantumCircuit":
+    def from_qasm_str(cls, text: str, name: str | None = None) -> QuantumCircuit:
         """Build a circuit from OpenQASM 2.0 text.
 
         Raises:
@@ -280,7 +303,7 @@ class QuantumCircuit(GateMethods, ParameterizedMixin):
         return loads(text, name=name)
 
     @classmethod
-    def from_qasm_file(cls, path) -> "QuantumCircuit":
+    def from_qasm_file(cls, path) -> QuantumCircuit:
         """Build a circuit from an OpenQASM 2.0 file; the circuit is named after the file."""
         from .qasm import load
 

@@ -16,7 +16,7 @@ _NAME = re.compile(r"[a-z][a-zA-Z0-9_]*")
 class Bit:
     """One bit of a register; equal only to itself."""
 
-    register: "Register"
+    register: Register
     index: int
 
     def __repr__(self) -> str:

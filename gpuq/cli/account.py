@@ -10,17 +10,24 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``account`` command and its actions."""
-    parser = subparsers.add_parser("account", help="save, list or delete cloud accounts",
-                                   description="Manage the gpuq server accounts saved on this machine "
-                                               "(in $GPUQ_CONFIG_DIR, else ~/.gpuq, readable by you only).")
+    parser = subparsers.add_parser(
+        "account",
+        help="save, list or delete cloud accounts",
+        description="Manage the gpuq server accounts saved on this machine "
+        "(in $GPUQ_CONFIG_DIR, else ~/.gpuq, readable by you only).",
+    )
     actions = parser.add_subparsers(dest="account_command", required=True, metavar="ACTION")
 
-    save = actions.add_parser("save", help="save a token and server URL",
-                              description="Save an account. The token is read from --token, else from "
-                                          "$GPUQ_TOKEN, else asked for without echo (or read from stdin).")
+    save = actions.add_parser(
+        "save",
+        help="save a token and server URL",
+        description="Save an account. The token is read from --token, else from "
+        "$GPUQ_TOKEN, else asked for without echo (or read from stdin).",
+    )
     save.add_argument("--url", required=True, help="the server, e.g. http://lab-gpu:8000")
-    save.add_argument("--token", help="the bearer token (prefer $GPUQ_TOKEN or the prompt: "
-                                      "command lines end up in shell history)")
+    save.add_argument(
+        "--token", help="the bearer token (prefer $GPUQ_TOKEN or the prompt: command lines end up in shell history)"
+    )
     save.add_argument("--name", default="default", help="save under this name (default: default)")
     save.add_argument("--overwrite", action="store_true", help="replace an account saved under the same name")
     save.add_argument("--check", action="store_true", help="connect to the server to check the token first")

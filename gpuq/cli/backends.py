@@ -18,9 +18,12 @@ from ..exceptions import AccountError, CloudError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``backends`` command."""
-    parser = subparsers.add_parser("backends", help="list the backends and their status",
-                                   description="List local backends (and cloud ones when an account is saved) "
-                                               "with their device, largest qubit count and status.")
+    parser = subparsers.add_parser(
+        "backends",
+        help="list the backends and their status",
+        description="List local backends (and cloud ones when an account is saved) "
+        "with their device, largest qubit count and status.",
+    )
     parser.set_defaults(handler=backends_command)
 
 

@@ -8,8 +8,11 @@ import json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``doctor`` command."""
-    parser = subparsers.add_parser("doctor", help="diagnose the CPU and GPU set-up",
-                                   description="Report versions, devices, memory and why the GPU is or is not used.")
+    parser = subparsers.add_parser(
+        "doctor",
+        help="diagnose the CPU and GPU set-up",
+        description="Report versions, devices, memory and why the GPU is or is not used.",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=_doctor)
 

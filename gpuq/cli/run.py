@@ -20,7 +20,7 @@ from typing import get_args
 
 import numpy as np
 
-from ..exceptions import BackendNotFoundError, CliError, GpuqError, QasmError
+from ..exceptions import BackendNotFoundError, CliError, QasmError
 from ..models.options import DeviceName, Precision, RunOptions
 
 PROGRESS_AFTER_S = 2.0
@@ -34,28 +34,56 @@ _PLAIN_PROGRESS_EVERY_S = 10.0
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     parser = subparsers.add_parser(
-        "run", help="simulate an OpenQASM 2.0 file",
+        "run",
+        help="simulate an OpenQASM 2.0 file",
         description="Simulate an OpenQASM 2.0 file and print the most frequent outcomes "
-                    "(or, on a statevector backend, the largest amplitudes).")
+        "(or, on a statevector backend, the largest amplitudes).",
+    )
     parser.add_argument("file", metavar="FILE.qasm", help="the OpenQASM 2.0 program")
-    parser.add_argument("--backend", default="qasm_simulator",
-                        help="backend name, as 'gpuq backends' lists them; cloud:NAME for a backend of the "
-                             "saved cloud account (default: qasm_simulator)")
-    parser.add_argument("--device", choices=get_args(DeviceName), default=None,
-                        help="where to run (default: the backend's pin, then GPUQ_DEVICE, then auto)")
-    parser.add_argument("--precision", choices=get_args(Precision), default=None,
-                        help=f"amplitude precision (default: {_default('precision')})")
+    parser.add_argument(
+        "--backend",
+        default="qasm_simulator",
+        help="backend name, as 'gpuq backends' lists them; cloud:NAME for a backend of the "
+        "saved cloud account (default: qasm_simulator)",
+    )
+    parser.add_argument(
+        "--device",
+        choices=get_args(DeviceName),
+        default=None,
+        help="where to run (default: the backend's pin, then GPUQ_DEVICE, then auto)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=get_args(Precision),
+        default=None,
+        help=f"amplitude precision (default: {_default('precision')})",
+    )
     parser.add_argument("--shots", type=_positive_int, default=None, help=f"shots (default: {_default('shots')})")
     parser.add_argument("--seed", type=_seed, default=None, help="seed of the simulator, for reproducible counts")
-    parser.add_argument("--max-memory-mb", type=_positive_int, default=None, metavar="MB",
-                        help="most memory the run may use, in MiB (default: what is free, or GPUQ_MAX_MEMORY_MB)")
-    parser.add_argument("--verbose", "-v", action="store_true",
-                        help="say in full why the device was chosen, and how the time was spent")
+    parser.add_argument(
+        "--max-memory-mb",
+        type=_positive_int,
+        default=None,
+        metavar="MB",
+        help="most memory the run may use, in MiB (default: what is free, or GPUQ_MAX_MEMORY_MB)",
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="say in full why the device was chosen, and how the time was spent"
+    )
     parser.add_argument("--json", action="store_true", help="print the whole Result as JSON, and nothing else")
-    parser.add_argument("--plot", metavar="PATH.png", default=None,
-                        help='write a histogram of the outcomes (needs matplotlib: pip install matplotlib)')
-    parser.add_argument("--top", type=_positive_int, default=16, metavar="K",
-                        help="how many outcomes or amplitudes to show (default: 16)")
+    parser.add_argument(
+        "--plot",
+        metavar="PATH.png",
+        default=None,
+        help="write a histogram of the outcomes (needs matplotlib: pip install matplotlib)",
+    )
+    parser.add_argument(
+        "--top",
+        type=_positive_int,
+        default=16,
+        metavar="K",
+        help="how many outcomes or amplitudes to show (default: 16)",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -79,7 +107,7 @@ def _seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2 ** 63:
+    if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"the seed must be in [0, 2**63), got {value}")
     return value
 
@@ -100,8 +128,13 @@ def run_command(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)  # FILE:LINE:COL: problem, as compilers write it, for editors to jump to
         return 1
     backend = find_backend(args.backend)
-    options = {"precision": args.precision, "device": args.device, "shots": args.shots,
-               "seed_simulator": args.seed, "max_memory_mb": args.max_memory_mb}
+    options = {
+        "precision": args.precision,
+        "device": args.device,
+        "shots": args.shots,
+        "seed_simulator": args.seed,
+        "max_memory_mb": args.max_memory_mb,
+    }
     qobj = compile_circuits(circuit, backend, **{k: v for k, v in options.items() if v is not None})
     started = time.perf_counter()
     job = backend.run(qobj)
@@ -132,7 +165,7 @@ def find_backend(name: str):
     if name.startswith(CLOUD_PREFIX):
         cloud = cloud_provider(required=True)
         try:
-            return cloud.get_backend(name[len(CLOUD_PREFIX):])
+            return cloud.get_backend(name[len(CLOUD_PREFIX) :])
         except BackendNotFoundError as exc:
             raise BackendNotFoundError(name, [CLOUD_PREFIX + n for n in exc.available]) from None
     return Local.get_backend(name)
@@ -174,8 +207,7 @@ def _wait(job, backend_name: str) -> None:
 def _print_report(result, circuit, backend_name: str, elapsed: float, top: int, verbose: bool = False) -> None:
     experiment = result.results[0]
     meta = experiment.metadata
-    summary = (f"{circuit.name} ({circuit.num_qubits} qubits, {circuit.num_clbits} clbits, "
-               f"{circuit.size()} operations)")
+    summary = f"{circuit.name} ({circuit.num_qubits} qubits, {circuit.num_clbits} clbits, {circuit.size()} operations)"
     reason = str(meta.get("device_reason", "reason not reported"))
     if not verbose:
         reason = reason.split(" (", 1)[0]  # the short reason; the full one (with any advice) is for --verbose
@@ -189,16 +221,24 @@ def _print_report(result, circuit, backend_name: str, elapsed: float, top: int, 
         ("time", _time_line(elapsed, experiment)),
     ]
     if experiment.data.counts is not None and experiment.data.statevector is None:
-        rows.insert(4, ("shots", f"{experiment.shots}" + (f", seed {experiment.seed_simulator}"
-                                                          if experiment.seed_simulator is not None else "")))
+        rows.insert(
+            4,
+            (
+                "shots",
+                f"{experiment.shots}"
+                + (f", seed {experiment.seed_simulator}" if experiment.seed_simulator is not None else ""),
+            ),
+        )
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     print()
     if experiment.data.statevector is not None:
         if _measures(circuit):
-            print("note: the circuit measures, so this is the state after one random outcome of each "
-                  "measurement; use the qasm_simulator for the distribution of outcomes\n")
+            print(
+                "note: the circuit measures, so this is the state after one random outcome of each "
+                "measurement; use the qasm_simulator for the distribution of outcomes\n"
+            )
         _print_amplitudes(np.asarray(result.get_statevector()), top)
     elif experiment.data.counts is not None:
         _print_counts(result.get_counts(), experiment.shots, top, circuit)
@@ -211,7 +251,9 @@ def _time_line(elapsed: float, experiment) -> str:
     """Wall time, with what the experiment spent compiling kernels apart from simulating."""
     compiling = float(experiment.metadata.get("compile_time", 0.0))
     simulating = float(experiment.metadata.get("simulation_time", experiment.time_taken))
-    parts = ([f"compiling kernels {compiling:.3f} s"] if compiling >= 0.0005 else []) + [f"simulation {simulating:.3f} s"]
+    parts = ([f"compiling kernels {compiling:.3f} s"] if compiling >= 0.0005 else []) + [
+        f"simulation {simulating:.3f} s"
+    ]
     return f"{elapsed:.3f} s ({', '.join(parts)})"
 
 
@@ -222,8 +264,10 @@ def top_counts(counts: dict[str, int], top: int) -> list[tuple[str, int]]:
 
 def _print_counts(counts: dict[str, int], shots: int, top: int, circuit) -> None:
     if not _measures(circuit):
-        print("note: the circuit measures nothing, so every shot reads 0; "
-              "use --backend statevector_simulator to see its amplitudes\n")
+        print(
+            "note: the circuit measures nothing, so every shot reads 0; "
+            "use --backend statevector_simulator to see its amplitudes\n"
+        )
     shown = top_counts(counts, top)
     width = max([len("outcome")] + [len(key) for key, _ in shown])
     print(f"{'outcome':<{width}}  {'count':>9}  {'probability':>11}")
@@ -262,7 +306,7 @@ def _check_plot_target(path: str) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise CliError('--plot needs matplotlib, which is not installed: pip install matplotlib') from None
+        raise CliError("--plot needs matplotlib, which is not installed: pip install matplotlib") from None
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise CliError(f"--plot: folder {parent} does not exist")
@@ -292,8 +336,12 @@ def _plot(result, path: str, top: int, title: str) -> None:
     figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(labels) + 2), 4))
     axes.bar(range(len(labels)), values, color="#4c72b0")
     axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels(labels, rotation=60 if len(labels) > 8 or max(map(len, labels), default=0) > 6 else 0,
-                         ha="right" if len(labels) > 8 else "center", fontfamily="monospace")
+    axes.set_xticklabels(
+        labels,
+        rotation=60 if len(labels) > 8 or max(map(len, labels), default=0) > 6 else 0,
+        ha="right" if len(labels) > 8 else "center",
+        fontfamily="monospace",
+    )
     axes.set_ylabel(ylabel)
     axes.set_title(f"{title} on {result.backend_name}")
     figure.tight_layout()

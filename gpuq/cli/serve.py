@@ -11,32 +11,61 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``serve``, ``worker`` and ``server`` commands."""
     serve = subparsers.add_parser(
-        "serve", help="run the job server (HTTP API and worker processes)",
+        "serve",
+        help="run the job server (HTTP API and worker processes)",
         description="Serve the local simulators over HTTP to token holders; jobs run in worker processes "
-                    "and are kept in a database (an SQLite file by default, or PostgreSQL for several hosts).")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+        "and are kept in a database (an SQLite file by default, or PostgreSQL for several hosts).",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     _db_argument(serve)
-    serve.add_argument("--workers", type=_non_negative, default=1,
-                       help="worker processes to run here (default 1; 0 when workers run elsewhere)")
+    serve.add_argument(
+        "--workers",
+        type=_non_negative,
+        default=1,
+        help="worker processes to run here (default 1; 0 when workers run elsewhere)",
+    )
     serve.add_argument("--limits", metavar="FILE", help="JSON file of per-backend caps (see docs/cloud.md)")
-    serve.add_argument("--gpu-wait", type=float, default=600.0, metavar="SECONDS",
-                       help="fail a queued GPU job once no worker with a GPU was connected this long (default 600)")
-    serve.add_argument("--max-queued-jobs", type=int, default=None, metavar="N",
-                       help="refuse (429) a user's submission while N of their jobs wait (default: no cap)")
-    serve.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
-                       help="answer 408 to a request body that pauses this long (default 30)")
-    serve.add_argument("--max-connections", type=int, default=256, metavar="N",
-                       help="answer 503 to requests beyond this many open connections (default 256)")
+    serve.add_argument(
+        "--gpu-wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="fail a queued GPU job once no worker with a GPU was connected this long (default 600)",
+    )
+    serve.add_argument(
+        "--max-queued-jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse (429) a user's submission while N of their jobs wait (default: no cap)",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="answer 408 to a request body that pauses this long (default 30)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=256,
+        metavar="N",
+        help="answer 503 to requests beyond this many open connections (default 256)",
+    )
     _worker_arguments(serve)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(handler=_serve)
 
     worker = subparsers.add_parser(
-        "worker", help="run a worker that takes jobs from a server's database",
+        "worker",
+        help="run a worker that takes jobs from a server's database",
         description="Claim queued jobs from the job store and run them here; start one per host (or more) "
-                    "next to 'gpuq serve --workers 0' sharing one PostgreSQL database.")
+        "next to 'gpuq serve --workers 0' sharing one PostgreSQL database.",
+    )
     _db_argument(worker)
     _worker_arguments(worker)
     worker.add_argument("--max-jobs", type=int, default=None, help="exit after running this many jobs")
@@ -44,9 +73,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     server = subparsers.add_parser("server", help="administer a job server (users and tokens)")
     actions = server.add_subparsers(dest="server_command", required=True, metavar="ACTION")
-    add_user = actions.add_parser("add-user", help="create a user and print their bearer token",
-                                  description="Create a user; the new token is the last word of the output "
-                                              "and is shown only once (only its hash is stored).")
+    add_user = actions.add_parser(
+        "add-user",
+        help="create a user and print their bearer token",
+        description="Create a user; the new token is the last word of the output "
+        "and is shown only once (only its hash is stored).",
+    )
     add_user.add_argument("name", help="the user's name (letters, digits and ._@-)")
     add_user.add_argument("--new-token", action="store_true", help="replace the token of an existing user")
     _db_argument(add_user)
@@ -67,20 +99,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", default=None,
-                        help="SQLAlchemy URL or SQLite file of the job store (default: $GPUQ_SERVER_DB, "
-                             "else ~/.gpuq/server.db)")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy URL or SQLite file of the job store (default: $GPUQ_SERVER_DB, else ~/.gpuq/server.db)",
+    )
 
 
 def _worker_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--poll-interval", type=float, default=0.2, metavar="SECONDS",
-                        help="seconds between looks at an empty queue (default 0.2)")
-    parser.add_argument("--heartbeat", type=float, default=0.5, metavar="SECONDS",
-                        help="seconds between a running job's heartbeats and cancellation checks (default 0.5)")
-    parser.add_argument("--max-run-time", type=float, default=None, metavar="SECONDS",
-                        help="stop a job that runs longer and mark it ERROR (default: no limit)")
-    parser.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
-                        help="a worker silent this long is taken as dead and its job requeued (default 30)")
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="seconds between looks at an empty queue (default 0.2)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="seconds between a running job's heartbeats and cancellation checks (default 0.5)",
+    )
+    parser.add_argument(
+        "--max-run-time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a job that runs longer and mark it ERROR (default: no limit)",
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a worker silent this long is taken as dead and its job requeued (default 30)",
+    )
 
 
 def _non_negative(text: str) -> int:
@@ -93,12 +148,17 @@ def _non_negative(text: str) -> int:
 def _settings(args: argparse.Namespace):
     from ..server.worker import WorkerSettings
 
-    return WorkerSettings(poll_interval=args.poll_interval, heartbeat_interval=args.heartbeat, lease=args.lease,
-                          max_jobs=getattr(args, "max_jobs", None), max_run_time=args.max_run_time)
+    return WorkerSettings(
+        poll_interval=args.poll_interval,
+        heartbeat_interval=args.heartbeat,
+        lease=args.lease,
+        max_jobs=getattr(args, "max_jobs", None),
+        max_run_time=args.max_run_time,
+    )
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    from ..server.store import default_db_url
+    from ..server.db import default_db_url
 
     return args.db or default_db_url()
 
@@ -119,17 +179,27 @@ def _serve(args: argparse.Namespace) -> int:
     catalog = Catalog(Limits.from_file(args.limits))
     supervisor = Supervisor(store, args.workers, _settings(args), gpu_wait=args.gpu_wait)
     supervisor.start()
-    print(f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
-          f"job store {masked_url(store.url)}", file=sys.stderr, flush=True)
+    print(
+        f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
+        f"job store {masked_url(store.url)}",
+        file=sys.stderr,
+        flush=True,
+    )
     # uvicorn shuts down on SIGINT/SIGTERM and then raises the signal again with
     # the handlers it found; quiet ones let us stop the workers cleanly after it.
     stop_signals = {signum: signal.signal(signum, lambda *_: None) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         app = create_app(store, catalog, __version__, args.lease, args.request_timeout, args.max_queued_jobs)
         # Idle keep-alive connections close after 5 s; a paused upload is answered 408 by the app.
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                    access_log=args.log_level == "debug", timeout_keep_alive=5,
-                    limit_concurrency=args.max_connections)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.log_level == "debug",
+            timeout_keep_alive=5,
+            limit_concurrency=args.max_connections,
+        )
     finally:
         print("gpuq: stopping the workers; their running jobs go back in the queue", file=sys.stderr, flush=True)
         supervisor.stop()
@@ -176,8 +246,10 @@ def _list_jobs(args: argparse.Namespace) -> int:
             user_id = ids[0]
         records, _ = store.list_jobs(user_id, status=args.status, limit=args.limit)
         for record in records:
-            print(f"{record.id}  {record.status:<9}  {names.get(record.user_id, '?'):<16}  {record.backend:<28}  "
-                  f"{record.created_at:%Y-%m-%d %H:%M:%S}")
+            print(
+                f"{record.id}  {record.status:<9}  {names.get(record.user_id, '?'):<16}  {record.backend:<28}  "
+                f"{record.created_at:%Y-%m-%d %H:%M:%S}"
+            )
     finally:
         store.close()
     return 0
@@ -209,4 +281,3 @@ def _list_users(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-

@@ -61,19 +61,28 @@ class RunOptions(BaseModel):
 
     shots: Integer = Field(1024, ge=1, le=MAX_SHOTS, description="Shots per experiment (qasm simulators).")
     memory: Boolean = Field(False, description="Also return every shot's outcome, in order.")
-    seed_simulator: Optional[Integer] = Field(None, ge=0, lt=2**63,
-                                              description="Seed of the run; experiment i uses seed + i.")
+    seed_simulator: Optional[Integer] = Field(
+        None, ge=0, lt=2**63, description="Seed of the run; experiment i uses seed + i."
+    )
     precision: Precision = Field("double", description="complex64 or complex128 amplitudes.")
     device: Optional[DeviceName] = Field(
-        None, description="Where to run; None defers to the backend's pin, then GPUQ_DEVICE, then auto.")
+        None, description="Where to run; None defers to the backend's pin, then GPUQ_DEVICE, then auto."
+    )
     fusion_enable: Boolean = Field(True, description="Merge runs of gates into fewer passes over the state.")
     fusion_max_qubits: Optional[Integer] = Field(
-        None, ge=1, le=6, description="Largest fused block; None lets the device choose.")
-    gradient: Boolean = Field(False, description="Also return the gradients of the observables' expectation "
-                                                 "values with respect to every parameter (adjoint method).")
+        None, ge=1, le=6, description="Largest fused block; None lets the device choose."
+    )
+    gradient: Boolean = Field(
+        False,
+        description="Also return the gradients of the observables' expectation "
+        "values with respect to every parameter (adjoint method).",
+    )
     max_memory_mb: Optional[Integer] = Field(
-        None, ge=1, description="Most memory a run may use, in MiB; None: the device's free memory "
-                                "(or GPUQ_MAX_MEMORY_MB when set).")
+        None,
+        ge=1,
+        description="Most memory a run may use, in MiB; None: the device's free memory "
+        "(or GPUQ_MAX_MEMORY_MB when set).",
+    )
 
 
 OPTION_NAMES = tuple(RunOptions.model_fields)
@@ -110,7 +119,7 @@ QobjConfig = pydantic.create_model(
     __base__=_PartialOptions,
     __module__=__name__,
     __doc__="The Qobj's run options: those of ``RunOptions`` that its author set (the rest are None).\n\n"
-            "``n_qubits`` and ``memory_slots`` are accepted for compatibility with Qiskit's Qobj and ignored.",
+    "``n_qubits`` and ``memory_slots`` are accepted for compatibility with Qiskit's Qobj and ignored.",
     n_qubits=(Optional[Integer], Field(None, ge=0)),
     memory_slots=(Optional[Integer], Field(None, ge=0)),
     **_optional_fields(),
@@ -142,8 +151,9 @@ def validate_options(fields: Mapping[str, Any], prefix: str = "") -> dict[str, A
         raise options_error(exc, prefix) from exc
 
 
-def merge_options(backend_options: RunOptions, qobj_config: Any = None,
-                  run_options: Mapping[str, Any] | None = None) -> RunOptions:
+def merge_options(
+    backend_options: RunOptions, qobj_config: Any = None, run_options: Mapping[str, Any] | None = None
+) -> RunOptions:
     """Resolve a run's options: ``run()`` keywords, then the Qobj's config, then the backend's options.
 
     Each layer contributes only the options it sets (None means "not set").

@@ -35,7 +35,7 @@ class Condition(_Model):
     value: int = Field(ge=0)
 
     @model_validator(mode="after")
-    def _value_fits(self) -> "Condition":
+    def _value_fits(self) -> Condition:
         if self.value >= 1 << len(self.clbits):
             raise ValueError(f"value {self.value} does not fit in {len(self.clbits)} bit(s)")
         return self
@@ -86,8 +86,9 @@ class Instruction(_Model):
             return rows
         if not rows or any(len(row) != len(rows) for row in rows):
             shape = f"{len(rows)} row(s) of lengths {sorted({len(row) for row in rows})}" if rows else "no rows"
-            raise ValueError(f"a unitary matrix must be square, with as many [real, imag] pairs per row as rows; "
-                             f"got {shape}")
+            raise ValueError(
+                f"a unitary matrix must be square, with as many [real, imag] pairs per row as rows; got {shape}"
+            )
         return rows
 
     def matrix_array(self) -> np.ndarray:

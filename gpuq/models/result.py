@@ -88,8 +88,12 @@ class Result(BaseModel):
         name = key if isinstance(key, str) else getattr(key, "name", None)
         matches = [result for result in self.results if result.header.name == name]
         if len(matches) > 1:
-            warnings.warn(f"{len(matches)} experiments are named {name!r}; returning the first (select one by "
-                          "index to get another)", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"{len(matches)} experiments are named {name!r}; returning the first (select one by "
+                "index to get another)",
+                UserWarning,
+                stacklevel=3,
+            )
         if matches:
             return matches[0]
         raise JobError(f"no experiment named {name!r}; names: {[r.header.name for r in self.results]}")
@@ -100,12 +104,19 @@ class Result(BaseModel):
             raise JobError(f"experiment {experiment.header.name!r} failed: {experiment.status}")
         value = getattr(experiment.data, field)
         header = experiment.header
-        if value is None and field in ("counts", "memory") and not (
-                header.memory_slots or sum(size for _, size in header.creg_sizes)):
-            raise JobError(f"no {field} for experiment {experiment.header.name!r}: it has no classical bits "
-                           "(as in Qiskit; measure into a classical register to get them)")
+        if (
+            value is None
+            and field in ("counts", "memory")
+            and not (header.memory_slots or sum(size for _, size in header.creg_sizes))
+        ):
+            raise JobError(
+                f"no {field} for experiment {experiment.header.name!r}: it has no classical bits "
+                "(as in Qiskit; measure into a classical register to get them)"
+            )
         if value is None:
-            raise JobError(f"no {field} for experiment {experiment.header.name!r}: it was not produced by this backend or run")
+            raise JobError(
+                f"no {field} for experiment {experiment.header.name!r}: it was not produced by this backend or run"
+            )
         return experiment, value
 
     # --------------------------------------------------------------- getters
@@ -168,6 +179,6 @@ def format_key(hex_key: str, header: ExperimentHeader) -> str:
         return bits
     groups, position = [], 0
     for _, size in header.creg_sizes:
-        groups.append(bits[len(bits) - position - size: len(bits) - position])
+        groups.append(bits[len(bits) - position - size : len(bits) - position])
         position += size
     return " ".join(reversed(groups))

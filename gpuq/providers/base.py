@@ -43,7 +43,7 @@ class BaseJob(ABC):
         """A unique identifier of this job."""
 
     @abstractmethod
-    def backend(self) -> "BaseBackend":
+    def backend(self) -> BaseBackend:
         """The backend the job was submitted to."""
 
     @abstractmethod
@@ -119,16 +119,21 @@ class BaseBackend(ABC):
         from ..circuit.quantumcircuit import QuantumCircuit
 
         if isinstance(run_input, QuantumCircuit) or (
-                isinstance(run_input, (list, tuple)) and run_input
-                and all(isinstance(item, QuantumCircuit) for item in run_input)):
+            isinstance(run_input, (list, tuple))
+            and run_input
+            and all(isinstance(item, QuantumCircuit) for item in run_input)
+        ):
             from ..compiler import compile as compile_circuits
 
-            per_circuit = {key: options.pop(key) for key in ("parameter_binds", "observables")
-                           if options is not None and key in options}
+            per_circuit = {
+                key: options.pop(key)
+                for key in ("parameter_binds", "observables")
+                if options is not None and key in options
+            }
             return compile_circuits(run_input, self, **per_circuit)
         return run_input
 
-    def provider(self) -> "BaseProvider | None":
+    def provider(self) -> BaseProvider | None:
         """The provider this backend came from."""
         return getattr(self, "_provider", None)
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 try:
     import qiskit as _qiskit
 except ImportError as _exc:  # pragma: no cover - exercised only without Qiskit
-    raise ImportError('gpuq.qiskit needs Qiskit 2.x: pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1")'
-                      ) from _exc
+    raise ImportError(
+        'gpuq.qiskit needs Qiskit 2.x: pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1")'
+    ) from _exc
 
 if int(_qiskit.__version__.split(".")[0]) < 2:  # pragma: no cover - exercised only with an old Qiskit
-    raise ImportError(f"gpuq.qiskit needs Qiskit 2.x, found {_qiskit.__version__}: "
-                      'pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1,<3")')
+    raise ImportError(
+        f"gpuq.qiskit needs Qiskit 2.x, found {_qiskit.__version__}: "
+        'pip install "gpuq-sim[qiskit]" (or pip install "qiskit>=2.1,<3")'
+    )
 
 from .backend import GpuqSimulator
 from .convert import UnsupportedInstructionError
@@ -31,5 +34,13 @@ from .job import GpuqJob
 from .provider import GpuqProvider
 from .sampler import SamplerV2
 
-__all__ = ["EstimatorV2", "GpuqJob", "GpuqProvider", "GpuqSimulator", "SamplerV2", "SaveStatevector",
-           "UnsupportedInstructionError", "save_statevector"]
+__all__ = [
+    "EstimatorV2",
+    "GpuqJob",
+    "GpuqProvider",
+    "GpuqSimulator",
+    "SamplerV2",
+    "SaveStatevector",
+    "UnsupportedInstructionError",
+    "save_statevector",
+]

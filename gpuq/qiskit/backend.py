@@ -49,8 +49,12 @@ class GpuqSimulator(BackendV2):
 
     def __init__(self, gpuq_backend: str = "qasm_simulator", provider=None, **options: Any):
         self._gpuq: LocalSimulator = Local.get_backend(gpuq_backend)  # type: ignore[assignment]
-        super().__init__(provider=provider, name=self._gpuq.name(), backend_version=__version__,
-                         description=f"gpuq {self._gpuq.name()}: {self._gpuq.summary}")
+        super().__init__(
+            provider=provider,
+            name=self._gpuq.name(),
+            backend_version=__version__,
+            description=f"gpuq {self._gpuq.name()}: {self._gpuq.summary}",
+        )
         self._target: Target | None = None
         if options:
             self.set_options(**options)
@@ -98,8 +102,10 @@ class GpuqSimulator(BackendV2):
         compact = self._gpuq.method != "unitary"  # a unitary is over every qubit of the circuit
         converted = [convert_circuit(circuit, index, compact) for index, circuit in enumerate(circuits)]
         gpuq_options = {key: merged[key] for key in OPTION_NAMES}
-        parts = [JobPart(self._backend_for(method).run(self._qobj(converted, positions), **gpuq_options), positions)
-                 for method, positions in self._groups(converted).items()]
+        parts = [
+            JobPart(self._backend_for(method).run(self._qobj(converted, positions), **gpuq_options), positions)
+            for method, positions in self._groups(converted).items()
+        ]
         return GpuqJob(self, parts, converted, bool(merged["memory"]))
 
     # ------------------------------------------------------------ internals
@@ -110,8 +116,10 @@ class GpuqSimulator(BackendV2):
             fields["device"] = fields["device"].lower()
         method = fields.pop("method", None)
         if method is not None and method not in METHODS:
-            raise QobjValidationError(f"method {method!r} is not available: gpuq simulates statevectors; "
-                                      f"use one of {', '.join(METHODS)}", "method")
+            raise QobjValidationError(
+                f"method {method!r} is not available: gpuq simulates statevectors; use one of {', '.join(METHODS)}",
+                "method",
+            )
         merge_options(RunOptions(), None, fields)
         return fields if method is None else dict(fields, method=method)
 
@@ -133,5 +141,7 @@ class GpuqSimulator(BackendV2):
         return f"<GpuqSimulator('{self.name}')>"
 
     def _qobj(self, converted: list[ConvertedCircuit], positions: tuple[int, ...]) -> Qobj:
-        return Qobj(header=QobjHeader(backend_name=self.name),
-                    experiments=[converted[position].experiment for position in positions])
+        return Qobj(
+            header=QobjHeader(backend_name=self.name),
+            experiments=[converted[position].experiment for position in positions],
+        )

@@ -110,14 +110,26 @@ def convert_circuit(circuit: QuantumCircuit, index: int = 0, compact: bool = Tru
     phase = circuit.global_phase + builder.phase
     if isinstance(phase, ParameterExpression):
         _unbound(circuit, phase.parameters)
-    header = {"creg_sizes": [[r.name, r.size] for r in circuit.cregs], "global_phase": float(phase),
-              "memory_slots": circuit.num_clbits, "n_qubits": circuit.num_qubits, "name": circuit.name,
-              "qreg_sizes": [[r.name, r.size] for r in circuit.qregs], "metadata": circuit.metadata or {}}
+    header = {
+        "creg_sizes": [[r.name, r.size] for r in circuit.cregs],
+        "global_phase": float(phase),
+        "memory_slots": circuit.num_clbits,
+        "n_qubits": circuit.num_qubits,
+        "name": circuit.name,
+        "qreg_sizes": [[r.name, r.size] for r in circuit.qregs],
+        "metadata": circuit.metadata or {},
+    }
     experiment = Experiment(
-        header=ExperimentHeader(name=circuit.name, n_qubits=len(touched), memory_slots=circuit.num_clbits,
-                                creg_sizes=[(r.name, r.size) for r in circuit.cregs], global_phase=float(phase)),
+        header=ExperimentHeader(
+            name=circuit.name,
+            n_qubits=len(touched),
+            memory_slots=circuit.num_clbits,
+            creg_sizes=[(r.name, r.size) for r in circuit.cregs],
+            global_phase=float(phase),
+        ),
         config=ExperimentConfig(n_qubits=len(touched), memory_slots=circuit.num_clbits),
-        instructions=builder.instructions)
+        instructions=builder.instructions,
+    )
     return ConvertedCircuit(experiment, tuple(touched), circuit.num_qubits, builder.measures, builder.saves, header)
 
 
@@ -134,14 +146,18 @@ def _unknown_error(circuit: QuantumCircuit, unknown: set[str]) -> UnsupportedIns
     return UnsupportedInstructionError(
         f"circuit {circuit.name!r} uses {', '.join(sorted(unknown))}, which gpuq does not simulate natively; "
         "run qiskit.transpile(circuit, backend) first to rewrite them into the gates the backend's target lists",
-        unknown)
+        unknown,
+    )
 
 
 def _unbound(circuit: QuantumCircuit, parameters: Iterable[Any]) -> None:
     names = ", ".join(sorted(str(p) for p in parameters))
-    raise UnsupportedInstructionError(f"circuit {circuit.name!r} has unbound parameters ({names}); bind them with "
-                                      "circuit.assign_parameters(...) first, or use gpuq.qiskit.SamplerV2 / "
-                                      "EstimatorV2 with parameter values", ["parameters"])
+    raise UnsupportedInstructionError(
+        f"circuit {circuit.name!r} has unbound parameters ({names}); bind them with "
+        "circuit.assign_parameters(...) first, or use gpuq.qiskit.SamplerV2 / "
+        "EstimatorV2 with parameter values",
+        ["parameters"],
+    )
 
 
 def _params(circuit: QuantumCircuit, params: list[Any]) -> list[float]:
@@ -210,9 +226,11 @@ class _Builder:
         self.saves = True
 
     def _save_error(self, what: str) -> UnsupportedInstructionError:
-        return UnsupportedInstructionError(f"circuit {self.circuit.name!r}: {what} is not supported; gpuq saves the "
-                                          "final state of a circuit of gates, with save_statevector last",
-                                          ["save_statevector"])
+        return UnsupportedInstructionError(
+            f"circuit {self.circuit.name!r}: {what} is not supported; gpuq saves the "
+            "final state of a circuit of gates, with save_statevector last",
+            ["save_statevector"],
+        )
 
     def _if_else(self, inst) -> None:
         op: IfElseOp = inst.operation
@@ -227,8 +245,9 @@ class _Builder:
                 continue
             if name not in GATES and name != "unitary":
                 raise self._if_error(f"{name!r} in its body (only gates can be conditioned)")
-            self.instructions.append(self._instruction(body_inst, name, [outer[q] for q in body_inst.qubits],
-                                                       (), condition))
+            self.instructions.append(
+                self._instruction(body_inst, name, [outer[q] for q in body_inst.qubits], (), condition)
+            )
 
     def _condition(self, condition) -> Condition:
         if not isinstance(condition, tuple):
@@ -243,6 +262,9 @@ class _Builder:
         raise self._if_error(f"the condition on {target!r}")
 
     def _if_error(self, what: str) -> UnsupportedInstructionError:
-        return UnsupportedInstructionError(f"circuit {self.circuit.name!r}: an if_else with {what} is not supported; "
-                                          "gpuq converts if_else((clbit or register, value)) whose body is gates, "
-                                          "with no else branch", ["if_else"])
+        return UnsupportedInstructionError(
+            f"circuit {self.circuit.name!r}: an if_else with {what} is not supported; "
+            "gpuq converts if_else((clbit or register, value)) whose body is gates, "
+            "with no else branch",
+            ["if_else"],
+        )

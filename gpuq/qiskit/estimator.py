@@ -33,8 +33,12 @@ from .backend import GpuqSimulator
 from .convert import convert_circuit
 
 
-def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, parameter_values: BindingsArray,
-                       observables: Sequence[Mapping[str, complex]]) -> np.ndarray:
+def expectation_values(
+    backend: GpuqSimulator,
+    circuit: QuantumCircuit,
+    parameter_values: BindingsArray,
+    observables: Sequence[Mapping[str, complex]],
+) -> np.ndarray:
     """``⟨ψ(b)|O|ψ(b)⟩`` for every binding ``b`` (flattened, C order) and observable: shape (bindings, observables).
 
     The one place the Estimator computes values: the bindings are bound in
@@ -46,18 +50,24 @@ def expectation_values(backend: GpuqSimulator, circuit: QuantumCircuit, paramete
     Raises:
         CircuitError: the circuit measures, resets or branches (an estimator needs a pure state).
     """
-    stateful = sorted({inst.operation.name for inst in circuit.data
-                       if inst.operation.name in ("measure", "reset", "if_else")})
+    stateful = sorted(
+        {inst.operation.name for inst in circuit.data if inst.operation.name in ("measure", "reset", "if_else")}
+    )
     if stateful:
-        raise CircuitError(f"EstimatorV2 needs a circuit of gates; circuit {circuit.name!r} has "
-                           f"{', '.join(stateful)} (remove them, or use SamplerV2)")
-    wire = [Observable.model_validate(SparsePauliOp.from_list(list(observable.items())).to_wire())
-            for observable in observables]
+        raise CircuitError(
+            f"EstimatorV2 needs a circuit of gates; circuit {circuit.name!r} has "
+            f"{', '.join(stateful)} (remove them, or use SamplerV2)"
+        )
+    wire = [
+        Observable.model_validate(SparsePauliOp.from_list(list(observable.items())).to_wire())
+        for observable in observables
+    ]
     experiments = []
     for index, bound in enumerate(parameter_values.bind_all(circuit).ravel().tolist()):
         experiment = convert_circuit(bound, index, compact=False).experiment
-        experiments.append(experiment.model_copy(
-            update={"config": experiment.config.model_copy(update={"observables": wire})}))
+        experiments.append(
+            experiment.model_copy(update={"config": experiment.config.model_copy(update={"observables": wire})})
+        )
     options = {key: value for key, value in backend.options.items() if key in OPTION_NAMES}
     result = backend.gpuq_backend.run(Qobj(experiments=experiments), **options).result()
     return np.stack([np.asarray(result.get_expectation_values(index))[0] for index in range(len(experiments))])
@@ -74,8 +84,9 @@ class EstimatorV2(BaseEstimatorV2):
         seed: seed of the noise added when a precision is positive.
     """
 
-    def __init__(self, *, backend: GpuqSimulator | None = None, default_precision: float = 0.0,
-                 seed: int | None = None):
+    def __init__(
+        self, *, backend: GpuqSimulator | None = None, default_precision: float = 0.0, seed: int | None = None
+    ):
         source = backend if backend is not None else GpuqSimulator()
         pin = source.gpuq_backend.pin
         options = {key: value for key, value in source.options.items() if key not in ("shots", "memory")}
@@ -88,8 +99,9 @@ class EstimatorV2(BaseEstimatorV2):
         """The statevector backend the PUBs run on."""
         return self._backend
 
-    def run(self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
-            ) -> PrimitiveJob[PrimitiveResult[PubResult]]:
+    def run(
+        self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
+    ) -> PrimitiveJob[PrimitiveResult[PubResult]]:
         """Estimate every PUB; returns a job at once."""
         precision = self._default_precision if precision is None else precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]

@@ -1,4 +1,4 @@
-"""``save_statevector``: ask ``GpuqSimulator`` for a circuit's final statevector, as Aer's instruction of that name does.
+"""``save_statevector``: ask ``GpuqSimulator`` for a circuit's final statevector, as Aer's instruction does.
 
 The converter recognises the instruction by its name, so a circuit built with
 Aer's ``qc.save_statevector()`` runs unchanged on gpuq.

@@ -61,8 +61,9 @@ class GpuqJob(JobV1):
             for position, result in zip(part.positions, gpuq_result.results):
                 experiments[position] = experiment_result(self._converted[position], result, self._memory)
         backend = self.backend()
-        return qiskit_result(backend.name, backend.backend_version, self.job_id(), experiments,
-                             time.perf_counter() - self._started)
+        return qiskit_result(
+            backend.name, backend.backend_version, self.job_id(), experiments, time.perf_counter() - self._started
+        )
 
     def cancel(self) -> bool:
         """Cancel every gpuq job of the run; True when all accepted (or had already stopped)."""

@@ -35,8 +35,12 @@ def widen_statevector(compact: np.ndarray, qubits: Sequence[int], num_qubits: in
         return compact
     if num_qubits > MAX_WIDENED_QUBITS:
         needed = compact.itemsize << num_qubits
-        raise InsufficientMemoryError(needed, compact.itemsize << MAX_WIDENED_QUBITS, "host",
-                                      f"the {num_qubits}-qubit statevector of a circuit that uses {len(qubits)}")
+        raise InsufficientMemoryError(
+            needed,
+            compact.itemsize << MAX_WIDENED_QUBITS,
+            "host",
+            f"the {num_qubits}-qubit statevector of a circuit that uses {len(qubits)}",
+        )
     local = np.arange(compact.shape[0], dtype=np.int64)
     full_index = np.zeros_like(local)
     for position, qubit in enumerate(qubits):
@@ -46,8 +50,9 @@ def widen_statevector(compact: np.ndarray, qubits: Sequence[int], num_qubits: in
     return full
 
 
-def experiment_result(converted: ConvertedCircuit, result: models.result.ExperimentResult,
-                      memory: bool) -> ExperimentResult:
+def experiment_result(
+    converted: ConvertedCircuit, result: models.result.ExperimentResult, memory: bool
+) -> ExperimentResult:
     """One experiment's gpuq result as Qiskit's, with Aer's header and data keys."""
     fields: dict = {}
     data = result.data
@@ -61,9 +66,16 @@ def experiment_result(converted: ConvertedCircuit, result: models.result.Experim
             fields["statevector"] = Statevector(vector)
         if data.unitary is not None:
             fields["unitary"] = np.asarray(data.unitary)
-    return ExperimentResult(shots=result.shots, success=result.success, data=ExperimentResultData(**fields),
-                            status=result.status, seed_simulator=result.seed_simulator, header=dict(converted.header),
-                            time_taken=result.time_taken, metadata=dict(result.metadata))
+    return ExperimentResult(
+        shots=result.shots,
+        success=result.success,
+        data=ExperimentResultData(**fields),
+        status=result.status,
+        seed_simulator=result.seed_simulator,
+        header=dict(converted.header),
+        time_taken=result.time_taken,
+        metadata=dict(result.metadata),
+    )
 
 
 def successful(experiment: ExperimentResult) -> ExperimentResult:
@@ -77,12 +89,20 @@ def successful(experiment: ExperimentResult) -> ExperimentResult:
     return experiment
 
 
-def qiskit_result(backend_name: str, backend_version: str, job_id: str, experiments: list[ExperimentResult],
-                  time_taken: float) -> Result:
+def qiskit_result(
+    backend_name: str, backend_version: str, job_id: str, experiments: list[ExperimentResult], time_taken: float
+) -> Result:
     """The whole job's Result; ``success`` only when every experiment succeeded, as Aer reports it."""
     success = all(e.success for e in experiments)
     status = "COMPLETED" if success else "PARTIAL COMPLETED" if any(e.success for e in experiments) else "ERROR"
-    return Result(backend_name=backend_name, backend_version=backend_version, job_id=job_id, success=success,
-                  results=experiments, date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                  status=status, header={"backend_name": backend_name, "backend_version": backend_version},
-                  time_taken=time_taken)
+    return Result(
+        backend_name=backend_name,
+        backend_version=backend_version,
+        job_id=job_id,
+        success=success,
+        results=experiments,
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        status=status,
+        header={"backend_name": backend_name, "backend_version": backend_version},
+        time_taken=time_taken,
+    )

@@ -38,8 +38,9 @@ def packed_register(memory: Sequence[str], clbits: Sequence[int]) -> np.ndarray:
         values = np.fromiter((int(key, 16) for key in memory), dtype=np.int64, count=len(memory))
         bits = ((values[:, None] >> positions[None, :]) & 1).astype(np.uint8)
     else:
-        bits = np.array([[(int(key, 16) >> int(p)) & 1 for p in positions] for key in memory],
-                        dtype=np.uint8).reshape(len(memory), positions.size)
+        bits = np.array([[(int(key, 16) >> int(p)) & 1 for p in positions] for key in memory], dtype=np.uint8).reshape(
+            len(memory), positions.size
+        )
     ordered = bits[:, ::-1]
     padding = -positions.size % 8
     ordered = np.pad(ordered, ((0, 0), (padding, 0)))
@@ -65,8 +66,9 @@ class SamplerV2(BaseSamplerV2):
         """The backend the PUBs run on."""
         return self._backend
 
-    def run(self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None
-            ) -> PrimitiveJob[PrimitiveResult[SamplerPubResult]]:
+    def run(
+        self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None
+    ) -> PrimitiveJob[PrimitiveResult[SamplerPubResult]]:
         """Sample every PUB; returns a job at once."""
         shots = self._default_shots if shots is None else shots
         coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
@@ -100,5 +102,6 @@ def _pub_result(pub: SamplerPub, memories: list[list[str]]) -> SamplerPubResult:
         packed = np.stack([packed_register(memory, clbits) for memory in memories])
         array = packed.reshape(pub.shape + (pub.shots, packed.shape[-1]))
         registers[register.name] = BitArray(array, register.size)
-    return SamplerPubResult(DataBin(**registers, shape=pub.shape),
-                            metadata={"shots": pub.shots, "circuit_metadata": circuit.metadata})
+    return SamplerPubResult(
+        DataBin(**registers, shape=pub.shape), metadata={"shots": pub.shots, "circuit_metadata": circuit.metadata}
+    )

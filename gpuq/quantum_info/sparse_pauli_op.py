@@ -71,8 +71,9 @@ class SparsePauliOp:
         if len(widths) != 1:
             raise PauliError(f"every Pauli string must have the same length, got lengths {sorted(widths)}")
         self._labels = [str(label) for label in labels]
-        self._coeffs = np.array([_scalar(c, f"the coefficient of {lab!r}") for c, lab in zip(values, labels)],
-                                dtype=complex)
+        self._coeffs = np.array(
+            [_scalar(c, f"the coefficient of {lab!r}") for c, lab in zip(values, labels)], dtype=complex
+        )
 
     @classmethod
     def from_list(cls, terms: Iterable[tuple[str, Any]]) -> SparsePauliOp:
@@ -175,7 +176,7 @@ class SparsePauliOp:
     def to_matrix(self) -> np.ndarray:
         """The dense ``2**n x 2**n`` matrix (little-endian: qubit 0 is bit 0 of the index); small n only."""
         if self.num_qubits > 14:
-            raise PauliError(f"to_matrix of {self.num_qubits} qubits would need {4 ** self.num_qubits * 16} bytes")
+            raise PauliError(f"to_matrix of {self.num_qubits} qubits would need {4**self.num_qubits * 16} bytes")
         total = np.zeros((1 << self.num_qubits,) * 2, dtype=complex)
         for label, coeff in zip(self._labels, self._coeffs):
             term = np.ones((1, 1), dtype=complex)
@@ -195,8 +196,11 @@ class SparsePauliOp:
         return cls(data["paulis"], [complex(re, im) for re, im in data["coeffs"]])
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, SparsePauliOp) and self._labels == other._labels
-                and bool(np.array_equal(self._coeffs, other._coeffs)))
+        return (
+            isinstance(other, SparsePauliOp)
+            and self._labels == other._labels
+            and bool(np.array_equal(self._coeffs, other._coeffs))
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -214,7 +218,9 @@ def _check_label(label: Any) -> None:
         raise PauliError(f"a Pauli string is a non-empty str of I, X, Y, Z, got {label!r}")
     bad = sorted(set(label) - set(_PAULI))
     if bad:
-        raise PauliError(f"Pauli string {label!r} has character(s) {bad}; only I, X, Y and Z are allowed "
-                         "(the rightmost acts on qubit 0)")
+        raise PauliError(
+            f"Pauli string {label!r} has character(s) {bad}; only I, X, Y and Z are allowed "
+            "(the rightmost acts on qubit 0)"
+        )
     if len(label) > MAX_QUBITS:
         raise PauliError(f"Pauli string of {len(label)} qubits; at most {MAX_QUBITS} are supported")

@@ -15,9 +15,9 @@ import pydantic
 
 from ..exceptions import BackendNotFoundError, MalformedRequestError, NoWorkerError, QobjValidationError, Rejection
 from ..models.api import JobSubmission
+from ..models.options import RunOptions
 from ..models.qobj import Qobj
 from ..models.validation import qobj_error
-from ..models.options import RunOptions
 from ..providers.local.prepare import prepare
 from .catalog import Catalog
 from .db import QOBJ_ID_LENGTH
@@ -60,13 +60,15 @@ def admit(body: bytes, catalog: Catalog, gpu_workers: Callable[[], int]) -> Admi
     backend = catalog.backend(submission.backend)
     qobj = submission.qobj
     if len(qobj.qobj_id) > QOBJ_ID_LENGTH:
-        raise Rejection(f"{len(qobj.qobj_id)} characters is over the limit of {QOBJ_ID_LENGTH}", "qobj.qobj_id",
-                        QOBJ_ID_LENGTH)
+        raise Rejection(
+            f"{len(qobj.qobj_id)} characters is over the limit of {QOBJ_ID_LENGTH}", "qobj.qobj_id", QOBJ_ID_LENGTH
+        )
     try:
         prepared = prepare(qobj, backend, check_devices=False)
         options = prepared.options
-        check_qobj(qobj, prepared.shots, catalog.limits_for(submission.backend),
-                   method=backend.method, memory=options.memory)
+        check_qobj(
+            qobj, prepared.shots, catalog.limits_for(submission.backend), method=backend.method, memory=options.memory
+        )
     except QobjValidationError as exc:
         raise Rejection(exc.reason, f"qobj.{exc.path}" if exc.path else "qobj") from exc
     needs_gpu = backend.device == "gpu" or options.device == "gpu"

@@ -45,13 +45,18 @@ from .admission import admit
 from .auth import authenticate
 from .body import read_body
 from .catalog import Catalog
+from .db import DONE, STATUSES
 from .errors import error_response, json_error
-from .store import DONE, STATUSES, JobRecord, JobStore, User
+from .store import JobRecord, JobStore
+from .users import User
 
 log = logging.getLogger("gpuq.server")
 
-_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody},
-                                             422: {"model": ErrorBody}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
 
 
 def current_user(request: Request) -> User:
@@ -66,8 +71,14 @@ CurrentUser = Annotated[User, Depends(current_user)]
 """A route parameter that requires a valid token and holds its user."""
 
 
-def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 30.0,
-               body_timeout: float = 30.0, max_queued: int | None = None) -> FastAPI:
+def create_app(
+    store: JobStore,
+    catalog: Catalog,
+    version: str,
+    lease: float = 30.0,
+    body_timeout: float = 30.0,
+    max_queued: int | None = None,
+) -> FastAPI:
     """The API over ``store``, offering the backends of ``catalog``.
 
     ``lease`` is how recently a worker must have been seen to count as connected;
@@ -75,8 +86,9 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     ``max_queued`` how many jobs one user may have waiting (None: no cap).
     """
     # The schema is served to token holders only (every route but /health needs a token).
-    app = FastAPI(title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(
+        title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.state.store = store
     _add_error_handlers(app)
 
@@ -111,8 +123,13 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
         catalog.backend(name)  # BackendNotFoundError: 404
         return catalog.info(name, store.pending_counts().get(name, 0), store.live_workers(lease))
 
-    @app.post(f"{API_PREFIX}/jobs", response_model=JobInfo, status_code=201, openapi_extra=_SUBMISSION_BODY,
-              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+    @app.post(
+        f"{API_PREFIX}/jobs",
+        response_model=JobInfo,
+        status_code=201,
+        openapi_extra=_SUBMISSION_BODY,
+        responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    )
     async def submit_job(request: Request, user: CurrentUser) -> JobInfo:
         body = await read_body(request, catalog.largest_request(), body_timeout)
         admitted = await run_in_threadpool(admit, body, catalog, gpu_workers)
@@ -120,14 +137,26 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
             queued = await run_in_threadpool(store.queued_count, user.id)
             if queued >= max_queued:
                 raise TooManyJobsError(user.name, max_queued)
-        record = await run_in_threadpool(store.submit, user.id, admitted.backend, admitted.qobj.model_dump_json(),
-                                         admitted.qobj.qobj_id, str(uuid.uuid4()), admitted.needs_gpu)
+        record = await run_in_threadpool(
+            store.submit,
+            user.id,
+            admitted.backend,
+            admitted.qobj.model_dump_json(),
+            admitted.qobj.qobj_id,
+            str(uuid.uuid4()),
+            admitted.needs_gpu,
+        )
         log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
         return await run_in_threadpool(_info, store, record)
 
     @app.get(f"{API_PREFIX}/jobs", response_model=JobList)
-    def list_jobs(user: CurrentUser, backend: str | None = None, status: str | None = None,
-                  limit: Annotated[int, Query(ge=1, le=100)] = 10, before: str | None = None) -> JobList:
+    def list_jobs(
+        user: CurrentUser,
+        backend: str | None = None,
+        status: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 10,
+        before: str | None = None,
+    ) -> JobList:
         if status is not None and status.upper() not in STATUSES:
             raise Rejection(f"unknown status {status!r}; use one of {', '.join(STATUSES)}", "status")
         records, cursor = store.list_jobs(user.id, backend, status.upper() if status else None, limit, before)
@@ -156,8 +185,12 @@ def create_app(store: JobStore, catalog: Catalog, version: str, lease: float = 3
     return app
 
 
-_SUBMISSION_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/JobSubmission"}}}}}
+_SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobSubmission"}}},
+    }
+}
 """The body of POST /jobs, which the route reads itself (to cap its size before parsing)."""
 
 
@@ -177,11 +210,20 @@ def _info(store: JobStore, record: JobRecord, position: int | None = None) -> Jo
     """The job's ``JobInfo``; ``position`` when already known (a listing asks for a page's in one query)."""
     if position is None:
         position = store.queue_position(record)
-    return JobInfo(job_id=record.id, backend=record.backend, status=record.status,
-                   creation_date=record.created_at.replace(tzinfo=datetime.timezone.utc), start_date=_utc(record.started_at),
-                   end_date=_utc(record.finished_at), queue_position=position,
-                   error_message=record.error, cancel_requested=record.cancel_requested, attempts=record.attempts,
-                   note=record.note, qobj_id=record.qobj_id)
+    return JobInfo(
+        job_id=record.id,
+        backend=record.backend,
+        status=record.status,
+        creation_date=record.created_at.replace(tzinfo=datetime.timezone.utc),
+        start_date=_utc(record.started_at),
+        end_date=_utc(record.finished_at),
+        queue_position=position,
+        error_message=record.error,
+        cancel_requested=record.cancel_requested,
+        attempts=record.attempts,
+        note=record.note,
+        qobj_id=record.qobj_id,
+    )
 
 
 def _utc(value: datetime.datetime | None) -> datetime.datetime | None:

@@ -13,7 +13,8 @@ import re
 import secrets
 
 from ..exceptions import UserError, UserExistsError
-from .store import JobStore, User
+from .store import JobStore
+from .users import User
 
 TOKEN_PREFIX = "gpuq_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
@@ -37,8 +38,9 @@ def add_user(store: JobStore, name: str, replace_token: bool = False) -> str:
         UserError: the name has characters other than letters, digits and ``._@-``.
     """
     if not _NAME.match(name):
-        raise UserError(name, "a user name has only letters, digits and ._@- (at most 200 characters, "
-                              "the first a letter or digit)")
+        raise UserError(
+            name, "a user name has only letters, digits and ._@- (at most 200 characters, the first a letter or digit)"
+        )
     token = new_token()
     if not store.add_user(name, hash_token(token), replace_token=replace_token):
         raise UserExistsError(name)

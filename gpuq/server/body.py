@@ -48,8 +48,11 @@ async def read_body(request: Request, cap: int, timeout: float) -> bytes:
                         break
             raise RequestTooLargeError("body", cap, size if size is not None else drained)
     except ClientDisconnect:
-        log.info("a client at %s disconnected after sending %d bytes of its request body",
-                 request.client.host if request.client else "?", len(body))
+        log.info(
+            "a client at %s disconnected after sending %d bytes of its request body",
+            request.client.host if request.client else "?",
+            len(body),
+        )
         raise ClientGoneError(len(body)) from None
     return bytes(body)
 

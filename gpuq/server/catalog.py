@@ -57,12 +57,22 @@ class Catalog:
         twin = self._backends.get(f"{backend.base_name}_cpu", backend)
         caps = self.limits_for(name)
         config = twin.configuration()
-        return config.model_copy(update={
-            "backend_name": name, "device": backend.device, "local": False, "n_qubits": caps.max_qubits,
-            "max_qubits": {precision: caps.max_qubits for precision in ("single", "double")},
-            "max_shots": min(config.max_shots, caps.max_shots), "max_experiments": caps.max_experiments,
-            "extra": {**config.extra, "max_request_bytes": caps.max_request_bytes,
-                      "max_result_bytes": caps.max_result_bytes}})
+        return config.model_copy(
+            update={
+                "backend_name": name,
+                "device": backend.device,
+                "local": False,
+                "n_qubits": caps.max_qubits,
+                "max_qubits": {precision: caps.max_qubits for precision in ("single", "double")},
+                "max_shots": min(config.max_shots, caps.max_shots),
+                "max_experiments": caps.max_experiments,
+                "extra": {
+                    **config.extra,
+                    "max_request_bytes": caps.max_request_bytes,
+                    "max_result_bytes": caps.max_result_bytes,
+                },
+            }
+        )
 
     def info(self, name: str, pending_jobs: int, workers: dict[str, bool]) -> BackendInfo:
         """Configuration, properties and status of one backend, as the server offers it.
@@ -80,6 +90,11 @@ class Catalog:
         else:
             operational = True
             message = "active" if workers else "active; no worker is connected now, so jobs wait in the queue"
-        status = BackendStatus(backend_name=name, backend_version=config.backend_version, operational=operational,
-                               pending_jobs=pending_jobs, status_msg=message)
+        status = BackendStatus(
+            backend_name=name,
+            backend_version=config.backend_version,
+            operational=operational,
+            pending_jobs=pending_jobs,
+            status_msg=message,
+        )
         return BackendInfo(name=name, configuration=config, properties=backend.properties(), status=status)

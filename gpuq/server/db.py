@@ -24,6 +24,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..exceptions import StoreError
 
+QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
+STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
+"""A job's status, as the ``status`` column stores it."""
+FINAL_STATUSES = frozenset({DONE, ERROR, CANCELLED})
+
+
 SCHEMA_VERSION = 1
 
 QOBJ_ID_LENGTH = 200
@@ -32,7 +38,8 @@ QOBJ_ID_LENGTH = 200
 metadata = sa.MetaData()
 
 users = sa.Table(
-    "gpuq_users", metadata,
+    "gpuq_users",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
@@ -40,7 +47,8 @@ users = sa.Table(
 )
 
 jobs = sa.Table(
-    "gpuq_jobs", metadata,
+    "gpuq_jobs",
+    metadata,
     # seq orders rows and breaks ties; id is the public job id (a UUID).
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("id", sa.String(36), nullable=False, unique=True),
@@ -70,7 +78,8 @@ jobs = sa.Table(
 )
 
 workers = sa.Table(
-    "gpuq_workers", metadata,
+    "gpuq_workers",
+    metadata,
     sa.Column("name", sa.String(300), primary_key=True),
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("has_gpu", sa.Boolean, nullable=False),
@@ -79,7 +88,8 @@ workers = sa.Table(
 )
 
 meta = sa.Table(
-    "gpuq_meta", metadata,
+    "gpuq_meta",
+    metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
 )
@@ -99,9 +109,9 @@ def normalise_url(url: str) -> str:
         return "sqlite:///" + os.path.abspath(os.path.expanduser(url))
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if path and path != ":memory:":
             return "sqlite:///" + os.path.abspath(os.path.expanduser(path))
     return url
@@ -204,5 +214,13 @@ def _create_schema(engine: Engine) -> None:
         if row is None:
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
         elif int(row.value) > SCHEMA_VERSION:
-            raise StoreError(f"the job store has schema version {row.value}, newer than this gpuq "
-                             f"({SCHEMA_VERSION}); upgrade gpuq")
+            raise StoreError(
+                f"the job store has schema version {row.value}, newer than this gpuq ({SCHEMA_VERSION}); upgrade gpuq"
+            )
+
+
+def default_db_url() -> str:
+    """``GPUQ_SERVER_DB`` when set, else an SQLite file in ``~/.gpuq``."""
+    return os.environ.get("GPUQ_SERVER_DB") or "sqlite:///" + os.path.join(
+        os.path.expanduser("~"), ".gpuq", "server.db"
+    )

@@ -72,8 +72,13 @@ def error_response(exc: Exception) -> JSONResponse:
     return json_error(status, str(exc), field, headers=headers)
 
 
-def json_error(status: int, detail: str, field: str | None = None, limit: int | None = None,
-               headers: Mapping[str, str] | None = None) -> JSONResponse:
+def json_error(
+    status: int,
+    detail: str,
+    field: str | None = None,
+    limit: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """An ``ErrorBody`` answer."""
     body = ErrorBody(detail=detail, field=field, limit=limit).model_dump()
     return JSONResponse(status_code=status, content=body, headers=dict(headers) if headers else None)

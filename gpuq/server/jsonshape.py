@@ -45,5 +45,6 @@ def _check_string(text: str, path: str) -> None:
     if "\x00" in text:
         raise Rejection("contains a NUL character", path or None)
     if len(text) > MAX_STRING:
-        raise Rejection(f"a string of {len(text)} characters is over this server's limit of {MAX_STRING}",
-                        path or None, MAX_STRING)
+        raise Rejection(
+            f"a string of {len(text)} characters is over this server's limit of {MAX_STRING}", path or None, MAX_STRING
+        )

@@ -37,8 +37,9 @@ class BackendLimits(BaseModel):
     max_qubits: int = Field(28, ge=1, le=64, description="Most qubits in one experiment.")
     max_shots: int = Field(1_000_000, ge=1, description="Most shots of a job.")
     max_experiments: int = Field(300, ge=1, description="Most experiments in a job.")
-    max_result_bytes: int = Field(128 * 2**20, ge=1024, description="Largest result a job may produce, in bytes "
-                                                                    "(JSON, estimated before it runs).")
+    max_result_bytes: int = Field(
+        128 * 2**20, ge=1024, description="Largest result a job may produce, in bytes (JSON, estimated before it runs)."
+    )
 
 
 _BUILTIN = {
@@ -109,8 +110,9 @@ def check_request_bytes(size: int, limits: BackendLimits, field: str = "body") -
         raise RequestTooLargeError(field, limits.max_request_bytes, size)
 
 
-def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qobj", method: str = "qasm",
-               memory: bool = False) -> None:
+def check_qobj(
+    qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qobj", method: str = "qasm", memory: bool = False
+) -> None:
     """Raise ``LimitExceeded`` naming the first field of ``qobj`` over a cap.
 
     Args:
@@ -122,14 +124,16 @@ def check_qobj(qobj: Qobj, shots: int, limits: BackendLimits, prefix: str = "qob
         memory: whether every shot's outcome is returned too.
     """
     if len(qobj.experiments) > limits.max_experiments:
-        raise LimitExceeded(f"{prefix}.experiments", limits.max_experiments, len(qobj.experiments),
-                            "number of experiments")
+        raise LimitExceeded(
+            f"{prefix}.experiments", limits.max_experiments, len(qobj.experiments), "number of experiments"
+        )
     if shots > limits.max_shots:
         raise LimitExceeded(f"{prefix}.config.shots", limits.max_shots, shots, "shots")
     for index, experiment in enumerate(qobj.experiments):
         if experiment.config.n_qubits > limits.max_qubits:
-            raise LimitExceeded(f"{prefix}.experiments.{index}.config.n_qubits", limits.max_qubits,
-                                experiment.config.n_qubits, "qubits")
+            raise LimitExceeded(
+                f"{prefix}.experiments.{index}.config.n_qubits", limits.max_qubits, experiment.config.n_qubits, "qubits"
+            )
     total = 0
     for index, experiment in enumerate(qobj.experiments):
         size = result_bytes(experiment.config.n_qubits, experiment.config.memory_slots, shots, method, memory)

@@ -20,14 +20,16 @@ import datetime
 import logging
 from collections.abc import Callable, Mapping
 
+from .db import utcnow
 from .procs import pid_alive, process_space, supervisor_pid, worker_pid
-from .store import JobRecord, JobStore, utcnow
+from .store import JobRecord, JobStore
 
 log = logging.getLogger("gpuq.server")
 
 
-def reap(store: JobStore, lease: float, dead: Mapping[str, str] | None = None,
-         pid_gone: Callable[[int], bool] | None = None) -> list[tuple[str, str]]:
+def reap(
+    store: JobStore, lease: float, dead: Mapping[str, str] | None = None, pid_gone: Callable[[int], bool] | None = None
+) -> list[tuple[str, str]]:
     """Recover every running job whose worker is gone.
 
     A worker that died because its ``gpuq serve`` died (its supervisor's pid
@@ -60,8 +62,13 @@ def reap(store: JobStore, lease: float, dead: Mapping[str, str] | None = None,
     return recovered
 
 
-def _gone(record: JobRecord, lease: float, now: datetime.datetime, dead: Mapping[str, str],
-          pid_gone: Callable[[int], bool] | None) -> tuple[str, bool] | None:
+def _gone(
+    record: JobRecord,
+    lease: float,
+    now: datetime.datetime,
+    dead: Mapping[str, str],
+    pid_gone: Callable[[int], bool] | None,
+) -> tuple[str, bool] | None:
     """Why the job's worker is gone, and whether that counts as an attempt; None while it is not gone."""
     worker = record.worker or "?"
     if worker in dead:

@@ -31,8 +31,9 @@ class WorkerRegistry:
         now = utcnow()
         with transaction(self.engine, write=True) as conn:
             if conn.execute(workers.update().where(workers.c.name == name).values(seen_at=now)).rowcount == 0:
-                conn.execute(workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now,
-                                                     seen_at=now))
+                conn.execute(
+                    workers.insert().values(name=name, host=host, has_gpu=has_gpu, started_at=now, seen_at=now)
+                )
 
     def remove_worker(self, name: str) -> None:
         """Forget a worker that stopped."""

@@ -15,30 +15,31 @@ workers on any number of hosts:
 from __future__ import annotations
 
 import datetime
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .db import create_schema, jobs, make_engine, normalise_url, transaction, users, utcnow
+from .db import (
+    CANCELLED,
+    ERROR,
+    FINAL_STATUSES,
+    QUEUED,
+    RUNNING,
+    create_schema,
+    jobs,
+    make_engine,
+    normalise_url,
+    transaction,
+    utcnow,
+)
+from .queue_views import QueueViews
 from .registry import WorkerRegistry
-
-QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
-STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
-FINAL_STATUSES = frozenset({DONE, ERROR, CANCELLED})
+from .users import UserRegistry
 
 MAX_ATTEMPTS = 2
 """A job whose worker dies is run again once; a second death marks it ERROR."""
-
-
-@dataclass(frozen=True)
-class User:
-    """A user of the server."""
-
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _record(row: Any) -> JobRecord:
     return JobRecord(**{name: getattr(row, name) for name in JobRecord.__dataclass_fields__})
 
 
-class JobStore(WorkerRegistry):
+class JobStore(UserRegistry, QueueViews, WorkerRegistry):
     """Users and jobs in one SQLAlchemy database.
 
     Args:
@@ -94,48 +95,29 @@ class JobStore(WorkerRegistry):
         """Release the store's connections."""
         self.engine.dispose()
 
-    # ------------------------------------------------------------------ users
-    def add_user(self, name: str, token_hash: str, replace_token: bool = False) -> bool:
-        """Create a user, or give an existing one a new token when ``replace_token``.
-
-        Returns False when the user exists and ``replace_token`` is False.
-        """
-        with transaction(self.engine, write=True) as conn:
-            existing = conn.execute(sa.select(users.c.id).where(users.c.name == name)).first()
-            if existing is None:
-                conn.execute(users.insert().values(name=name, token_hash=token_hash, created_at=utcnow()))
-                return True
-            if not replace_token:
-                return False
-            conn.execute(users.update().where(users.c.id == existing.id).values(token_hash=token_hash))
-            return True
-
-    def user_by_token_hash(self, token_hash: str) -> User | None:
-        """The user holding the token of this hash, or None."""
-        with transaction(self.engine) as conn:
-            row = conn.execute(sa.select(users.c.id, users.c.name).where(users.c.token_hash == token_hash)).first()
-        return None if row is None else User(row.id, row.name)
-
-    def users_by_id(self) -> dict[int, str]:
-        """Every user's name, by id."""
-        with transaction(self.engine) as conn:
-            return {row.id: row.name for row in conn.execute(sa.select(users.c.id, users.c.name))}
-
-    def user_names(self) -> list[str]:
-        """Every user's name, sorted."""
-        with transaction(self.engine) as conn:
-            return sorted(conn.execute(sa.select(users.c.name)).scalars())
-
     # ------------------------------------------------------------- submitting
-    def submit(self, user_id: int, backend: str, qobj_json: str, qobj_id: str, job_id: str,
-               needs_gpu: bool = False) -> JobRecord:
+    def submit(
+        self, user_id: int, backend: str, qobj_json: str, qobj_id: str, job_id: str, needs_gpu: bool = False
+    ) -> JobRecord:
         """Queue a validated Qobj as a new job at the back of the queue."""
         now = utcnow()
         with transaction(self.engine, write=True) as conn:
             order = _next_queue_order(conn)
-            conn.execute(jobs.insert().values(
-                id=job_id, user_id=user_id, backend=backend, needs_gpu=needs_gpu, status=QUEUED, qobj_id=qobj_id, qobj=qobj_json,
-                created_at=now, queue_order=order, attempts=0, cancel_requested=False))
+            conn.execute(
+                jobs.insert().values(
+                    id=job_id,
+                    user_id=user_id,
+                    backend=backend,
+                    needs_gpu=needs_gpu,
+                    status=QUEUED,
+                    qobj_id=qobj_id,
+                    qobj=qobj_json,
+                    created_at=now,
+                    queue_order=order,
+                    attempts=0,
+                    cancel_requested=False,
+                )
+            )
         record = self.get(job_id)
         assert record is not None
         return record
@@ -160,8 +142,14 @@ class JobStore(WorkerRegistry):
         with transaction(self.engine) as conn:
             return conn.execute(sa.select(jobs.c.result).where(jobs.c.id == job_id)).scalar_one_or_none()
 
-    def list_jobs(self, user_id: int | None, backend: str | None = None, status: str | None = None, limit: int = 10,
-                  before: str | None = None) -> tuple[list[JobRecord], str | None]:
+    def list_jobs(
+        self,
+        user_id: int | None,
+        backend: str | None = None,
+        status: str | None = None,
+        limit: int = 10,
+        before: str | None = None,
+    ) -> tuple[list[JobRecord], str | None]:
         """A page of a user's jobs (``None``: everyone's, for administrators), newest first, and the next cursor.
 
         ``before`` is the id of the last job of the previous page: the page
@@ -177,63 +165,20 @@ class JobStore(WorkerRegistry):
             query = query.where(jobs.c.status == status)
         with transaction(self.engine) as conn:
             if before is not None:
-                anchor = conn.execute(sa.select(jobs.c.created_at, jobs.c.seq).where(
-                    jobs.c.id == before, mine)).first()
+                anchor = conn.execute(sa.select(jobs.c.created_at, jobs.c.seq).where(jobs.c.id == before, mine)).first()
                 if anchor is None:
                     return [], None
-                query = query.where(sa.or_(jobs.c.created_at < anchor.created_at,
-                                           sa.and_(jobs.c.created_at == anchor.created_at, jobs.c.seq < anchor.seq)))
+                query = query.where(
+                    sa.or_(
+                        jobs.c.created_at < anchor.created_at,
+                        sa.and_(jobs.c.created_at == anchor.created_at, jobs.c.seq < anchor.seq),
+                    )
+                )
             query = query.order_by(jobs.c.created_at.desc(), jobs.c.seq.desc()).limit(limit + 1)
             records = [_record(row) for row in conn.execute(query)]
         more = len(records) > limit
         records = records[:limit]
         return records, (records[-1].id if more and records else None)
-
-    def queue_position(self, record: JobRecord) -> int | None:
-        """1 for the next job to run; None when the job is not waiting."""
-        if record.status != QUEUED or record.queue_order is None:
-            return None
-        ahead = sa.select(sa.func.count()).select_from(jobs).where(
-            jobs.c.status == QUEUED,
-            sa.or_(jobs.c.queue_order < record.queue_order,
-                   sa.and_(jobs.c.queue_order == record.queue_order, jobs.c.seq < record.seq)))
-        with transaction(self.engine) as conn:
-            return int(conn.execute(ahead).scalar_one()) + 1
-
-    def queue_positions(self, records: list[JobRecord]) -> dict[str, int]:
-        """The queue position of each waiting job of ``records``, by id, in one query (a page of a listing).
-
-        One pass over the queue's index ranks every waiting job; asking
-        ``queue_position`` per row cost one count per row (1.3 s for a page
-        of 100 with 1500 jobs queued).
-        """
-        waiting = [record.id for record in records if record.status == QUEUED]
-        if not waiting:
-            return {}
-        ranked = sa.select(jobs.c.id, sa.func.row_number().over(order_by=(jobs.c.queue_order, jobs.c.seq))
-                           .label("position")).where(jobs.c.status == QUEUED).subquery()
-        with transaction(self.engine) as conn:
-            rows = conn.execute(sa.select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(waiting)))
-            return {row.id: int(row.position) for row in rows}
-
-    def pending_counts(self) -> dict[str, int]:
-        """Queued jobs per backend name."""
-        query = sa.select(jobs.c.backend, sa.func.count()).where(jobs.c.status == QUEUED).group_by(jobs.c.backend)
-        with transaction(self.engine) as conn:
-            return {backend: int(count) for backend, count in conn.execute(query)}
-
-    def queued_count(self, user_id: int) -> int:
-        """How many of the user's jobs are QUEUED."""
-        query = sa.select(sa.func.count()).select_from(jobs).where(jobs.c.user_id == user_id, jobs.c.status == QUEUED)
-        with transaction(self.engine) as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def active_counts(self) -> dict[str, int]:
-        """How many jobs are QUEUED and RUNNING (index range scans, cheap however long the history)."""
-        with transaction(self.engine) as conn:
-            return {status: int(conn.execute(sa.select(sa.func.count()).select_from(jobs)
-                                             .where(jobs.c.status == status)).scalar_one())
-                    for status in (QUEUED, RUNNING)}
 
     # ------------------------------------------------------------- cancelling
     def cancel(self, job_id: str, user_id: int | None) -> JobRecord | None:
@@ -245,8 +190,11 @@ class JobStore(WorkerRegistry):
         with transaction(self.engine, write=True) as conn:
             now = utcnow()
             owned = sa.and_(jobs.c.id == job_id, jobs.c.user_id == user_id if user_id is not None else sa.true())
-            conn.execute(jobs.update().where(owned, jobs.c.status == QUEUED).values(
-                status=CANCELLED, finished_at=now, cancel_requested=True))
+            conn.execute(
+                jobs.update()
+                .where(owned, jobs.c.status == QUEUED)
+                .values(status=CANCELLED, finished_at=now, cancel_requested=True)
+            )
             conn.execute(jobs.update().where(owned, jobs.c.status == RUNNING).values(cancel_requested=True))
         return self.get(job_id, user_id)
 
@@ -273,14 +221,27 @@ class JobStore(WorkerRegistry):
         for _ in range(20):
             with transaction(self.engine, write=True) as conn:
                 head = conn.execute(
-                    sa.select(jobs.c.id).where(*waiting)
-                    .order_by(jobs.c.queue_order, jobs.c.seq).limit(1).with_for_update(skip_locked=True)).first()
+                    sa.select(jobs.c.id)
+                    .where(*waiting)
+                    .order_by(jobs.c.queue_order, jobs.c.seq)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).first()
                 if head is None:
                     return None
                 now = utcnow()
-                claimed = conn.execute(jobs.update().where(jobs.c.id == head.id, jobs.c.status == QUEUED).values(
-                    status=RUNNING, worker=worker, worker_space=worker_space, started_at=now, heartbeat_at=now,
-                    attempts=jobs.c.attempts + 1)).rowcount
+                claimed = conn.execute(
+                    jobs.update()
+                    .where(jobs.c.id == head.id, jobs.c.status == QUEUED)
+                    .values(
+                        status=RUNNING,
+                        worker=worker,
+                        worker_space=worker_space,
+                        started_at=now,
+                        heartbeat_at=now,
+                        attempts=jobs.c.attempts + 1,
+                    )
+                ).rowcount
             if claimed == 1:
                 return self.get(head.id)
         return None
@@ -295,13 +256,20 @@ class JobStore(WorkerRegistry):
             cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         return held == 1, bool(cancel)
 
-    def finish(self, job_id: str, worker: str, status: str, result_json: str | None = None,
-               error: str | None = None) -> bool:
+    def finish(
+        self, job_id: str, worker: str, status: str, result_json: str | None = None, error: str | None = None
+    ) -> bool:
         """Record the end of a job run by ``worker``; False when the job was no longer its own."""
         assert status in FINAL_STATUSES
         with transaction(self.engine, write=True) as conn:
-            return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
-                status=status, result=result_json, error=error, finished_at=utcnow(), heartbeat_at=None)).rowcount == 1
+            return (
+                conn.execute(
+                    jobs.update()
+                    .where(*_held(job_id, worker))
+                    .values(status=status, result=result_json, error=error, finished_at=utcnow(), heartbeat_at=None)
+                ).rowcount
+                == 1
+            )
 
     def release(self, job_id: str, worker: str, reason: str) -> bool:
         """Put a job back in the queue without counting the attempt (its worker was asked to stop).
@@ -313,13 +281,24 @@ class JobStore(WorkerRegistry):
             if cancel:
                 values: dict[str, Any] = {"status": CANCELLED, "finished_at": utcnow()}
             else:
-                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
-                          "attempts": jobs.c.attempts - 1}
-            return conn.execute(jobs.update().where(*_held(job_id, worker)).values(
-                worker=None, worker_space=None, heartbeat_at=None, note=reason, **values)).rowcount == 1
+                values = {
+                    "status": QUEUED,
+                    "queue_order": _next_queue_order(conn),
+                    "started_at": None,
+                    "attempts": jobs.c.attempts - 1,
+                }
+            return (
+                conn.execute(
+                    jobs.update()
+                    .where(*_held(job_id, worker))
+                    .values(worker=None, worker_space=None, heartbeat_at=None, note=reason, **values)
+                ).rowcount
+                == 1
+            )
 
-    def recover(self, job_id: str, worker: str, reason: str, max_attempts: int = MAX_ATTEMPTS,
-                count_attempt: bool = True) -> str | None:
+    def recover(
+        self, job_id: str, worker: str, reason: str, max_attempts: int = MAX_ATTEMPTS, count_attempt: bool = True
+    ) -> str | None:
         """Deal with a job whose worker died: requeue it once, else mark it ERROR with the reason.
 
         ``count_attempt=False`` (the worker died with its server, not on its
@@ -328,24 +307,41 @@ class JobStore(WorkerRegistry):
         Returns the job's new status, or None when the worker no longer held it.
         """
         with transaction(self.engine, write=True) as conn:
-            row = conn.execute(sa.select(jobs.c.attempts, jobs.c.cancel_requested)
-                               .where(*_held(job_id, worker))).first()
+            row = conn.execute(
+                sa.select(jobs.c.attempts, jobs.c.cancel_requested).where(*_held(job_id, worker))
+            ).first()
             if row is None:
                 return None
             now = utcnow()
             if row.cancel_requested:
                 values: dict[str, Any] = {"status": CANCELLED, "finished_at": now, "note": reason}
             elif not count_attempt:
-                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
-                          "attempts": jobs.c.attempts - 1, "note": f"requeued: {reason}"}
+                values = {
+                    "status": QUEUED,
+                    "queue_order": _next_queue_order(conn),
+                    "started_at": None,
+                    "attempts": jobs.c.attempts - 1,
+                    "note": f"requeued: {reason}",
+                }
             elif row.attempts < max_attempts:
-                values = {"status": QUEUED, "queue_order": _next_queue_order(conn), "started_at": None,
-                          "note": f"requeued: {reason}"}
+                values = {
+                    "status": QUEUED,
+                    "queue_order": _next_queue_order(conn),
+                    "started_at": None,
+                    "note": f"requeued: {reason}",
+                }
             else:
-                values = {"status": ERROR, "finished_at": now, "note": reason,
-                          "error": f"{reason}; the job was tried {row.attempts} times and is not retried again"}
-            updated = conn.execute(jobs.update().where(*_held(job_id, worker)).values(
-                worker=None, worker_space=None, heartbeat_at=None, **values)).rowcount
+                values = {
+                    "status": ERROR,
+                    "finished_at": now,
+                    "note": reason,
+                    "error": f"{reason}; the job was tried {row.attempts} times and is not retried again",
+                }
+            updated = conn.execute(
+                jobs.update()
+                .where(*_held(job_id, worker))
+                .values(worker=None, worker_space=None, heartbeat_at=None, **values)
+            ).rowcount
         return values["status"] if updated == 1 else None
 
     def queued_gpu_jobs(self) -> list[JobRecord]:
@@ -358,14 +354,23 @@ class JobStore(WorkerRegistry):
     def note_queued(self, job_id: str, note: str) -> None:
         """Say in a waiting job why it waits."""
         with transaction(self.engine, write=True) as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == QUEUED,
-                                             sa.or_(jobs.c.note.is_(None), jobs.c.note != note)).values(note=note))
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.status == QUEUED, sa.or_(jobs.c.note.is_(None), jobs.c.note != note))
+                .values(note=note)
+            )
 
     def fail_queued(self, job_id: str, error: str) -> bool:
         """End a job that is still QUEUED as ERROR with ``error``; False when it no longer waits."""
         with transaction(self.engine, write=True) as conn:
-            return conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == QUEUED).values(
-                status=ERROR, error=error, note=error, finished_at=utcnow())).rowcount == 1
+            return (
+                conn.execute(
+                    jobs.update()
+                    .where(jobs.c.id == job_id, jobs.c.status == QUEUED)
+                    .values(status=ERROR, error=error, note=error, finished_at=utcnow())
+                ).rowcount
+                == 1
+            )
 
     def running_jobs(self) -> list[JobRecord]:
         """Every job now RUNNING, with the worker that holds it."""
@@ -386,9 +391,3 @@ def _next_queue_order(conn: Connection) -> int:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262002)"))
     last = conn.execute(sa.select(sa.func.max(jobs.c.queue_order))).scalar()
     return int(last or 0) + 1
-
-
-def default_db_url() -> str:
-    """``GPUQ_SERVER_DB`` when set, else an SQLite file in ``~/.gpuq``."""
-    return os.environ.get("GPUQ_SERVER_DB") or "sqlite:///" + os.path.join(os.path.expanduser("~"), ".gpuq",
-                                                                            "server.db")

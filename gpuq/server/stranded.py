@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from .store import JobStore, utcnow
+from .db import utcnow
+from .store import JobStore
 
 log = logging.getLogger("gpuq.server")
 
@@ -33,8 +34,10 @@ def check_stranded(store: JobStore, lease: float, gpu_wait: float) -> list[str]:
         if waited <= gpu_wait:
             store.note_queued(record.id, WAITING_NOTE)
             continue
-        reason = (f"no worker with a usable GPU was connected for {waited:.0f} s (the server waits "
-                  f"{gpu_wait:g} s: gpuq serve --gpu-wait); the job needs one")
+        reason = (
+            f"no worker with a usable GPU was connected for {waited:.0f} s (the server waits "
+            f"{gpu_wait:g} s: gpuq serve --gpu-wait); the job needs one"
+        )
         if store.fail_queued(record.id, reason):
             log.warning("job %s: %s", record.id, reason)
             failed.append(record.id)

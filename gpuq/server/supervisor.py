@@ -36,8 +36,14 @@ _RESTART_DELAY = (0.5, 2.0, 10.0)
 class Supervisor:
     """The worker processes of one server."""
 
-    def __init__(self, store: JobStore, count: int, settings: WorkerSettings, watch_interval: float = 0.25,
-                 gpu_wait: float = 600.0):
+    def __init__(
+        self,
+        store: JobStore,
+        count: int,
+        settings: WorkerSettings,
+        watch_interval: float = 0.25,
+        gpu_wait: float = 600.0,
+    ):
         self.store = store
         self.gpu_wait = gpu_wait
         self.count = count
@@ -114,8 +120,12 @@ class Supervisor:
         now = time.monotonic()
         for slot, process in enumerate(self._processes):
             if process is None and now >= self._next_start[slot] and not self._stop.is_set():
-                process = self._context.Process(target=worker_main, name=f"gpuq-worker-{slot}", daemon=True,
-                                                args=(self.store.url, self.settings, os.getpid()))
+                process = self._context.Process(
+                    target=worker_main,
+                    name=f"gpuq-worker-{slot}",
+                    daemon=True,
+                    args=(self.store.url, self.settings, os.getpid()),
+                )
                 process.start()
                 self._processes[slot] = process
                 log.info("started worker process %s", process.pid)
@@ -126,13 +136,19 @@ class Supervisor:
         Slots are freed only once their jobs are recovered, so a round that
         fails on the store leaves the deaths to the next round, still ours.
         """
-        ended = {slot: process for slot, process in enumerate(self._processes)
-                 if process is not None and not process.is_alive()}
+        ended = {
+            slot: process
+            for slot, process in enumerate(self._processes)
+            if process is not None and not process.is_alive()
+        }
         if not ended:
             return
         reasons = {process.pid: exit_reason(process.exitcode) for process in ended.values()}
-        dead = {record.worker: reasons[worker_pid(record.worker)] for record in self.store.running_jobs()
-                if record.worker and record.worker_space == process_space() and worker_pid(record.worker) in reasons}
+        dead = {
+            record.worker: reasons[worker_pid(record.worker)]
+            for record in self.store.running_jobs()
+            if record.worker and record.worker_space == process_space() and worker_pid(record.worker) in reasons
+        }
         if dead:
             reap(self.store, self.settings.lease, dead)
         for slot, process in ended.items():

@@ -27,9 +27,10 @@ from ..providers.local import Local, LocalSimulator
 from ..providers.local.prepare import prepare
 from ..providers.local.runner import run_prepared
 from ..sim.devices.select import gpu_unavailable_reason
+from .db import CANCELLED, DONE, ERROR
 from .procs import die_with_parent, new_worker_id, process_space
 from .recovery import reap
-from .store import CANCELLED, DONE, ERROR, JobRecord, JobStore
+from .store import JobRecord, JobStore
 
 log = logging.getLogger("gpuq.worker")
 
@@ -112,8 +113,9 @@ class Worker:
 
     def _run_job(self, record: JobRecord) -> None:
         cancel, lost, finished = threading.Event(), threading.Event(), threading.Event()
-        beat = threading.Thread(target=self._beat, args=(record.id, cancel, lost, finished),
-                                name="gpuq-heartbeat", daemon=True)
+        beat = threading.Thread(
+            target=self._beat, args=(record.id, cancel, lost, finished), name="gpuq-heartbeat", daemon=True
+        )
         beat.start()
         log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
         limit = self.settings.max_run_time
@@ -124,16 +126,20 @@ class Worker:
 
         try:
             status, result_json, error = self._execute(
-                record, lambda: cancel.is_set() or lost.is_set() or self._stop.is_set() or overdue(), cancel.is_set,
-                overdue)
+                record,
+                lambda: cancel.is_set() or lost.is_set() or self._stop.is_set() or overdue(),
+                cancel.is_set,
+                overdue,
+            )
         finally:
             finished.set()
             beat.join()
         if status is None:
             self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
         elif not self._finish(record.id, status, result_json, error):
-            log.warning("job %s was taken from worker %s (missed heartbeats); its outcome is dropped",
-                        record.id, self.worker_id)
+            log.warning(
+                "job %s was taken from worker %s (missed heartbeats); its outcome is dropped", record.id, self.worker_id
+            )
 
     def _finish(self, job_id: str, status: str, result_json: str | None, error: str | None) -> bool:
         """Record the outcome; a result the store refuses (too large for it) makes the job ERROR, saying so.
@@ -148,12 +154,21 @@ class Worker:
                 raise
             log.warning("job %s: the store refused its result of %d bytes: %s", job_id, len(result_json), exc)
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-            return self.store.finish(job_id, self.worker_id, ERROR, None,
-                                     f"the job ran, but the job store could not keep its result "
-                                     f"({len(result_json)} bytes): {reason}")
+            return self.store.finish(
+                job_id,
+                self.worker_id,
+                ERROR,
+                None,
+                f"the job ran, but the job store could not keep its result ({len(result_json)} bytes): {reason}",
+            )
 
-    def _execute(self, record: JobRecord, should_stop: Callable[[], bool], cancel_requested: Callable[[], bool],
-                 overdue: Callable[[], bool]) -> tuple[str | None, str | None, str | None]:
+    def _execute(
+        self,
+        record: JobRecord,
+        should_stop: Callable[[], bool],
+        cancel_requested: Callable[[], bool],
+        overdue: Callable[[], bool],
+    ) -> tuple[str | None, str | None, str | None]:
         """Run the job; returns (final status or None to requeue, result JSON, error message)."""
         try:
             qobj = load_qobj(self.store.qobj_json(record.id))
@@ -164,8 +179,14 @@ class Worker:
             if self._stop.is_set() and not cancel_requested():
                 return None, None, None
             if overdue() and not cancel_requested():
-                return ERROR, None, (f"the job ran longer than this server's limit of {self.settings.max_run_time:g} s "
-                                     "(gpuq serve --max-run-time) and was stopped")
+                return (
+                    ERROR,
+                    None,
+                    (
+                        f"the job ran longer than this server's limit of {self.settings.max_run_time:g} s "
+                        "(gpuq serve --max-run-time) and was stopped"
+                    ),
+                )
             return CANCELLED, None, None
         except Exception as exc:  # a failed job keeps its reason; the worker goes on
             log.exception("job %s failed", record.id)

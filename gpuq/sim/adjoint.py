@@ -34,10 +34,23 @@ from .parametric import ParametricCircuit
 HALF, PHASE = "half", "phase"
 
 DERIVATIVE_FORMS: dict[str, tuple[str, ...]] = {
-    "rx": (HALF,), "ry": (HALF,), "rz": (HALF,), "crx": (HALF,), "cry": (HALF,), "crz": (HALF,),
-    "rxx": (HALF,), "ryy": (HALF,), "rzz": (HALF,),
-    "p": (PHASE,), "u1": (PHASE,), "cp": (PHASE,), "cu1": (PHASE,),
-    "u2": (PHASE, PHASE), "u3": (HALF, PHASE, PHASE), "u": (HALF, PHASE, PHASE), "cu3": (HALF, PHASE, PHASE),
+    "rx": (HALF,),
+    "ry": (HALF,),
+    "rz": (HALF,),
+    "crx": (HALF,),
+    "cry": (HALF,),
+    "crz": (HALF,),
+    "rxx": (HALF,),
+    "ryy": (HALF,),
+    "rzz": (HALF,),
+    "p": (PHASE,),
+    "u1": (PHASE,),
+    "cp": (PHASE,),
+    "cu1": (PHASE,),
+    "u2": (PHASE, PHASE),
+    "u3": (HALF, PHASE, PHASE),
+    "u": (HALF, PHASE, PHASE),
+    "cu3": (HALF, PHASE, PHASE),
     "cu": (HALF, PHASE, PHASE, PHASE),
 }
 """How each angle of each parameterised library gate enters its matrix (see the module docstring)."""
@@ -63,10 +76,10 @@ def derivative_op(op: GateOp, operand: np.ndarray) -> GateOp:
     on = ((1 << ncontrols) - 1) << ntargets
     if op.kind == "diagonal":
         diag = np.zeros(dim << ncontrols, dtype=complex)
-        diag[on: on + dim] = operand
+        diag[on : on + dim] = operand
         return GateOp("diagonal", qubits, (), diag)
     matrix = np.zeros((dim << ncontrols,) * 2, dtype=complex)
-    matrix[on: on + dim, on: on + dim] = operand
+    matrix[on : on + dim, on : on + dim] = operand
     return GateOp("matrix", qubits, (), matrix)
 
 
@@ -91,8 +104,15 @@ def hermitian_parts(table: PauliTable) -> list[tuple[int, complex, np.ndarray]]:
     return parts
 
 
-def adjoint_gradients(device: Any, psi: Any, circuit: ParametricCircuit, ops: Sequence[Op], row: np.ndarray,
-                      table: PauliTable, should_stop: Any) -> np.ndarray:
+def adjoint_gradients(
+    device: Any,
+    psi: Any,
+    circuit: ParametricCircuit,
+    ops: Sequence[Op],
+    row: np.ndarray,
+    table: PauliTable,
+    should_stop: Any,
+) -> np.ndarray:
     """Gradients (observables x parameters) at binding ``row``; ``psi`` is the final state and is consumed.
 
     Args:
@@ -140,4 +160,3 @@ def adjoint_gradients(device: Any, psi: Any, circuit: ParametricCircuit, ops: Se
         for lam in lambdas:
             apply_gate(device, lam, undo)
     return gradients
-

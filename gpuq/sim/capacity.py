@@ -10,7 +10,7 @@ allocating.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 from .memory import check_memory, largest_qubits, memory_limit, run_memory
 
@@ -31,8 +31,18 @@ def device_free_bytes(request: str) -> dict[str, int]:
     return free
 
 
-def check_run_fits(nqubits: int, precision: str, method: str, request: str, what: str, *,
-                   shots: int = 0, memory: bool = False, copies: int = 1, max_memory_mb: int | None = None) -> None:
+def check_run_fits(
+    nqubits: int,
+    precision: str,
+    method: str,
+    request: str,
+    what: str,
+    *,
+    shots: int = 0,
+    memory: bool = False,
+    copies: int = 1,
+    max_memory_mb: int | None = None,
+) -> None:
     """Raise ``InsufficientMemoryError`` unless the run (every qubit measured on the qasm method) fits
     the allowed device with the most room."""
     need = run_memory(nqubits, precision, method=method, shots=shots, memory=memory, copies=copies)
@@ -54,7 +64,7 @@ def machine_max_qubits(request: str, method: str = "qasm") -> dict[str, int]:
     return {p: largest_qubits(memory, p, method=method) for p in PRECISIONS}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _machine_bytes(request: str) -> int:
     """Memory of the largest device the request allows; measured once per process."""
     sizes = []

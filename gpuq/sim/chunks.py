@@ -128,7 +128,7 @@ class Chunker:
         branch = self.device.zero_state(self.nqubits, self.precision)
         size = 1 << self.piece_qubits
         for base, piece in self._pieces(state, self.piece_qubits, []):
-            branch[base:base + size] = piece
+            branch[base : base + size] = piece
         return branch
 
     # ------------------------------------------------------------- sampling
@@ -138,8 +138,9 @@ class Chunker:
             self.check()
             return self.device.sample_counts(state, qubits, shots, seed)
         outcomes, tallies = [], []
-        for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(state, qubits, shots,
-                                                                                np.random.default_rng(seed)):
+        for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(
+            state, qubits, shots, np.random.default_rng(seed)
+        ):
             if low:
                 distinct, counts = self.device.sample_counts(piece, low, piece_shots, piece_seed)
             else:
@@ -156,15 +157,19 @@ class Chunker:
             self.check()
             return self.device.sample(state, qubits, shots, seed)
         rng = np.random.default_rng(seed)
-        parts = [np.asarray(self.device.sample(piece, low, piece_shots, piece_seed), dtype=np.int64) | high_bits
-                 if low else np.full(piece_shots, high_bits, dtype=np.int64)
-                 for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(state, qubits, shots, rng)]
+        parts = [
+            np.asarray(self.device.sample(piece, low, piece_shots, piece_seed), dtype=np.int64) | high_bits
+            if low
+            else np.full(piece_shots, high_bits, dtype=np.int64)
+            for piece, low, high_bits, piece_shots, piece_seed in self._split_shots(state, qubits, shots, rng)
+        ]
         outcomes = np.concatenate(parts)
         rng.shuffle(outcomes)
         return outcomes
 
-    def _split_shots(self, state: Any, qubits: list[int], shots: int,
-                     rng: np.random.Generator) -> Iterator[tuple[Any, list[int], int, int, int]]:
+    def _split_shots(
+        self, state: Any, qubits: list[int], shots: int, rng: np.random.Generator
+    ) -> Iterator[tuple[Any, list[int], int, int, int]]:
         """Share ``shots`` among the pieces by their probability (a multinomial draw), then yield, for each
         piece that got shots: the piece, the measured qubits inside it, the outcome bits its position
         fixes, its shots and its seed. Exact: a shot lands in a piece with that piece's probability, and
@@ -196,7 +201,7 @@ class Chunker:
         for value in range(1 << len(free)):
             self.check()
             base = fixed | sum(((value >> i) & 1) << q for i, q in enumerate(free))
-            yield base, state[base:base + size]
+            yield base, state[base : base + size]
 
     def _low(self, controls: list[int], below: int | None = None) -> list[int]:
         limit = self.piece_qubits if below is None else below

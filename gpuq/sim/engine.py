@@ -77,8 +77,14 @@ Plan = list[Op]
 """Operations in order, gate runs already fused."""
 
 
-def run_experiment(ops: Sequence[Op], nqubits: int, settings: RunSettings, device: Device,
-                   should_stop: Callable[[], bool] = lambda: False, global_phase: float = 0.0) -> ExperimentOutcome:
+def run_experiment(
+    ops: Sequence[Op],
+    nqubits: int,
+    settings: RunSettings,
+    device: Device,
+    should_stop: Callable[[], bool] = lambda: False,
+    global_phase: float = 0.0,
+) -> ExperimentOutcome:
     """Run lowered operations on ``device`` and return counts, memory or the state.
 
     Raises:
@@ -96,12 +102,17 @@ def run_experiment(ops: Sequence[Op], nqubits: int, settings: RunSettings, devic
         outcome = runner.sample_final(plan, nqubits)
     else:
         outcome = runner.branch(plan, nqubits)
-    outcome.metadata.update({
-        "precision": settings.precision,
-        "fusion": {"max_qubits": settings.fusion_max_qubits, "gates": fused_from,
-                   "passes": sum(isinstance(op, GateOp) for op in plan)},
-        "engine_time": time.perf_counter() - started,
-    })
+    outcome.metadata.update(
+        {
+            "precision": settings.precision,
+            "fusion": {
+                "max_qubits": settings.fusion_max_qubits,
+                "gates": fused_from,
+                "passes": sum(isinstance(op, GateOp) for op in plan),
+            },
+            "engine_time": time.perf_counter() - started,
+        }
+    )
     return outcome
 
 
@@ -172,8 +183,14 @@ class _Runner:
 
     def _check_fits(self, need: MemoryNeed, what: str) -> None:
         """Raise ``InsufficientMemoryError`` before allocating when ``need`` does not fit the device now."""
-        check_memory(need, self.device.free_bytes(), self.device.kind, what, self.settings.max_memory_mb,
-                     precision=self.settings.precision)
+        check_memory(
+            need,
+            self.device.free_bytes(),
+            self.device.kind,
+            what,
+            self.settings.max_memory_mb,
+            precision=self.settings.precision,
+        )
 
     def _chunk(self, nqubits: int) -> None:
         """Route every pass of this run's ``nqubits``-qubit states through one chunker."""
@@ -188,7 +205,8 @@ class _Runner:
         state = self.device.from_host(identity.reshape(-1))
         self._chunk(2 * nqubits)
         for op in plan:
-            self._apply(state, op, offset=nqubits)
+            if isinstance(op, GateOp):  # lowering admits nothing else for a unitary (barriers are planned away)
+                self._apply(state, op, offset=nqubits)
         matrix = _with_phase(self.device.into_host(state).reshape(dim, dim), global_phase)
         return ExperimentOutcome(unitary=matrix, metadata={"method": "unitary"})
 
@@ -208,8 +226,16 @@ class _Runner:
     def sample_final(self, plan: Plan, nqubits: int) -> ExperimentOutcome:
         """Evolve once, then draw every shot from the final state."""
         pairs = _last_writes([(op.qubit, op.clbit) for op in plan if isinstance(op, MeasureOp)])
-        self._check_fits(run_memory(nqubits, self.settings.precision, measured=len({q for q, _ in pairs}),
-                                    shots=self.settings.shots, memory=self.settings.memory), "statevector")
+        self._check_fits(
+            run_memory(
+                nqubits,
+                self.settings.precision,
+                measured=len({q for q, _ in pairs}),
+                shots=self.settings.shots,
+                memory=self.settings.memory,
+            ),
+            "statevector",
+        )
         self._chunk(nqubits)
         state = self._new_state(nqubits)
         for op in plan:
@@ -226,8 +252,7 @@ class _Runner:
         settings = self.settings
 
         def need(copies: int) -> MemoryNeed:
-            return run_memory(nqubits, settings.precision, shots=settings.shots, memory=settings.memory,
-                              copies=copies)
+            return run_memory(nqubits, settings.precision, shots=settings.shots, memory=settings.memory, copies=copies)
 
         self._check_fits(need(1), "statevector")
         self._chunk(nqubits)
@@ -246,24 +271,35 @@ class _Runner:
         return self._outcome(leaves, method)
 
     # --------------------------------------------------------------- walking
-    def _walk(self, state: Any, plan: Plan, start: int, shots: int, value: int,
-              pending: list | None, leaves: list | None = None) -> int:
+    def _walk(
+        self,
+        state: Any,
+        plan: Plan,
+        start: int,
+        shots: int,
+        value: int,
+        pending: list | None,
+        leaves: list | None = None,
+    ) -> int:
         """Run ``plan[start:]`` for ``shots`` shots holding classical ``value``.
 
         At a measurement or reset whose outcomes both get shots, the shots of
         outcome 1 continue on a copy pushed onto ``pending``. Returns the final
         classical value (meaningful when ``shots`` is 1).
         """
-        sample_tail = self.settings.method == "qasm" and leaves is not None
+        sample_tail = self.settings.method == "qasm"
         for index in range(start, len(plan)):
             op = plan[index]
-            if sample_tail and shots > 1 and _only_measurements(plan, index):
-                leaves.extend(self._sample(state, [(m.qubit, m.clbit) for m in plan[index:]], shots, value))
+            if sample_tail and leaves is not None and shots > 1 and _only_measurements(plan, index):
+                tail = [(m.qubit, m.clbit) for m in plan[index:] if isinstance(m, MeasureOp)]
+                leaves.extend(self._sample(state, tail, shots, value))
                 return value
             if not _condition_holds(getattr(op, "condition", None), value):
                 continue
             if isinstance(op, GateOp):
                 self._apply(state, op)
+                continue
+            if not isinstance(op, (MeasureOp, ResetOp)):  # a barrier: nothing to do
                 continue
             weight, total = self.chunks.probability_of_one(state, op.qubit)
             p1 = float(min(max(weight / max(total, 1e-300), 0.0), 1.0))

@@ -46,8 +46,9 @@ class PauliTable:
         for k, j, c in entries:
             weights[k, j] += c
         keys = list(index)
-        return cls(np.array([x for x, _ in keys], dtype=np.int64), np.array([z for _, z in keys], dtype=np.int64),
-                   weights)
+        return cls(
+            np.array([x for x, _ in keys], dtype=np.int64), np.array([z for _, z in keys], dtype=np.int64), weights
+        )
 
 
 def expectation_values(device: Any, state: Any, table: PauliTable) -> np.ndarray:

@@ -29,7 +29,6 @@ import numpy as np
 
 from .ops import GateOp
 
-
 MAX_DIAGONAL_QUBITS = 12
 """Widest all-diagonal block. A diagonal pass streams through the state at about the
 cost of one memory pass whatever its width (the kernel walks contiguous tiles), so
@@ -79,8 +78,8 @@ def sink_diagonals(gates: Sequence[GateOp]) -> list[GateOp]:
     merges into one wide diagonal pass. Exact: only commuting gates swap places.
     """
     ordered: list[GateOp] = []
-    waiting: dict[int, GateOp] = {}          # by position in ``gates``: kept in program order
-    waiting_on: dict[int, list[int]] = {}    # qubit -> positions of waiting gates on it
+    waiting: dict[int, GateOp] = {}  # by position in ``gates``: kept in program order
+    waiting_on: dict[int, list[int]] = {}  # qubit -> positions of waiting gates on it
     for position, gate in enumerate(gates):
         if gate.kind == "diagonal":
             waiting[position] = gate
@@ -97,7 +96,7 @@ def sink_diagonals(gates: Sequence[GateOp]) -> list[GateOp]:
 class _Block:
     """An open block: its qubits and gates, in order."""
 
-    __slots__ = ("qubits", "gates", "diagonal")
+    __slots__ = ("diagonal", "gates", "qubits")
 
     def __init__(self) -> None:
         self.qubits: set[int] = set()

@@ -84,9 +84,18 @@ def branch_copies(splits: int, shots: int) -> int:
     return 1 + min(splits, max(shots - 1, 0))
 
 
-def run_memory(nqubits: int, precision: str, *, method: str = "qasm", measured: int | None = None,
-               shots: int = 0, memory: bool = False, copies: int = 1, plan_bytes: int = 0,
-               chunk: int = SAMPLE_CHUNK) -> MemoryNeed:
+def run_memory(
+    nqubits: int,
+    precision: str,
+    *,
+    method: str = "qasm",
+    measured: int | None = None,
+    shots: int = 0,
+    memory: bool = False,
+    copies: int = 1,
+    plan_bytes: int = 0,
+    chunk: int = SAMPLE_CHUNK,
+) -> MemoryNeed:
     """What one experiment needs: its states and its workspace, in bytes.
 
     Args:
@@ -127,6 +136,7 @@ def memory_cap(max_memory_mb: float | None = None, environ: Mapping[str, str] = 
     Raises:
         QobjValidationError: a cap that is not a positive number of MiB (naming the option or variable).
     """
+    value: float | str
     if max_memory_mb is not None:
         source, value = "max_memory_mb", max_memory_mb
     elif environ.get(MAX_MEMORY_ENV, "").strip():
@@ -142,17 +152,22 @@ def memory_cap(max_memory_mb: float | None = None, environ: Mapping[str, str] = 
     return int(megabytes * _MIB)
 
 
-def memory_limit(free_bytes: int, max_memory_mb: float | None = None,
-                 environ: Mapping[str, str] = os.environ) -> int:
+def memory_limit(free_bytes: int, max_memory_mb: float | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Bytes a run may allocate on a device with ``free_bytes`` free: less ``HEADROOM_BYTES``, and under the cap."""
     limit = max(free_bytes - HEADROOM_BYTES, 0)
     cap = memory_cap(max_memory_mb, environ)
     return limit if cap is None else min(limit, cap)
 
 
-def check_memory(need: MemoryNeed, free_bytes: int, device: str, what: str = "statevector",
-                 max_memory_mb: float | None = None, environ: Mapping[str, str] = os.environ,
-                 precision: str | None = None) -> None:
+def check_memory(
+    need: MemoryNeed,
+    free_bytes: int,
+    device: str,
+    what: str = "statevector",
+    max_memory_mb: float | None = None,
+    environ: Mapping[str, str] = os.environ,
+    precision: str | None = None,
+) -> None:
     """Raise ``InsufficientMemoryError`` (bytes needed and available) when ``need`` does not fit.
 
     Args:
@@ -169,9 +184,16 @@ def check_memory(need: MemoryNeed, free_bytes: int, device: str, what: str = "st
         raise InsufficientMemoryError(need.total, available, device, what, precision)
 
 
-def largest_qubits(free_bytes: int, precision: str, *, method: str = "qasm", shots: int = 1024,
-                   memory: bool = False, max_memory_mb: float | None = None,
-                   environ: Mapping[str, str] = os.environ) -> int:
+def largest_qubits(
+    free_bytes: int,
+    precision: str,
+    *,
+    method: str = "qasm",
+    shots: int = 1024,
+    memory: bool = False,
+    max_memory_mb: float | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> int:
     """The most qubits whose run fits ``free_bytes`` with every qubit measured (0 when none fits)."""
     available = memory_limit(free_bytes, max_memory_mb, environ)
     n = 0

@@ -92,8 +92,10 @@ def lower_experiment(experiment: Experiment, index: int = 0, allow_nonunitary: b
             _check_indices(inst.condition.clbits, nclbits, "clbit", f"{path}.condition.clbits")
             condition = (tuple(inst.condition.clbits), inst.condition.value)
         if not allow_nonunitary and (inst.name in ("measure", "reset") or condition is not None):
-            raise QobjValidationError(f"{inst.name!r} with measurement, reset or condition is not allowed "
-                                      "on the unitary simulator", f"{path}.name")
+            raise QobjValidationError(
+                f"{inst.name!r} with measurement, reset or condition is not allowed on the unitary simulator",
+                f"{path}.name",
+            )
         ops.extend(_lower_one(inst, condition, path))
     return ops
 
@@ -135,20 +137,25 @@ def _lower_unitary(inst, condition, path: str) -> GateOp:
     except (CircuitError, ValueError) as exc:
         raise QobjValidationError(str(exc), f"{path}.matrix") from exc
     if matrix.shape[0] != 1 << len(inst.qubits):
-        raise QobjValidationError(f"a {matrix.shape[0]}x{matrix.shape[0]} matrix does not act on "
-                                  f"{len(inst.qubits)} qubit(s)", f"{path}.matrix")
+        raise QobjValidationError(
+            f"a {matrix.shape[0]}x{matrix.shape[0]} matrix does not act on {len(inst.qubits)} qubit(s)",
+            f"{path}.matrix",
+        )
     return GateOp("matrix", tuple(inst.qubits), (), matrix, condition, "unitary")
 
 
 def _lower_gate(inst, condition, path: str) -> GateOp:
     spec = GATES.get(inst.name)
     if spec is None:
-        raise QobjValidationError(f"unknown instruction {inst.name!r}; known: "
-                                  f"{', '.join(sorted(GATES) + ['barrier', 'measure', 'reset', 'unitary'])}",
-                                  f"{path}.name")
+        raise QobjValidationError(
+            f"unknown instruction {inst.name!r}; known: "
+            f"{', '.join(sorted(GATES) + ['barrier', 'measure', 'reset', 'unitary'])}",
+            f"{path}.name",
+        )
     if len(inst.params) != spec.num_params:
-        raise QobjValidationError(f"{inst.name!r} takes {spec.num_params} parameter(s), got {len(inst.params)}",
-                                  f"{path}.params")
+        raise QobjValidationError(
+            f"{inst.name!r} takes {spec.num_params} parameter(s), got {len(inst.params)}", f"{path}.params"
+        )
     if spec.num_controls is None:
         if len(inst.qubits) < spec.base_qubits + 1:
             raise QobjValidationError(f"{inst.name!r} needs at least {spec.base_qubits + 1} qubits", f"{path}.qubits")
@@ -156,8 +163,9 @@ def _lower_gate(inst, condition, path: str) -> GateOp:
     else:
         ncontrols = spec.num_controls
         if len(inst.qubits) != spec.num_qubits():
-            raise QobjValidationError(f"{inst.name!r} acts on {spec.num_qubits()} qubit(s), got {len(inst.qubits)}",
-                                      f"{path}.qubits")
+            raise QobjValidationError(
+                f"{inst.name!r} acts on {spec.num_qubits()} qubit(s), got {len(inst.qubits)}", f"{path}.qubits"
+            )
     base = base_operator(inst.name, inst.params)
     qubits = tuple(inst.qubits)
     return GateOp(base.kind, qubits[ncontrols:], qubits[:ncontrols], base.operand, condition, inst.name)

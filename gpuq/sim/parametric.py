@@ -55,8 +55,10 @@ class ParametricCircuit:
     def angles(self, row: np.ndarray) -> list[tuple[float, ...]]:
         """Each slot's angles for one binding (``row[j]`` is the value of ``parameters[j]``)."""
         values = dict(zip(self.parameters, row.tolist()))
-        return [tuple(a.evaluate(values) if isinstance(a, ParameterExpression) else a for a in slot.angles)
-                for slot in self.slots]
+        return [
+            tuple(a.evaluate(values) if isinstance(a, ParameterExpression) else a for a in slot.angles)
+            for slot in self.slots
+        ]
 
     def bound_ops(self, row: np.ndarray) -> list[Op]:
         """The operations with one binding's values in every slot."""
@@ -112,14 +114,17 @@ class FusedTemplate:
             run_gates = [gate_at[i] for i in run]
             self.blocks.extend([run[j] for j in block] for block in plan_blocks(run_gates, max_qubits))
         slotted = {slot.position for slot in circuit.slots}
-        self._fixed = [None if slotted.intersection(block) else merge_block([gate_at[i] for i in block])
-                       for block in self.blocks]
+        self._fixed = [
+            None if slotted.intersection(block) else merge_block([gate_at[i] for i in block]) for block in self.blocks
+        ]
         self.gates = len(gate_at)
 
     def plan(self, ops: Sequence[Op]) -> list[GateOp]:
         """The fused passes for one binding's operations (``ParametricCircuit.bound_ops``)."""
-        return [fixed if fixed is not None else merge_block([_gate(ops[i]) for i in block])
-                for fixed, block in zip(self._fixed, self.blocks)]
+        return [
+            fixed if fixed is not None else merge_block([_gate(ops[i]) for i in block])
+            for fixed, block in zip(self._fixed, self.blocks)
+        ]
 
 
 def _gate(op: Op) -> GateOp:

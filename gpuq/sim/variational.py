@@ -59,9 +59,14 @@ class VariationalSpec:
         return 2 + len(hermitian_parts(PauliTable.build(self.observables)))
 
 
-def run_variational(spec: VariationalSpec, nqubits: int, settings: RunSettings, device,
-                    should_stop: Callable[[], bool] = lambda: False,
-                    global_phase: float = 0.0) -> list[ExperimentOutcome]:
+def run_variational(
+    spec: VariationalSpec,
+    nqubits: int,
+    settings: RunSettings,
+    device,
+    should_stop: Callable[[], bool] = lambda: False,
+    global_phase: float = 0.0,
+) -> list[ExperimentOutcome]:
     """Run every binding of ``spec``; one outcome with observables, else one per binding."""
     if spec.observables is None:
         return _plain_runs(spec, nqubits, settings, device, should_stop, global_phase)
@@ -87,27 +92,39 @@ def run_variational(spec: VariationalSpec, nqubits: int, settings: RunSettings, 
     metadata = {
         "method": "expectation values" + (" and adjoint gradients" if spec.gradient else ""),
         "precision": settings.precision,
-        "fusion": {"max_qubits": settings.fusion_max_qubits, "gates": template.gates,
-                   "passes": len(template.blocks), "plans_built": FusedTemplate.built - plans_before,
-                   "bindings": nbind},
+        "fusion": {
+            "max_qubits": settings.fusion_max_qubits,
+            "gates": template.gates,
+            "passes": len(template.blocks),
+            "plans_built": FusedTemplate.built - plans_before,
+            "bindings": nbind,
+        },
         "engine_time": time.perf_counter() - started,
     }
     return [VariationalOutcome(metadata=metadata, expectation_values=values, gradients=gradients)]
 
 
-def _plain_runs(spec: VariationalSpec, nqubits: int, settings: RunSettings, device,
-                should_stop: Callable[[], bool], global_phase: float) -> list[ExperimentOutcome]:
+def _plain_runs(
+    spec: VariationalSpec,
+    nqubits: int,
+    settings: RunSettings,
+    device,
+    should_stop: Callable[[], bool],
+    global_phase: float,
+) -> list[ExperimentOutcome]:
     """One ordinary run per binding; a gate prefix followed only by measurements is planned once."""
     ops = spec.circuit.ops
     prefix = next((i for i, op in enumerate(ops) if not isinstance(op, (GateOp, BarrierOp))), len(ops))
     tail = ops[prefix:]
     reusable = all(isinstance(op, MeasureOp) and op.condition is None for op in tail) and all(
-        not isinstance(op, GateOp) or op.condition is None for op in ops[:prefix])
+        not isinstance(op, GateOp) or op.condition is None for op in ops[:prefix]
+    )
     template = None
     plans_before = FusedTemplate.built
     if reusable:
-        template = FusedTemplate(ParametricCircuit(ops[:prefix], spec.circuit.slots, spec.circuit.parameters),
-                                 settings.fusion_max_qubits)
+        template = FusedTemplate(
+            ParametricCircuit(ops[:prefix], spec.circuit.slots, spec.circuit.parameters), settings.fusion_max_qubits
+        )
     seeds = np.random.default_rng(settings.seed).integers(2**63, size=len(spec.bindings))
     outcomes = []
     for b, row in enumerate(spec.bindings):
@@ -115,11 +132,15 @@ def _plain_runs(spec: VariationalSpec, nqubits: int, settings: RunSettings, devi
         run_settings = replace(settings, seed=int(seeds[b]))
         if template is not None:
             planned = [*template.plan(bound[:prefix]), *bound[prefix:]]
-            outcome = run_experiment(planned, nqubits, replace(run_settings, fusion_max_qubits=1), device,
-                                     should_stop, global_phase)
-            outcome.metadata["fusion"] = {"max_qubits": settings.fusion_max_qubits, "gates": template.gates,
-                                          "passes": len(template.blocks),
-                                          "plans_built": FusedTemplate.built - plans_before}
+            outcome = run_experiment(
+                planned, nqubits, replace(run_settings, fusion_max_qubits=1), device, should_stop, global_phase
+            )
+            outcome.metadata["fusion"] = {
+                "max_qubits": settings.fusion_max_qubits,
+                "gates": template.gates,
+                "passes": len(template.blocks),
+                "plans_built": FusedTemplate.built - plans_before,
+            }
         else:
             outcome = run_experiment(bound, nqubits, run_settings, device, should_stop, global_phase)
         outcome.metadata["binding"] = b

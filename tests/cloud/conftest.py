@@ -23,7 +23,7 @@ POSTGRES_ENV = "GPUQ_TEST_POSTGRES_URL"
 def _postgres_database() -> Iterator[str]:
     base = os.environ.get(POSTGRES_ENV)
     if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set; start PostgreSQL with: eval \"$(bash .ci/postgres.sh)\"")
+        pytest.skip(f'{POSTGRES_ENV} is not set; start PostgreSQL with: eval "$(bash .ci/postgres.sh)"')
     import sqlalchemy as sa
 
     from gpuq.server.db import normalise_url

@@ -32,8 +32,12 @@ SERVER_START_TIMEOUT = 60.0
 JOB_TIMEOUT = 120.0
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05,
-               message: str | Callable[[], str] = "condition") -> Any:
+def wait_until(
+    predicate: Callable[[], Any],
+    timeout: float = 30.0,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "condition",
+) -> Any:
     """Poll ``predicate`` until it returns something true and return that; fail the test at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -67,11 +71,20 @@ def gpuq_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gpuq", *args]
 
 
-def run_gpuq(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-             timeout: float = 60.0) -> subprocess.CompletedProcess:
+def run_gpuq(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 60.0
+) -> subprocess.CompletedProcess:
     """Run a ``gpuq`` command to its end and return what it printed."""
-    return subprocess.run(gpuq_command(*args), cwd=REPO, env=env or child_env(), input=input, text=True,
-                          capture_output=True, timeout=timeout, check=False)
+    return subprocess.run(
+        gpuq_command(*args),
+        cwd=REPO,
+        env=env or child_env(),
+        input=input,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def add_user(db_url: str, name: str) -> str:
@@ -84,8 +97,9 @@ def add_user(db_url: str, name: str) -> str:
 class ServerProcess:
     """``gpuq serve`` on a free loopback port, its output kept in a log file."""
 
-    def __init__(self, db_url: str, log_dir: Path, workers: int = 2, extra: list[str] | None = None,
-                 port: int | None = None):
+    def __init__(
+        self, db_url: str, log_dir: Path, workers: int = 2, extra: list[str] | None = None, port: int | None = None
+    ):
         self.db_url = db_url
         self.workers = workers
         self.extra = extra or []
@@ -99,11 +113,21 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         """Start the server and wait until ``/health`` answers."""
-        command = gpuq_command("serve", "--port", str(self.port), "--db", self.db_url, "--workers",
-                               str(self.workers), "--log-level", "info", *FAST_WORKER_ARGS, *self.extra)
+        command = gpuq_command(
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            self.db_url,
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "info",
+            *FAST_WORKER_ARGS,
+            *self.extra,
+        )
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
         wait_until(self._healthy, SERVER_START_TIMEOUT, 0.1, lambda: f"the server to answer; log:\n{self.log()}")
         return self
 
@@ -149,8 +173,13 @@ def start_worker(db_url: str, log_dir: Path, *extra: str) -> subprocess.Popen:
     """A standalone ``gpuq worker`` on ``db_url``, its output in ``log_dir``."""
     log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
     with open(log_path, "ab") as log:
-        return subprocess.Popen(gpuq_command("worker", "--db", db_url, *FAST_WORKER_ARGS, *extra), cwd=REPO,
-                                env=child_env(), stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            gpuq_command("worker", "--db", db_url, *FAST_WORKER_ARGS, *extra),
+            cwd=REPO,
+            env=child_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -188,11 +217,13 @@ def slow_qobj(nqubits: int = 20, layers: int = 30000) -> dict:
     The tests never wait for it to end: they cancel it or kill its worker.
     """
     # Distinct angles on rotating qubits: nothing for an optimiser to cancel or merge.
-    instructions = [{"name": "rx", "qubits": [layer % nqubits], "params": [0.1 + 1e-4 * layer]}
-                    for layer in range(layers)]
-    return {"config": {"shots": 1, "fusion_enable": False},
-            "experiments": [{"header": {"name": "slow"}, "config": {"n_qubits": nqubits},
-                             "instructions": instructions}]}
+    instructions = [
+        {"name": "rx", "qubits": [layer % nqubits], "params": [0.1 + 1e-4 * layer]} for layer in range(layers)
+    ]
+    return {
+        "config": {"shots": 1, "fusion_enable": False},
+        "experiments": [{"header": {"name": "slow"}, "config": {"n_qubits": nqubits}, "instructions": instructions}],
+    }
 
 
 def job_row(db_url: str, job_id: str):

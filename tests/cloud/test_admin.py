@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from gpuq.server.auth import add_user
-from gpuq.server.store import CANCELLED, JobStore
+from gpuq.server.db import CANCELLED
+from gpuq.server.store import JobStore
 
 from .helpers import run_gpuq
 
@@ -21,8 +22,10 @@ def test_an_administrator_lists_and_cancels_anyones_jobs(tmp_path):
         for name in ("alice", "bob"):
             add_user(store, name)
         ids = {name: uid for uid, name in store.users_by_id().items()}
-        made = {name: store.submit(ids[name], "qasm_simulator", "{}", "q", str(uuid.uuid4())).id
-                for name in ("alice", "bob")}
+        made = {
+            name: store.submit(ids[name], "qasm_simulator", "{}", "q", str(uuid.uuid4())).id
+            for name in ("alice", "bob")
+        }
     finally:
         store.close()
 

@@ -123,12 +123,15 @@ def test_accounts_are_saved_overwritten_and_deleted(config_dir):
         CloudProvider.delete_account()
 
 
-@pytest.mark.parametrize("token,url,words", [
-    ("", "http://lab:8000", "token is empty"),
-    ("two words", "http://lab:8000", "spaces"),
-    ("gpuq_token", "lab:8000", "not an http"),
-    ("gpuq_token", "ftp://lab", "not an http"),
-])
+@pytest.mark.parametrize(
+    "token,url,words",
+    [
+        ("", "http://lab:8000", "token is empty"),
+        ("two words", "http://lab:8000", "spaces"),
+        ("gpuq_token", "lab:8000", "not an http"),
+        ("gpuq_token", "ftp://lab", "not an http"),
+    ],
+)
 def test_bad_accounts_are_refused(config_dir, token, url, words):
     with pytest.raises(AccountError, match=words):
         CloudProvider.save_account(token, url)
@@ -136,7 +139,9 @@ def test_bad_accounts_are_refused(config_dir, token, url, words):
 
 
 def test_the_client_never_imports_the_server():
-    code = ("import sys, gpuq, gpuq.providers.cloud, gpuq.providers.cloud.backend, gpuq.providers.cloud.job; "
-            "print(sorted(m for m in sys.modules if m.startswith('gpuq.server') or m in ('fastapi', 'sqlalchemy')))")
+    code = (
+        "import sys, gpuq, gpuq.providers.cloud, gpuq.providers.cloud.backend, gpuq.providers.cloud.job; "
+        "print(sorted(m for m in sys.modules if m.startswith('gpuq.server') or m in ('fastapi', 'sqlalchemy')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout

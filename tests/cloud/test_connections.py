@@ -14,8 +14,10 @@ pytestmark = pytest.mark.cloud
 def test_paused_and_abandoned_uploads_are_answered_and_logged_in_one_line(sqlite_url, servers):
     token = add_user(sqlite_url, "alice")
     server = servers(sqlite_url, workers=0, extra=["--request-timeout", "1"])
-    head = (f"POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode()
+    head = (
+        f"POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    ).encode()
 
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(head + b'{"backend"')  # ... and then nothing more
@@ -26,8 +28,11 @@ def test_paused_and_abandoned_uploads_are_answered_and_logged_in_one_line(sqlite
     for _ in range(3):
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(head + b'{"backend"')  # hangs up mid-upload
-    wait_until(lambda: server.log().count("disconnected after sending") >= 3, timeout=60,
-               message=lambda: f"three one-line notes of a client gone; log:\n{server.log()}")
+    wait_until(
+        lambda: server.log().count("disconnected after sending") >= 3,
+        timeout=60,
+        message=lambda: f"three one-line notes of a client gone; log:\n{server.log()}",
+    )
     assert "Traceback" not in server.log() and " ERROR " not in server.log(), server.log()
     assert server.healthy()
 

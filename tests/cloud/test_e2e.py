@@ -74,12 +74,14 @@ def test_remote_workflow(sqlite_url, servers, workers, config_dir):
     assert [job.job_id() for job in cloud.jobs(status=JobStatus.CANCELLED)] == [jobs[2].job_id()]
 
     # A new Python process picks the job up by id and gets the same result.
-    script = ("import json, gpuq; gpuq.Cloud.load_account(); "
-              "job = gpuq.Cloud.get_backend('qasm_simulator').retrieve_job(JOB_ID); "
-              "print(json.dumps({'counts': job.result().get_counts(), 'created': job.creation_date().isoformat()}))"
-              ).replace("JOB_ID", repr(jobs[0].job_id()))
-    later = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-                           timeout=60, check=False)
+    script = (
+        "import json, gpuq; gpuq.Cloud.load_account(); "
+        "job = gpuq.Cloud.get_backend('qasm_simulator').retrieve_job(JOB_ID); "
+        "print(json.dumps({'counts': job.result().get_counts(), 'created': job.creation_date().isoformat()}))"
+    ).replace("JOB_ID", repr(jobs[0].job_id()))
+    later = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert later.returncode == 0, later.stderr
     answer = json.loads(later.stdout)
     assert answer == {"counts": result.get_counts(), "created": jobs[0].creation_date().isoformat()}

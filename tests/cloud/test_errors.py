@@ -23,20 +23,23 @@ from gpuq.exceptions import (
 from gpuq.server.errors import error_response
 
 
-@pytest.mark.parametrize("error,status", [
-    (MalformedRequestError("not valid JSON", "body"), 400),
-    (ClientGoneError(10), 400),
-    (NotAuthenticatedError(), 401),
-    (RequestTimeoutError(1.5), 408),
-    (JobNotFoundError("j1", "alice"), 404),
-    (BackendNotFoundError("nope", ["qasm_simulator"]), 404),
-    (NoResultError("j1", "RUNNING"), 409),
-    (RequestTooLargeError("body", 1024, 4096), 413),
-    (LimitExceeded("qobj.config.shots", 10, 11, "shots"), 422),
-    (Rejection("unknown status 'X'", "status"), 422),
-    (TooManyJobsError("alice", 5), 429),
-    (NoWorkerError("qasm_simulator_gpu"), 503),
-])
+@pytest.mark.parametrize(
+    "error,status",
+    [
+        (MalformedRequestError("not valid JSON", "body"), 400),
+        (ClientGoneError(10), 400),
+        (NotAuthenticatedError(), 401),
+        (RequestTimeoutError(1.5), 408),
+        (JobNotFoundError("j1", "alice"), 404),
+        (BackendNotFoundError("nope", ["qasm_simulator"]), 404),
+        (NoResultError("j1", "RUNNING"), 409),
+        (RequestTooLargeError("body", 1024, 4096), 413),
+        (LimitExceeded("qobj.config.shots", 10, 11, "shots"), 422),
+        (Rejection("unknown status 'X'", "status"), 422),
+        (TooManyJobsError("alice", 5), 429),
+        (NoWorkerError("qasm_simulator_gpu"), 503),
+    ],
+)
 def test_each_error_has_its_status_and_names_its_field(error, status):
     answer = error_response(error)
     body = json.loads(answer.body)

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.cloud
 
 def _running_worker(url: str, job_id: str, attempt: int) -> tuple[str, int]:
     """Wait until the job runs its ``attempt``-th time; return the worker's name and pid."""
+
     def running():
         row = job_row(url, job_id)
         return row if row.status == "RUNNING" and row.attempts == attempt else None
@@ -107,8 +108,11 @@ def test_killed_standalone_worker_is_noticed(db_url, servers, workers):
     first.kill()
     first.wait()
     # The server's supervisor sees, on this host, that the worker's process is gone.
-    wait_until(lambda: job_row(db_url, slow.job_id()).status == "QUEUED", timeout=30,
-               message="the dead worker's job to be requeued")
+    wait_until(
+        lambda: job_row(db_url, slow.job_id()).status == "QUEUED",
+        timeout=30,
+        message="the dead worker's job to be requeued",
+    )
     assert worker in job_row(db_url, slow.job_id()).note
     workers(db_url)
     assert quick.result(timeout=JOB_TIMEOUT, wait=0.1).get_counts() == {expected_key(3): 33}

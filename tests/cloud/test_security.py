@@ -16,8 +16,10 @@ from .helpers import ServerProcess, add_user, basis_circuit
 
 pytestmark = pytest.mark.cloud
 
-LIMITS = {"default": {"max_request_bytes": 65536, "max_shots": 5000, "max_experiments": 4},
-          "backends": {"qasm_simulator": {"max_qubits": 5}}}
+LIMITS = {
+    "default": {"max_request_bytes": 65536, "max_shots": 5000, "max_experiments": 4},
+    "backends": {"qasm_simulator": {"max_qubits": 5}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +38,23 @@ def _api(server: ServerProcess, path: str) -> str:
     return f"{server.url}/api/v1{path}"
 
 
-def _qobj(nqubits: int = 2, header: dict | None = None, first: dict | None = None, memory_slots: int = 1,
-          **config) -> dict:
+def _qobj(
+    nqubits: int = 2, header: dict | None = None, first: dict | None = None, memory_slots: int = 1, **config
+) -> dict:
     """A one-experiment Qobj; ``header`` is the experiment's, ``first`` replaces its first instruction."""
-    return {"config": config, "experiments": [
-        {"config": {"n_qubits": nqubits, "memory_slots": memory_slots}, "header": header or {},
-         "instructions": [first or {"name": "h", "qubits": [0]}, {"name": "measure", "qubits": [0], "memory": [0]}]}]}
+    return {
+        "config": config,
+        "experiments": [
+            {
+                "config": {"n_qubits": nqubits, "memory_slots": memory_slots},
+                "header": header or {},
+                "instructions": [
+                    first or {"name": "h", "qubits": [0]},
+                    {"name": "measure", "qubits": [0], "memory": [0]},
+                ],
+            }
+        ],
+    }
 
 
 def _nested(depth: int) -> dict:
@@ -52,8 +65,17 @@ def _nested(depth: int) -> dict:
     return value
 
 
-ENDPOINTS = [("GET", "/openapi.json"), ("GET", "/backends"), ("GET", "/backends/qasm_simulator"), ("GET", "/jobs"), ("GET", "/user"),
-             ("POST", "/jobs"), ("GET", "/jobs/x"), ("GET", "/jobs/x/result"), ("POST", "/jobs/x/cancel")]
+ENDPOINTS = [
+    ("GET", "/openapi.json"),
+    ("GET", "/backends"),
+    ("GET", "/backends/qasm_simulator"),
+    ("GET", "/jobs"),
+    ("GET", "/user"),
+    ("POST", "/jobs"),
+    ("GET", "/jobs/x"),
+    ("GET", "/jobs/x/result"),
+    ("POST", "/jobs/x/cancel"),
+]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
@@ -76,8 +98,9 @@ def test_the_schema_is_for_token_holders(lab):
     server, tokens = lab
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert requests.get(f"{server.url}{path}", timeout=10).status_code == 404
-    schema = requests.get(_api(server, "/openapi.json"), headers={"Authorization": f"Bearer {tokens['alice']}"},
-                          timeout=10).json()
+    schema = requests.get(
+        _api(server, "/openapi.json"), headers={"Authorization": f"Bearer {tokens['alice']}"}, timeout=10
+    ).json()
     assert "/api/v1/jobs" in schema["paths"] and "Qobj" in schema["components"]["schemas"]
 
 
@@ -93,8 +116,10 @@ def test_other_users_jobs_are_invisible(lab):
     alice = CloudProvider().enable_account(tokens["alice"], server.url)
     bob = CloudProvider().enable_account(tokens["bob"], server.url)
     job = alice.get_backend("qasm_simulator").run(basis_circuit(1), shots=10)
-    for call in (lambda: bob.retrieve_job(job.job_id()),
-                 lambda: bob.get_backend("qasm_simulator").retrieve_job(job.job_id())):
+    for call in (
+        lambda: bob.retrieve_job(job.job_id()),
+        lambda: bob.get_backend("qasm_simulator").retrieve_job(job.job_id()),
+    ):
         with pytest.raises(CloudError) as caught:
             call()
         assert caught.value.status_code == 404
@@ -107,55 +132,114 @@ def test_other_users_jobs_are_invisible(lab):
     assert alice.retrieve_job(job.job_id()).status() is gpuq.JobStatus.QUEUED  # bob's cancel did nothing
 
 
-@pytest.mark.parametrize("body,status,field,words", [
-    (b"{not json", 400, "body", "not valid JSON"),
-    (b"", 400, "body", "no body"),
-    (b"[1, 2]", 422, "body", "expected a JSON object"),
-    (json.dumps({"qobj": _qobj()}).encode(), 422, "backend", "Field required"),
-    (json.dumps({"backend": "nope", "qobj": _qobj()}).encode(), 422, "backend", "no backend named 'nope'"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(nqubits="two")}).encode(), 422,
-     "qobj.experiments.0.config.n_qubits", "valid integer"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": {"experiments": []}}).encode(), 422,
-     "qobj.experiments", "at least 1"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shotz=5)}).encode(), 422,
-     "qobj.config.shotz", "unknown option"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=-1)}).encode(), 422,
-     "qobj.config.shots", "greater than or equal to 1"),
-    # Strict types, finite numbers and bounded depth at the door, not an ERROR job or a 500 later.
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=True)}).encode(), 422,
-     "qobj.config.shots", "valid integer"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots="100")}).encode(), 422,
-     "qobj.config.shots", "valid integer"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("nan")})}).encode(), 422,
-     "qobj.experiments.0.header.global_phase", "not a finite number"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("inf")})}).encode(), 422,
-     "qobj.experiments.0.header.global_phase", "not a finite number"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(250)})}).encode(), 422,
-     "qobj.experiments.0.header.deep" + ".a" * 27, "more than 32 levels deep"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(400)})}).encode(), 422,
-     "qobj.experiments.0.header.deep" + ".a" * 27, "more than 32 levels deep"),
-    (json.dumps({"backend": "qasm_simulator", "qobj": _qobj(first={"name": "unitary", "qubits": [0], "matrix": []})})
-     .encode(), 422, "qobj.experiments.0.instructions.0.matrix", "at least 1 item"),
-])
+@pytest.mark.parametrize(
+    "body,status,field,words",
+    [
+        (b"{not json", 400, "body", "not valid JSON"),
+        (b"", 400, "body", "no body"),
+        (b"[1, 2]", 422, "body", "expected a JSON object"),
+        (json.dumps({"qobj": _qobj()}).encode(), 422, "backend", "Field required"),
+        (json.dumps({"backend": "nope", "qobj": _qobj()}).encode(), 422, "backend", "no backend named 'nope'"),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(nqubits="two")}).encode(),
+            422,
+            "qobj.experiments.0.config.n_qubits",
+            "valid integer",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": {"experiments": []}}).encode(),
+            422,
+            "qobj.experiments",
+            "at least 1",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shotz=5)}).encode(),
+            422,
+            "qobj.config.shotz",
+            "unknown option",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=-1)}).encode(),
+            422,
+            "qobj.config.shots",
+            "greater than or equal to 1",
+        ),
+        # Strict types, finite numbers and bounded depth at the door, not an ERROR job or a 500 later.
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots=True)}).encode(),
+            422,
+            "qobj.config.shots",
+            "valid integer",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(shots="100")}).encode(),
+            422,
+            "qobj.config.shots",
+            "valid integer",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("nan")})}).encode(),
+            422,
+            "qobj.experiments.0.header.global_phase",
+            "not a finite number",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"global_phase": float("inf")})}).encode(),
+            422,
+            "qobj.experiments.0.header.global_phase",
+            "not a finite number",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(250)})}).encode(),
+            422,
+            "qobj.experiments.0.header.deep" + ".a" * 27,
+            "more than 32 levels deep",
+        ),
+        (
+            json.dumps({"backend": "qasm_simulator", "qobj": _qobj(header={"deep": _nested(400)})}).encode(),
+            422,
+            "qobj.experiments.0.header.deep" + ".a" * 27,
+            "more than 32 levels deep",
+        ),
+        (
+            json.dumps(
+                {"backend": "qasm_simulator", "qobj": _qobj(first={"name": "unitary", "qubits": [0], "matrix": []})}
+            ).encode(),
+            422,
+            "qobj.experiments.0.instructions.0.matrix",
+            "at least 1 item",
+        ),
+    ],
+)
 def test_malformed_submissions_name_the_field(lab, body, status, field, words):
     server, tokens = lab
-    answer = requests.post(_api(server, "/jobs"), data=body, timeout=10,
-                           headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": "application/json"})
+    answer = requests.post(
+        _api(server, "/jobs"),
+        data=body,
+        timeout=10,
+        headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": "application/json"},
+    )
     assert answer.status_code == status, answer.text
     error = answer.json()
     assert error["field"] == field and words in error["detail"], error
 
 
-@pytest.mark.parametrize("qobj,field,limit", [
-    (_qobj(nqubits=6), "qobj.experiments.0.config.n_qubits", 5),
-    (_qobj(shots=5001), "qobj.config.shots", 5000),
-    ({**_qobj(), "experiments": _qobj()["experiments"] * 5}, "qobj.experiments", 4),
-    # A few hundred bytes asking for a result of gigabytes: every shot's outcome, 100001 bits wide.
-    (_qobj(shots=5000, memory=True, memory_slots=100_001), "qobj.experiments.0", 128 * 2**20),
-    (_qobj(shots=5000, memory_slots=200_001), "qobj.experiments.0", 128 * 2**20),
-    ({**_qobj(shots=5000, memory=True), "experiments": _qobj(memory_slots=14_000)["experiments"] * 4},
-     "qobj.experiments", 128 * 2**20),
-])
+@pytest.mark.parametrize(
+    "qobj,field,limit",
+    [
+        (_qobj(nqubits=6), "qobj.experiments.0.config.n_qubits", 5),
+        (_qobj(shots=5001), "qobj.config.shots", 5000),
+        ({**_qobj(), "experiments": _qobj()["experiments"] * 5}, "qobj.experiments", 4),
+        # A few hundred bytes asking for a result of gigabytes: every shot's outcome, 100001 bits wide.
+        (_qobj(shots=5000, memory=True, memory_slots=100_001), "qobj.experiments.0", 128 * 2**20),
+        (_qobj(shots=5000, memory_slots=200_001), "qobj.experiments.0", 128 * 2**20),
+        (
+            {**_qobj(shots=5000, memory=True), "experiments": _qobj(memory_slots=14_000)["experiments"] * 4},
+            "qobj.experiments",
+            128 * 2**20,
+        ),
+    ],
+)
 def test_caps_are_enforced_before_queueing(lab, qobj, field, limit):
     server, tokens = lab
     backend = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator")
@@ -194,9 +278,13 @@ def test_oversized_body_is_refused_and_the_server_goes_on(lab, chunked):
     qobj = _qobj()
     qobj["header"] = {"padding": "x" * 200_000}
     body = json.dumps({"backend": "qasm_simulator", "qobj": qobj}).encode()
-    data = iter([body[i:i + 8192] for i in range(0, len(body), 8192)]) if chunked else body
-    answer = requests.post(_api(server, "/jobs"), data=data, timeout=30,
-                           headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": "application/json"})
+    data = iter([body[i : i + 8192] for i in range(0, len(body), 8192)]) if chunked else body
+    answer = requests.post(
+        _api(server, "/jobs"),
+        data=data,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
     assert answer.json()["field"] == "body" and answer.json()["limit"] == 65536
     assert "65536" in answer.json()["detail"]
@@ -208,8 +296,12 @@ def test_strings_no_store_can_keep_are_refused_without_echoing_sql(db_url, serve
     token = add_user(db_url, "alice")
     server = servers(db_url, workers=0)
     body = json.dumps({"backend": "qasm_simulator", "qobj": {**_qobj(), "qobj_id": qobj_id}}).encode()
-    answer = requests.post(_api(server, "/jobs"), data=body, timeout=30,
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    answer = requests.post(
+        _api(server, "/jobs"),
+        data=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     assert answer.status_code == 422 and "INSERT" not in answer.text and "gpuq_jobs" not in answer.text, answer.text
     assert answer.json()["field"] == "qobj.qobj_id" and words in answer.json()["detail"]
 
@@ -237,8 +329,12 @@ def test_server_keeps_serving_after_bad_requests(lab):
         assert 400 <= answer.status_code < 500, answer.text
     assert requests.get(_api(server, "/jobs?limit=0"), headers=headers, timeout=10).status_code == 422
     assert requests.get(_api(server, "/jobs?status=nope"), headers=headers, timeout=10).json()["field"] == "status"
-    job = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator").run(
-        basis_circuit(2), shots=5)
+    job = (
+        CloudProvider()
+        .enable_account(tokens["alice"], server.url)
+        .get_backend("qasm_simulator")
+        .run(basis_circuit(2), shots=5)
+    )
     assert job.status() is gpuq.JobStatus.QUEUED  # accepted: no workers on this server, so it waits
     assert server.healthy()
 
@@ -264,8 +360,12 @@ def config_dir_private(tmp_path, monkeypatch):
 def test_job_timeout_is_bounded(lab):
     """``result(timeout)`` returns control on time even though the job never runs."""
     server, tokens = lab
-    job = CloudProvider().enable_account(tokens["alice"], server.url).get_backend("qasm_simulator").run(
-        basis_circuit(0), shots=5)
+    job = (
+        CloudProvider()
+        .enable_account(tokens["alice"], server.url)
+        .get_backend("qasm_simulator")
+        .run(basis_circuit(0), shots=5)
+    )
     with pytest.raises(gpuq.JobTimeoutError, match="still QUEUED"):
         job.result(timeout=0.3, wait=0.05)
     assert job.cancel() and job.status() is gpuq.JobStatus.CANCELLED

@@ -24,20 +24,27 @@ def _closed_port() -> int:
 SERVE, ADD_USER, WORKER = ["serve", "--port", "9", "--workers", "0"], ["server", "add-user", "alice"], ["worker"]
 
 
-@pytest.mark.parametrize("command,kind,words", [
-    (ADD_USER, "directory", "is a directory"),
-    (ADD_USER, "text file", "file is not a database"),
-    (ADD_USER, "corrupt database", "file is not a database"),
-    (ADD_USER, "unwritable place", "No such file or directory"),
-    (ADD_USER, "postgres down", "Connection refused"),
-    (SERVE, "corrupt database", "file is not a database"),
-    (SERVE, "postgres down", "Connection refused"),
-    (WORKER, "directory", "is a directory"),
-])
+@pytest.mark.parametrize(
+    "command,kind,words",
+    [
+        (ADD_USER, "directory", "is a directory"),
+        (ADD_USER, "text file", "file is not a database"),
+        (ADD_USER, "corrupt database", "file is not a database"),
+        (ADD_USER, "unwritable place", "No such file or directory"),
+        (ADD_USER, "postgres down", "Connection refused"),
+        (SERVE, "corrupt database", "file is not a database"),
+        (SERVE, "postgres down", "Connection refused"),
+        (WORKER, "directory", "is a directory"),
+    ],
+)
 def test_a_store_that_cannot_be_used_is_a_one_line_error(tmp_path, kind, words, command):
-    db = {"directory": str(tmp_path), "text file": str(tmp_path / "notes.txt"),
-          "corrupt database": str(tmp_path / "corrupt.db"), "unwritable place": "/proc/gpuq/jobs.db",
-          "postgres down": f"postgresql://gpuq@127.0.0.1:{_closed_port()}/gpuq"}[kind]
+    db = {
+        "directory": str(tmp_path),
+        "text file": str(tmp_path / "notes.txt"),
+        "corrupt database": str(tmp_path / "corrupt.db"),
+        "unwritable place": "/proc/gpuq/jobs.db",
+        "postgres down": f"postgresql://gpuq@127.0.0.1:{_closed_port()}/gpuq",
+    }[kind]
     (tmp_path / "notes.txt").write_text("not a database\n")
     (tmp_path / "corrupt.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     done = run_gpuq(*command, "--db", db)

@@ -14,10 +14,22 @@ import sqlalchemy as sa
 
 from gpuq.exceptions import GpuqError, UserError, UserExistsError
 from gpuq.server.auth import add_user, authenticate, hash_token
-from gpuq.server.db import jobs, normalise_url, transaction, users, workers
+from gpuq.server.db import (
+    CANCELLED,
+    DONE,
+    ERROR,
+    QUEUED,
+    RUNNING,
+    jobs,
+    normalise_url,
+    transaction,
+    users,
+    utcnow,
+    workers,
+)
 from gpuq.server.procs import process_space
 from gpuq.server.recovery import reap
-from gpuq.server.store import CANCELLED, DONE, ERROR, QUEUED, RUNNING, JobStore, utcnow
+from gpuq.server.store import JobStore
 from gpuq.server.stranded import check_stranded
 
 pytestmark = pytest.mark.cloud
@@ -158,8 +170,9 @@ def test_stale_heartbeat_is_reaped(store):
 def test_a_late_heartbeat_of_a_live_process_here_is_not_death(store):
     user = _user(store)
     alive, dead = _submit(store, user), _submit(store, user)
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                           check=True)
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     store.claim(f"here:{os.getpid()}:a", process_space())  # this test's own process: alive
     store.claim(f"here:{int(ended.stdout)}:b", process_space())  # a process that has ended
     old = utcnow() - datetime.timedelta(seconds=120)

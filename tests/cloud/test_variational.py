@@ -22,8 +22,11 @@ def test_expectation_values_and_gradients_over_the_server(sqlite_url, servers):
     qc.ry(theta[0], 0)
     qc.ry(theta[1] * phi, 1)
     qc.cx(0, 1)
-    options = {"parameter_binds": [{theta: [[0.1, 0.2], [0.3, -0.4]], phi: [1.0, 2.0]}],
-               "observables": [SparsePauliOp.from_list([("ZZ", 1.0), ("XI", 0.5)])], "gradient": True}
+    options = {
+        "parameter_binds": [{theta: [[0.1, 0.2], [0.3, -0.4]], phi: [1.0, 2.0]}],
+        "observables": [SparsePauliOp.from_list([("ZZ", 1.0), ("XI", 0.5)])],
+        "gradient": True,
+    }
     backend = CloudProvider().enable_account(token, server.url).get_backend("statevector_simulator")
     remote = backend.run(qc, **options).result(timeout=JOB_TIMEOUT, wait=0.1)
     local = gpuq.execute(qc, gpuq.Local.get_backend("statevector_simulator"), **options).result()

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from gpuq import QuantumCircuit, compile
 from gpuq.providers.local import Local
 from gpuq.server.auth import add_user
-from gpuq.server.db import transaction, users
-from gpuq.server.store import ERROR, JobStore
+from gpuq.server.db import ERROR, transaction, users
+from gpuq.server.store import JobStore
 from gpuq.server.worker import Worker, WorkerSettings
 
 
@@ -19,8 +19,10 @@ def test_a_result_the_store_refuses_ends_the_job_in_error_once(tmp_path):
     try:
         # A real refusal by the database: this store keeps no result over 2000 bytes.
         with transaction(store.engine, write=True) as conn:
-            conn.exec_driver_sql("CREATE TRIGGER small_results BEFORE UPDATE OF result ON gpuq_jobs "
-                                 "WHEN length(NEW.result) > 2000 BEGIN SELECT RAISE(ABORT, 'result too big'); END")
+            conn.exec_driver_sql(
+                "CREATE TRIGGER small_results BEFORE UPDATE OF result ON gpuq_jobs "
+                "WHEN length(NEW.result) > 2000 BEGIN SELECT RAISE(ABORT, 'result too big'); END"
+            )
         add_user(store, "alice")
         with transaction(store.engine) as conn:
             user_id = conn.execute(sa.select(users.c.id)).scalar_one()

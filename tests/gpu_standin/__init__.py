@@ -31,8 +31,15 @@ import sys
 
 from . import memory  # noqa: F401  (re-exported for tests)
 
-NAMES = ("cupy", "cupy.cuda", "cupy.cuda.runtime", "cupy.cuda.memory", "cupy.cuda.driver",
-         "cupy.cuda.compiler", "cupy.random")
+NAMES = (
+    "cupy",
+    "cupy.cuda",
+    "cupy.cuda.runtime",
+    "cupy.cuda.memory",
+    "cupy.cuda.driver",
+    "cupy.cuda.compiler",
+    "cupy.random",
+)
 
 
 def install() -> None:

@@ -26,8 +26,7 @@ _LIMITS = {"block": (1024, 1024, 64), "grid": (2**31 - 1, 65535, 65535)}
 class RawModule:
     """Compiled at the first ``get_function``, as CuPy's RawModule is."""
 
-    def __init__(self, *, code: str | None = None, path: str | None = None, options: tuple = (),
-                 **unused) -> None:
+    def __init__(self, *, code: str | None = None, path: str | None = None, options: tuple = (), **unused) -> None:
         if code is None or path is not None:
             raise TypeError("the stand-in compiles source text: pass code=, not path=")
         if not isinstance(code, str) or not isinstance(options, tuple):
@@ -76,9 +75,16 @@ class RawKernel:
                 raise TypeError(f"{where} must be numpy.{_SCALAR[kind].__name__}, not {type(value).__name__}")
             return
         real = np.dtype(self._complex.type(0).real.dtype)
-        want = {"state": self._complex, "complex": self._complex, "real": real,
-                "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64), "masks": np.dtype(np.uint64),
-                "doubles": np.dtype(np.float64), "complex128s": np.dtype(np.complex128)}[kind]
+        want = {
+            "state": self._complex,
+            "complex": self._complex,
+            "real": real,
+            "int32s": np.dtype(np.int32),
+            "int64s": np.dtype(np.int64),
+            "masks": np.dtype(np.uint64),
+            "doubles": np.dtype(np.float64),
+            "complex128s": np.dtype(np.complex128),
+        }[kind]
         if not isinstance(value, ndarray):
             raise TypeError(f"{where} must be a device array, not {type(value).__name__}")
         if value.dtype != want or not value.flags.c_contiguous:

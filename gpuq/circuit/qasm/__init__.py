@@ -74,4 +74,3 @@ def load(path: str | os.PathLike):
 def dump(circuit, path: str | os.PathLike) -> None:
     """Write ``circuit`` to ``path`` as OpenQASM 2.0."""
     Path(path).write_text(dumps(circuit), encoding="utf-8")
-

@@ -74,8 +74,7 @@ def mcx_ops(controls: tuple[int, ...], target: int) -> list[Op]:
         return [(("x", "cx", "ccx", "c3x", "c4x")[k], (), tuple(controls) + (target,))]
     phases = np.zeros(1 << (k + 1))
     phases[-1] = math.pi
-    return ([("h", (), (target,))] + diagonal_ops(phases, tuple(controls) + (target,))
-            + [("h", (), (target,))])
+    return [("h", (), (target,))] + diagonal_ops(phases, tuple(controls) + (target,)) + [("h", (), (target,))]
 
 
 def _sqrt_unitary(v: np.ndarray) -> np.ndarray:
@@ -96,9 +95,13 @@ def controlled_ops(v: np.ndarray, controls: tuple[int, ...], target: int) -> lis
         return [("cu", u3_params(v), (controls[0], target))]
     w = _sqrt_unitary(v)
     last, rest = controls[-1], controls[:-1]
-    return (controlled_ops(w, (last,), target) + mcx_ops(rest, last)
-            + controlled_ops(w.conj().T, (last,), target) + mcx_ops(rest, last)
-            + controlled_ops(w, rest, target))
+    return (
+        controlled_ops(w, (last,), target)
+        + mcx_ops(rest, last)
+        + controlled_ops(w.conj().T, (last,), target)
+        + mcx_ops(rest, last)
+        + controlled_ops(w, rest, target)
+    )
 
 
 def unitary_ops(matrix: np.ndarray) -> list[Op]:

@@ -90,10 +90,10 @@ class GateDef:
         if self.native is not None:
             self.size, self.evaluations, self.nesting = 1, 0, 0
             return
-        calls = [op for op in self.body if op.gate is not None]
-        self.nesting = 1 + max((op.gate.nesting for op in calls), default=0)
+        called = [(op, op.gate) for op in self.body if op.gate is not None]
+        self.nesting = 1 + max((gate.nesting for _, gate in called), default=0)
         size = 1 + sum(len(op.qargs) if op.gate is None else op.gate.size for op in self.body)
-        evaluations = sum(op.gate.evaluations + sum(len(expr.code) for expr in op.params) for op in calls)
+        evaluations = sum(gate.evaluations + sum(len(expr.code) for expr in op.params) for op, gate in called)
         self.size = min(size, MAX_OPERATIONS + 1)
         self.evaluations = min(evaluations, MAX_EVALUATIONS + 1)
 
@@ -123,12 +123,18 @@ class Expander:
     def charge(self, instructions: int, token: Any, evaluations: int = 0) -> None:
         """Count a statement's cost, refusing it (before any of its work) when it goes past a cap."""
         if self.instructions + instructions > MAX_OPERATIONS:
-            raise error_at(f"this statement takes the circuit past {MAX_OPERATIONS:,} instructions, the most a "
-                           "program may have (counted after expanding gate definitions, with one more for each "
-                           "user-gate call and one for each qubit of a barrier)", token)
+            raise error_at(
+                f"this statement takes the circuit past {MAX_OPERATIONS:,} instructions, the most a "
+                "program may have (counted after expanding gate definitions, with one more for each "
+                "user-gate call and one for each qubit of a barrier)",
+                token,
+            )
         if self.evaluations + evaluations > MAX_EVALUATIONS:
-            raise error_at(f"expanding this statement takes the program past {MAX_EVALUATIONS:,} evaluated "
-                           "expression terms, the most a program may need", token)
+            raise error_at(
+                f"expanding this statement takes the program past {MAX_EVALUATIONS:,} evaluated "
+                "expression terms, the most a program may need",
+                token,
+            )
         self.instructions += instructions
         self.evaluations += evaluations
 
@@ -136,8 +142,15 @@ class Expander:
         """Append one instruction."""
         self.circuit.data.append(CircuitInstruction(operation, qubits, clbits, condition))
 
-    def apply(self, gate: GateDef, values: tuple[float, ...], qubits: tuple, condition: Condition | None,
-              token: Any, match: bool = True) -> None:
+    def apply(
+        self,
+        gate: GateDef,
+        values: tuple[float, ...],
+        qubits: tuple,
+        condition: Condition | None,
+        token: Any,
+        match: bool = True,
+    ) -> None:
         """Append ``gate`` with parameter ``values`` on ``qubits``: as its library gate, or expanded."""
         if gate.native is not None:
             params = gate.native_params(values) if gate.native_params else values
@@ -161,10 +174,14 @@ class Expander:
         if gate.is_library_gate is None:
             spec = GATES.get(gate.name)
             gate.is_library_gate = (
-                spec is not None and spec.num_controls is not None and spec.num_params == len(values)
-                and spec.num_qubits() == len(gate.qargs) <= _MAX_MATCH_QUBITS and gate.size <= _MAX_MATCH_SIZE
+                spec is not None
+                and spec.num_controls is not None
+                and spec.num_params == len(values)
+                and spec.num_qubits() == len(gate.qargs) <= _MAX_MATCH_QUBITS
+                and gate.size <= _MAX_MATCH_SIZE
                 and gate.evaluations <= _MAX_MATCH_EVALUATIONS
-                and all(self._matches_at(gate, point[:len(values)]) for point in _MATCH_POINTS))
+                and all(self._matches_at(gate, point[: len(values)]) for point in _MATCH_POINTS)
+            )
         return gate.is_library_gate
 
     def _matches_at(self, gate: GateDef, values: tuple[float, ...]) -> bool:

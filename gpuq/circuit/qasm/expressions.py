@@ -23,20 +23,29 @@ from .grammar import error_at
 from .limits import MAX_EXPRESSION_NODES, MAX_NUMBER_DIGITS
 
 FUNCTIONS: dict[str, Callable[[float], float]] = {
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "ln": math.log, "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "exp": math.exp,
+    "ln": math.log,
+    "sqrt": math.sqrt,
 }
 """The functions OpenQASM 2.0 expressions may call."""
 
 
 def _power(left: float, right: float) -> float:
-    value = left ** right
+    value = left**right
     if isinstance(value, complex):
         raise ValueError(f"{left} ^ {right} is not a real number")
     return float(value)
 
 
 _BINARY: dict[str, Callable[[float, float], float]] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv, "pow": _power,
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": _power,
 }
 
 # Postfix instructions: (_PUSH, value), (_LOAD, parameter name), (_UNARY, f), (_BINARY_OP, f).
@@ -106,15 +115,17 @@ def compile_expression(tree: Any, names: tuple[str, ...], where: str | None) -> 
             continue
         nodes += 1
         if nodes > MAX_EXPRESSION_NODES:
-            raise error_at(f"expression longer than {MAX_EXPRESSION_NODES} numbers, names and operators",
-                           first_token(tree))
+            raise error_at(
+                f"expression longer than {MAX_EXPRESSION_NODES} numbers, names and operators", first_token(tree)
+            )
         kind = node.data
         if kind in ("number", "pi", "variable"):
             code.append(_leaf(node, names, where))
             continue
         if kind == "call" and str(node.children[0]) not in FUNCTIONS:
-            raise error_at(f"unknown function {str(node.children[0])!r}; expected one of {', '.join(FUNCTIONS)}",
-                           node.children[0])
+            raise error_at(
+                f"unknown function {str(node.children[0])!r}; expected one of {', '.join(FUNCTIONS)}", node.children[0]
+            )
         pending.append((node, True))
         operands = [child for child in node.children if isinstance(child, Tree)]
         pending.extend((child, False) for child in reversed(operands))
@@ -123,12 +134,12 @@ def compile_expression(tree: Any, names: tuple[str, ...], where: str | None) -> 
 
 def _leaf(node: Tree, names: tuple[str, ...], where: str | None) -> tuple[int, Any]:
     token = node.children[0]
+    assert isinstance(token, Token), "the grammar's leaves (pi, number, name) hold one token"
     if node.data == "pi":
         return _PUSH, math.pi
     if node.data == "number":
         if len(token) > MAX_NUMBER_DIGITS:
-            raise error_at(f"number literal of {len(token)} characters; at most {MAX_NUMBER_DIGITS} are allowed",
-                           token)
+            raise error_at(f"number literal of {len(token)} characters; at most {MAX_NUMBER_DIGITS} are allowed", token)
         return _PUSH, float(token)
     if str(token) not in names:
         if where is None:

@@ -39,7 +39,7 @@ def circuit_matrix(circuit: QuantumCircuit) -> np.ndarray:
         if inst.name == "unitary":
             matrix = np.asarray(inst.operation.matrix)
         else:
-            matrix = gate_matrix(inst.name, inst.params, len(targets))
+            matrix = gate_matrix(inst.name, [float(p) for p in inst.params], len(targets))
         total = apply_matrix(total, matrix, targets, n)
     return total.reshape(1 << n, 1 << n)
 

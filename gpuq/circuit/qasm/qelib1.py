@@ -36,16 +36,53 @@ class NativeGate:
     params: Callable[[tuple[float, ...]], tuple[float, ...]] = lambda values: values
 
 
-_SAME = ("u3", "u2", "u1", "cx", "id", "u", "p", "x", "y", "z", "h", "s", "sdg", "t", "tdg",
-         "rx", "ry", "rz", "sx", "sxdg", "cz", "cy", "swap", "ch", "ccx", "cswap", "crx", "cry",
-         "cp", "crz", "csx", "cu1", "cu3", "cu", "rxx", "rzz")
+_SAME = (
+    "u3",
+    "u2",
+    "u1",
+    "cx",
+    "id",
+    "u",
+    "p",
+    "x",
+    "y",
+    "z",
+    "h",
+    "s",
+    "sdg",
+    "t",
+    "tdg",
+    "rx",
+    "ry",
+    "rz",
+    "sx",
+    "sxdg",
+    "cz",
+    "cy",
+    "swap",
+    "ch",
+    "ccx",
+    "cswap",
+    "crx",
+    "cry",
+    "cp",
+    "crz",
+    "csx",
+    "cu1",
+    "cu3",
+    "cu",
+    "rxx",
+    "rzz",
+)
 
 NATIVE: dict[str, NativeGate] = {name: NativeGate(name) for name in _SAME}
-NATIVE.update({
-    "u0": NativeGate("id", lambda values: ()),
-    "c3x": NativeGate("mcx"),
-    "c4x": NativeGate("mcx"),
-})
+NATIVE.update(
+    {
+        "u0": NativeGate("id", lambda values: ()),
+        "c3x": NativeGate("mcx"),
+        "c4x": NativeGate("mcx"),
+    }
+)
 """qelib1 gate name → the library gate that implements it exactly (up to global phase for ``u0``)."""
 
 QELIB1 = """\

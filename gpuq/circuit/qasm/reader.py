@@ -79,8 +79,11 @@ class Reader:
         except (OSError, ValueError):  # a name too long, or with a NUL in it
             is_file = False
         if not is_file:
-            raise error_at(f"cannot include {filename!r}: no such file (only qelib1.inc is built in; other "
-                           f"files are looked up next to the program)", token)
+            raise error_at(
+                f"cannot include {filename!r}: no such file (only qelib1.inc is built in; other "
+                f"files are looked up next to the program)",
+                token,
+            )
         if self.depth >= MAX_INCLUDE_NESTING:
             raise error_at(f"includes nested deeper than {MAX_INCLUDE_NESTING} levels (an include cycle?)", token)
         try:
@@ -124,8 +127,11 @@ class Reader:
         else:
             declared, cap, bits = self.circuit.num_clbits, MAX_CLBITS, "classical bits"
         if declared + size > cap:
-            raise error_at(f"register {name!r} of size {size} takes the program past {cap:,} {bits}, "
-                           "the most a program may declare", size_token)
+            raise error_at(
+                f"register {name!r} of size {size} takes the program past {cap:,} {bits}, "
+                "the most a program may declare",
+                size_token,
+            )
         register = kind(size, name)
         table[name] = register
         self.circuit.add_register(register)
@@ -142,14 +148,20 @@ class Reader:
         gate.body = [self._body_op(op, gate, positions) for op in body]
         gate.measure()
         if gate.nesting > MAX_GATE_NESTING:
-            raise error_at(f"gate {name!r} nests gate definitions {gate.nesting} levels deep; at most "
-                           f"{MAX_GATE_NESTING} are allowed", name_token)
+            raise error_at(
+                f"gate {name!r} nests gate definitions {gate.nesting} levels deep; at most "
+                f"{MAX_GATE_NESTING} are allowed",
+                name_token,
+            )
         self.gates[name] = gate
 
     def _opaque(self, node: Tree) -> None:
         name_token = node.children[0]
-        raise error_at(f"opaque gate {str(name_token)!r}: opaque gates have no definition, so gpuq cannot "
-                       "simulate them; declare it with 'gate' and a body instead", name_token)
+        raise error_at(
+            f"opaque gate {str(name_token)!r}: opaque gates have no definition, so gpuq cannot "
+            "simulate them; declare it with 'gate' and a body instead",
+            name_token,
+        )
 
     def _check_new_gate(self, name_token: Any) -> None:
         name = str(name_token)
@@ -163,7 +175,7 @@ class Reader:
     @staticmethod
     def _names(node: Tree | None, what: str) -> tuple[str, ...]:
         names: dict[str, None] = {}
-        for token in (node.children if node is not None else ()):
+        for token in node.children if node is not None else ():
             if str(token) in names:
                 raise error_at(f"{what} {str(token)!r} is listed twice", token)
             names[str(token)] = None
@@ -186,11 +198,17 @@ class Reader:
     def _body_qarg(node: Tree, gate: GateDef, positions: dict[str, int]) -> int:
         token = node.children[0]
         if len(node.children) > 1:
-            raise error_at(f"inside gate {gate.name!r} qubits are named by argument only; "
-                           f"'{token}[{node.children[1]}]' is not allowed", token)
+            raise error_at(
+                f"inside gate {gate.name!r} qubits are named by argument only; "
+                f"'{token}[{node.children[1]}]' is not allowed",
+                token,
+            )
         if str(token) not in positions:
-            raise error_at(f"{str(token)!r} is not a qubit argument of gate {gate.name!r} "
-                           f"(its arguments are {', '.join(gate.qargs)})", token)
+            raise error_at(
+                f"{str(token)!r} is not a qubit argument of gate {gate.name!r} "
+                f"(its arguments are {', '.join(gate.qargs)})",
+                token,
+            )
         return positions[str(token)]
 
     @staticmethod
@@ -239,8 +257,10 @@ class Reader:
         qubits = self._qubits(node.children[0])
         clbits = self._clbits(node.children[1])
         if len(qubits) != len(clbits):
-            raise error_at(f"measure needs as many classical bits as qubits, got {len(qubits)} qubit(s) and "
-                           f"{len(clbits)} bit(s)", token)
+            raise error_at(
+                f"measure needs as many classical bits as qubits, got {len(qubits)} qubit(s) and {len(clbits)} bit(s)",
+                token,
+            )
         self.expander.charge(len(qubits), token)
         for qubit, clbit in zip(qubits, clbits):
             self.expander.append(Operation("measure", 1, 1), (qubit,), (clbit,), condition)
@@ -265,8 +285,9 @@ class Reader:
             raise error_at(f"if needs a classical register; {str(name_token)!r} is {what}", name_token)
         value = _integer(value_token)
         if value.bit_length() > register.size:
-            raise error_at(f"value {value} does not fit in the {register.size} bit(s) of register "
-                           f"{register.name!r}", value_token)
+            raise error_at(
+                f"value {value} does not fit in the {register.size} bit(s) of register {register.name!r}", value_token
+            )
         clbits = self.condition_bits.setdefault(register.name, tuple(register))
         condition = Condition(clbits, value, register.name)
         getattr(self, "_" + op.data)(op, condition)
@@ -291,8 +312,9 @@ class Reader:
         index_token = node.children[1]
         index = _integer(index_token)
         if index >= register.size:
-            raise error_at(f"index {index} out of range for register {register.name!r} of size {register.size}",
-                           index_token)
+            raise error_at(
+                f"index {index} out of range for register {register.name!r} of size {register.size}", index_token
+            )
         return [register[index]]
 
     @staticmethod

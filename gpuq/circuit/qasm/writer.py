@@ -31,16 +31,17 @@ _MCX_NAMES = {1: "cx", 2: "ccx", 3: "c3x", 4: "c4x"}
 
 _FIXED_DEFINITIONS = {
     "iswap": "gate iswap a,b { s a; s b; h a; cx a,b; cx b,a; h b; }",
-    "ryy": ("gate ryy(theta) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(theta) b; cx a,b; "
-            "rx(-pi/2) a; rx(-pi/2) b; }"),
+    "ryy": ("gate ryy(theta) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(theta) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }"),
 }
 
 
 def format_param(value: float) -> str:
     """``value`` as an OpenQASM expression that evaluates back to the same float."""
     if isinstance(value, ParameterExpression):
-        raise CircuitError(f"gate angle {value} has unbound parameters; OpenQASM 2 cannot express them: "
-                           "bind them first with circuit.assign_parameters(...)")
+        raise CircuitError(
+            f"gate angle {value} has unbound parameters; OpenQASM 2 cannot express them: "
+            "bind them first with circuit.assign_parameters(...)"
+        )
     value = float(value)
     if not math.isfinite(value):
         raise CircuitError(f"parameter {value} is not finite and cannot be written to OpenQASM")
@@ -113,7 +114,8 @@ class Writer:
             return f"if({bits[0].register.name}=={condition.value}) "
         raise CircuitError(
             "OpenQASM 2 can only condition on a whole classical register; this circuit conditions on "
-            f"bits {list(bits)}. Put those bits in a register of their own to export it")
+            f"bits {list(bits)}. Put those bits in a register of their own to export it"
+        )
 
     # ----------------------------------------------------------------- gates
     def _gate_name(self, inst: Any) -> str:
@@ -121,20 +123,25 @@ class Writer:
         if name in _QELIB1_NATIVE:
             return name
         if name in _FIXED_DEFINITIONS:
-            return self._define(name, name, lambda gate: _FIXED_DEFINITIONS[name].replace(f"gate {name}", f"gate {gate}", 1))
+            return self._define(
+                name, name, lambda gate: _FIXED_DEFINITIONS[name].replace(f"gate {name}", f"gate {gate}", 1)
+            )
         if name == "mcx":
             controls = len(inst.qubits) - 1
             if controls in _MCX_NAMES:
                 return _MCX_NAMES[controls]
-            return self._define(("mcx", controls), f"mcx_{controls}",
-                                lambda gate: self._definition(gate, controls + 1,
-                                                              mcx_ops(tuple(range(controls)), controls)))
+            return self._define(
+                ("mcx", controls),
+                f"mcx_{controls}",
+                lambda gate: self._definition(gate, controls + 1, mcx_ops(tuple(range(controls)), controls)),
+            )
         if name == "unitary":
             matrix = inst.operation.matrix
             key = ("unitary", matrix.shape, matrix.tobytes())
             count = sum(1 for k in self.defined if k[0] == "unitary")
-            return self._define(key, f"unitary_{count}",
-                                lambda gate: self._definition(gate, len(inst.qubits), unitary_ops(matrix)))
+            return self._define(
+                key, f"unitary_{count}", lambda gate: self._definition(gate, len(inst.qubits), unitary_ops(matrix))
+            )
         raise CircuitError(f"gate {name!r} has no OpenQASM 2 form that gpuq knows")
 
     def _define(self, key, wanted: str, build) -> str:

@@ -69,8 +69,9 @@ def read_accounts() -> dict[str, Account]:
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-        return {name: Account(token=entry["token"], url=entry["url"])
-                for name, entry in data.get("accounts", {}).items()}
+        return {
+            name: Account(token=entry["token"], url=entry["url"]) for name, entry in data.get("accounts", {}).items()
+        }
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -85,8 +86,10 @@ def save_account(account: Account, name: str = DEFAULT_NAME, overwrite: bool = F
     """
     accounts = read_accounts()
     if name in accounts and not overwrite and accounts[name] != account:
-        raise AccountError(f"an account named {name!r} is already saved (for {accounts[name].url}); "
-                           "pass overwrite=True (or --overwrite) to replace it")
+        raise AccountError(
+            f"an account named {name!r} is already saved (for {accounts[name].url}); "
+            "pass overwrite=True (or --overwrite) to replace it"
+        )
     accounts[name] = account
     return _write(accounts)
 

@@ -85,8 +85,10 @@ class CloudBackend(BaseBackend):
         """
         info = fetch_job(self._client, job_id)
         if info.backend != self.name():
-            raise JobError(f"job {job_id} was submitted to {info.backend!r}, not {self.name()!r}; "
-                           "use gpuq.Cloud.retrieve_job(job_id)")
+            raise JobError(
+                f"job {job_id} was submitted to {info.backend!r}, not {self.name()!r}; "
+                "use gpuq.Cloud.retrieve_job(job_id)"
+            )
         return CloudJob(self, info)
 
 
@@ -95,8 +97,9 @@ def fetch_job(client: CloudClient, job_id: str) -> JobInfo:
     return JobInfo.model_validate(client.get(f"{API_PREFIX}/jobs/{quote(job_id, safe='')}"))
 
 
-def list_jobs(client: CloudClient, limit: int, status: JobStatus | str | None,
-              backend_name: str | None) -> list[JobInfo]:
+def list_jobs(
+    client: CloudClient, limit: int, status: JobStatus | str | None, backend_name: str | None
+) -> list[JobInfo]:
     """Up to ``limit`` of the caller's jobs, newest first, fetched page by page."""
     status_name = status.name if isinstance(status, JobStatus) else (status.upper() if status else None)
     found: list[JobInfo] = []

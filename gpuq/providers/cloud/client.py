@@ -33,8 +33,14 @@ class CloudClient:
         backoff: seconds before the first retry; doubled for each further one.
     """
 
-    def __init__(self, url: str, token: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT, retries: int = 3,
-                 backoff: float = 0.2):
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        backoff: float = 0.2,
+    ):
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
@@ -71,8 +77,9 @@ class CloudClient:
             try:
                 response = self._session().request(method, url, timeout=self.timeout, **kwargs)
             except requests.Timeout as exc:
-                raise CloudError(f"the gpuq server at {self.url} did not answer {method} {path} within "
-                                 f"{self.timeout[1]:g} s") from exc
+                raise CloudError(
+                    f"the gpuq server at {self.url} did not answer {method} {path} within {self.timeout[1]:g} s"
+                ) from exc
             except requests.ConnectionError as exc:
                 if attempt + 1 < attempts:
                     time.sleep(self.backoff * 2**attempt)
@@ -91,15 +98,21 @@ class CloudClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise CloudError(f"the server answered {response.request.method} {response.url} with something that "
-                             f"is not JSON: {response.text[:200]!r}", response.status_code) from exc
+            raise CloudError(
+                f"the server answered {response.request.method} {response.url} with something that "
+                f"is not JSON: {response.text[:200]!r}",
+                response.status_code,
+            ) from exc
 
 
 def _http_error(method: str, path: str, response: requests.Response) -> CloudError:
     detail, field, limit = _server_error(response)
     if response.status_code in (401, 403):
-        return AccountError("the server refused the token; check it, or ask for a new one with "
-                            "'gpuq server add-user NAME --new-token'", response.status_code, detail)
+        return AccountError(
+            "the server refused the token; check it, or ask for a new one with 'gpuq server add-user NAME --new-token'",
+            response.status_code,
+            detail,
+        )
     return CloudError(f"{method} {path} failed", response.status_code, detail, field, limit)
 
 

@@ -45,8 +45,10 @@ def job_status(text: str) -> JobStatus:
     try:
         return SERVER_STATUS[text]
     except KeyError:
-        raise CloudError(f"the server reported the job status {text!r}, which this gpuq does not know "
-                         f"(known: {', '.join(SERVER_STATUS)}); upgrade gpuq") from None
+        raise CloudError(
+            f"the server reported the job status {text!r}, which this gpuq does not know "
+            f"(known: {', '.join(SERVER_STATUS)}); upgrade gpuq"
+        ) from None
 
 
 class CloudJob(BaseJob):
@@ -133,8 +135,9 @@ class CloudJob(BaseJob):
         pause = min(_FIRST_POLL, wait)
         while not self.status().is_final:
             if deadline is not None and time.monotonic() >= deadline:
-                raise JobTimeoutError(f"job {self.job_id()} did not finish within {timeout} s; "
-                                      f"it is still {self._status.name}")
+                raise JobTimeoutError(
+                    f"job {self.job_id()} did not finish within {timeout} s; it is still {self._status.name}"
+                )
             sleep = pause if deadline is None else min(pause, max(0.0, deadline - time.monotonic()))
             time.sleep(sleep)
             pause = min(pause * 2, wait)

@@ -47,8 +47,11 @@ class CloudProvider(BaseProvider):
         except CloudError as exc:
             if exc.status_code is None:
                 raise AccountError(str(exc)) from exc
-            raise AccountError(f"{account.url} answered GET {API_PREFIX}/user with an error; is it a gpuq server?",
-                               exc.status_code, exc.server_message) from exc
+            raise AccountError(
+                f"{account.url} answered GET {API_PREFIX}/user with an error; is it a gpuq server?",
+                exc.status_code,
+                exc.server_message,
+            ) from exc
         self._client, self._account, self._user = client, account, user.name
         return self
 
@@ -71,8 +74,10 @@ class CloudProvider(BaseProvider):
         """
         saved = accounts.read_accounts()
         if name not in saved:
-            raise AccountError(f"no saved account named {name!r} in {accounts.accounts_path()}; save one with "
-                               "gpuq.Cloud.save_account(token, url) or 'gpuq account save'")
+            raise AccountError(
+                f"no saved account named {name!r} in {accounts.accounts_path()}; save one with "
+                "gpuq.Cloud.save_account(token, url) or 'gpuq account save'"
+            )
         return self.enable_account(saved[name].token, saved[name].url)
 
     @staticmethod
@@ -105,8 +110,9 @@ class CloudProvider(BaseProvider):
         listing = BackendList.model_validate(client.get(f"{API_PREFIX}/backends"))
         return [CloudBackend(self, client, info) for info in listing.backends]
 
-    def jobs(self, limit: int = 10, status: JobStatus | str | None = None,
-             backend_name: str | None = None) -> list[CloudJob]:
+    def jobs(
+        self, limit: int = 10, status: JobStatus | str | None = None, backend_name: str | None = None
+    ) -> list[CloudJob]:
         """Your jobs, newest first: at most ``limit``, optionally of one status and one backend."""
         infos = list_jobs(self._require_client(), limit, status, backend_name)
         backends: dict[str, CloudBackend] = {}
@@ -130,8 +136,10 @@ class CloudProvider(BaseProvider):
 
     def _require_client(self) -> CloudClient:
         if self._client is None:
-            raise AccountError("no cloud account is enabled; call gpuq.Cloud.load_account() (after "
-                               "save_account(token, url)) or gpuq.Cloud.enable_account(token, url)")
+            raise AccountError(
+                "no cloud account is enabled; call gpuq.Cloud.load_account() (after "
+                "save_account(token, url)) or gpuq.Cloud.enable_account(token, url)"
+            )
         return self._client
 
     def __repr__(self) -> str:

@@ -4,5 +4,12 @@ from .backends import LocalSimulator, QasmSimulator, StatevectorSimulator, Unita
 from .job import LocalJob
 from .provider import Local, LocalProvider
 
-__all__ = ["Local", "LocalJob", "LocalProvider", "LocalSimulator", "QasmSimulator", "StatevectorSimulator",
-           "UnitarySimulator"]
+__all__ = [
+    "Local",
+    "LocalJob",
+    "LocalProvider",
+    "LocalSimulator",
+    "QasmSimulator",
+    "StatevectorSimulator",
+    "UnitarySimulator",
+]

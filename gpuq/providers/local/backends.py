@@ -33,8 +33,7 @@ def _gate_configs() -> list[GateConfig]:
     configs = []
     for spec in GATES.values():
         qubits = None if spec.num_controls is None else spec.num_qubits()
-        configs.append(GateConfig(name=spec.name, parameters=list(_PARAM_NAMES[: spec.num_params]),
-                                  num_qubits=qubits))
+        configs.append(GateConfig(name=spec.name, parameters=list(_PARAM_NAMES[: spec.num_params]), num_qubits=qubits))
     configs.append(GateConfig(name="unitary", parameters=["matrix"]))
     return configs
 
@@ -91,11 +90,21 @@ class LocalSimulator(BaseBackend):
         if self._configuration is None:
             limits = machine_max_qubits(self.device, self.method)
             self._configuration = BackendConfiguration(
-                backend_name=self.name(), backend_version=BACKEND_VERSION, n_qubits=limits["double"],
-                max_qubits=limits, basis_gates=BASIS_GATES, gates=_gate_configs(),
-                local=True, simulator=True, conditional=self.method != "unitary", memory=self.method == "qasm",
-                max_shots=MAX_SHOTS if self.method == "qasm" else 1, coupling_map=None,
-                description=self.summary, device=self.device)
+                backend_name=self.name(),
+                backend_version=BACKEND_VERSION,
+                n_qubits=limits["double"],
+                max_qubits=limits,
+                basis_gates=BASIS_GATES,
+                gates=_gate_configs(),
+                local=True,
+                simulator=True,
+                conditional=self.method != "unitary",
+                memory=self.method == "qasm",
+                max_shots=MAX_SHOTS if self.method == "qasm" else 1,
+                coupling_map=None,
+                description=self.summary,
+                device=self.device,
+            )
         return self._configuration
 
     def supported_instructions(self) -> set[str]:
@@ -108,8 +117,11 @@ class LocalSimulator(BaseBackend):
 
     def properties(self) -> BackendProperties:
         """A noiseless simulator has no calibration data: empty lists, with the date of asking."""
-        return BackendProperties(backend_name=self.name(), backend_version=BACKEND_VERSION,
-                                 last_update_date=datetime.datetime.now(datetime.timezone.utc).isoformat())
+        return BackendProperties(
+            backend_name=self.name(),
+            backend_version=BACKEND_VERSION,
+            last_update_date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        )
 
     def status(self) -> BackendStatus:
         """Operational unless pinned to a GPU that is not usable (the message says why).
@@ -120,8 +132,13 @@ class LocalSimulator(BaseBackend):
         queued = sum(job.status() is JobStatus.QUEUED for job in self._jobs)
         reason = gpu_unavailable_reason() if self._pin == "gpu" else None
         message = "active" if reason is None else f"not operational: {reason}"
-        return BackendStatus(backend_name=self.name(), backend_version=BACKEND_VERSION,
-                             operational=reason is None, pending_jobs=queued, status_msg=message)
+        return BackendStatus(
+            backend_name=self.name(),
+            backend_version=BACKEND_VERSION,
+            operational=reason is None,
+            pending_jobs=queued,
+            status_msg=message,
+        )
 
     # ------------------------------------------------------------------ run
     def run(self, qobj: Qobj | dict | QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> LocalJob:

@@ -28,7 +28,8 @@ from ...models.result import Result
 from ..base import BaseJob, JobStatus
 
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(
-    max_workers=int(os.environ.get("GPUQ_MAX_PARALLEL_JOBS", "1")), thread_name_prefix="gpuq-job")
+    max_workers=int(os.environ.get("GPUQ_MAX_PARALLEL_JOBS", "1")), thread_name_prefix="gpuq-job"
+)
 
 Work = Callable[[Callable[[], bool], str], Result]
 """The job's work: called with ``should_stop`` and the job id, returns the Result."""
@@ -167,8 +168,12 @@ def _cancel_unfinished_jobs() -> None:
         jobs = list(_UNFINISHED)
     cancelled = [job for job in jobs if not job._stop.is_set() and job.cancel()]
     if cancelled:
-        print(f"gpuq: the script is exiting; cancelled {len(cancelled)} unfinished local job(s) "
-              "(call job.result() to wait for a job)", file=sys.stderr, flush=True)
+        print(
+            f"gpuq: the script is exiting; cancelled {len(cancelled)} unfinished local job(s) "
+            "(call job.result() to wait for a job)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 # concurrent.futures joins its worker threads from a threading-atexit hook registered when it was

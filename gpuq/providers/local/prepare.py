@@ -16,8 +16,8 @@ from ...exceptions import BackendUnavailableError
 from ...models.options import RunOptions, merge_options
 from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
-from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.capacity import check_run_fits
+from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.ops import Op
 from ...sim.variational import VariationalSpec
 from .variational import lower_variational
@@ -77,8 +77,9 @@ class PreparedJob:
         return self.options.shots if self.method == "qasm" else 1
 
 
-def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None = None,
-            check_devices: bool = True) -> PreparedJob:
+def prepare(
+    qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None = None, check_devices: bool = True
+) -> PreparedJob:
     """Validate ``qobj`` for ``backend`` with ``options`` (``run()`` keywords) and lower it.
 
     Args:
@@ -100,8 +101,9 @@ def prepare(qobj: Any, backend: LocalSimulator, options: dict[str, Any] | None =
     for index, experiment in enumerate(loaded.experiments):
         ops, variational = lower_variational(experiment, index, backend.method, resolved)
         experiments.append(PreparedExperiment(index, experiment, ops, variational))
-    job = PreparedJob(loaded, backend.name(), backend.method, backend.pin, resolved, request, source,
-                      tuple(experiments))
+    job = PreparedJob(
+        loaded, backend.name(), backend.method, backend.pin, resolved, request, source, tuple(experiments)
+    )
     if check_devices:
         _check_devices(job)
     return job
@@ -112,13 +114,21 @@ def _check_devices(job: PreparedJob) -> None:
     if job.device_request == "gpu":
         reason = gpu_unavailable_reason()
         if reason is not None:
-            raise BackendUnavailableError(f"{job.backend_name}: the GPU was {job.device_source} but is not usable: "
-                                          f"{reason}")
+            raise BackendUnavailableError(
+                f"{job.backend_name}: the GPU was {job.device_source} but is not usable: {reason}"
+            )
     for prepared in job.experiments:
         circuit_qubits = prepared.experiment.config.n_qubits
         kind = "unitary" if job.method == "unitary" else "state"
-        check_run_fits(circuit_qubits, job.options.precision, job.method, job.device_request,
-                       f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
-                       f"{job.options.precision} precision)",
-                       shots=job.shots if job.method == "qasm" else 0, memory=job.options.memory,
-                       copies=prepared.states_needed(), max_memory_mb=job.options.max_memory_mb)
+        check_run_fits(
+            circuit_qubits,
+            job.options.precision,
+            job.method,
+            job.device_request,
+            f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
+            f"{job.options.precision} precision)",
+            shots=job.shots if job.method == "qasm" else 0,
+            memory=job.options.memory,
+            copies=prepared.states_needed(),
+            max_memory_mb=job.options.max_memory_mb,
+        )

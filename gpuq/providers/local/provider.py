@@ -14,9 +14,11 @@ class LocalProvider(BaseProvider):
     """
 
     def _all_backends(self) -> list[BaseBackend]:
-        return [cls(self, device)
-                for cls in (QasmSimulator, StatevectorSimulator, UnitarySimulator)
-                for device in (None, "cpu", "gpu")]
+        return [
+            cls(self, device)
+            for cls in (QasmSimulator, StatevectorSimulator, UnitarySimulator)
+            for device in (None, "cpu", "gpu")
+        ]
 
     def __repr__(self) -> str:
         return "<LocalProvider>"

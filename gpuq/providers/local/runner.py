@@ -63,47 +63,79 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
     )
 
 
-def _run_one(job: PreparedJob, prepared: PreparedExperiment, seed: int,
-             should_stop: Callable[[], bool]) -> list[ExperimentResult]:
+def _run_one(
+    job: PreparedJob, prepared: PreparedExperiment, seed: int, should_stop: Callable[[], bool]
+) -> list[ExperimentResult]:
     """The experiment's result; a variational one without observables gives one result per binding."""
     started = time.perf_counter()
     header = prepared.experiment.header
     clock = CompileClock()
     try:
         options = job.options
-        needed = run_memory(prepared.experiment.config.n_qubits, options.precision, method=job.method,
-                            shots=job.shots if job.method == "qasm" else 0, memory=options.memory,
-                            copies=prepared.states_needed()).total
+        needed = run_memory(
+            prepared.experiment.config.n_qubits,
+            options.precision,
+            method=job.method,
+            shots=job.shots if job.method == "qasm" else 0,
+            memory=options.memory,
+            copies=prepared.states_needed(),
+        ).total
         choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
         outcomes, choice = _run_with_fallback(job, prepared, choice, seed, should_stop)
     except JobCancelledError:
         raise
     except GpuqError as exc:
         clock.stop()
-        return [ExperimentResult(shots=job.shots, success=False, status=f"ERROR: {type(exc).__name__}: {exc}",
-                                 seed_simulator=seed, time_taken=time.perf_counter() - started, header=header)]
+        return [
+            ExperimentResult(
+                shots=job.shots,
+                success=False,
+                status=f"ERROR: {type(exc).__name__}: {exc}",
+                seed_simulator=seed,
+                time_taken=time.perf_counter() - started,
+                header=header,
+            )
+        ]
     compile_time = clock.stop()
     elapsed = time.perf_counter() - started
     # As in Qiskit Aer, counts and memory exist only for an experiment with classical bits.
     clbits = prepared.experiment.config.memory_slots > 0
     results = []
     for outcome in outcomes:
-        metadata = dict(outcome.metadata, device=choice.device.kind, device_name=choice.device.description(),
-                        device_reason=choice.reason, compile_time=compile_time,
-                        simulation_time=elapsed - compile_time)
-        data = ExperimentResultData(counts=outcome.counts if clbits else None,
-                                    memory=outcome.memory if clbits else None, statevector=outcome.statevector,
-                                    unitary=outcome.unitary,
-                                    expectation_values=getattr(outcome, "expectation_values", None),
-                                    gradients=getattr(outcome, "gradients", None))
-        results.append(ExperimentResult(shots=job.shots, success=True, status="DONE", seed_simulator=seed,
-                                        time_taken=elapsed / len(outcomes), header=header, data=data,
-                                        metadata=metadata))
+        metadata = dict(
+            outcome.metadata,
+            device=choice.device.kind,
+            device_name=choice.device.description(),
+            device_reason=choice.reason,
+            compile_time=compile_time,
+            simulation_time=elapsed - compile_time,
+        )
+        data = ExperimentResultData(
+            counts=outcome.counts if clbits else None,
+            memory=outcome.memory if clbits else None,
+            statevector=outcome.statevector,
+            unitary=outcome.unitary,
+            expectation_values=getattr(outcome, "expectation_values", None),
+            gradients=getattr(outcome, "gradients", None),
+        )
+        results.append(
+            ExperimentResult(
+                shots=job.shots,
+                success=True,
+                status="DONE",
+                seed_simulator=seed,
+                time_taken=elapsed / len(outcomes),
+                header=header,
+                data=data,
+                metadata=metadata,
+            )
+        )
     return results
 
 
-def _run_with_fallback(job: PreparedJob, prepared: PreparedExperiment, choice: DeviceChoice, seed: int,
-                       should_stop: Callable[[], bool]) -> tuple[list[ExperimentOutcome], DeviceChoice]:
+def _run_with_fallback(
+    job: PreparedJob, prepared: PreparedExperiment, choice: DeviceChoice, seed: int, should_stop: Callable[[], bool]
+) -> tuple[list[ExperimentOutcome], DeviceChoice]:
     """Run on the chosen device; under the auto policy a GPU failure reruns on the CPU."""
     try:
         return _run_on(choice.device, job, prepared, seed, should_stop), choice
@@ -114,13 +146,20 @@ def _run_with_fallback(job: PreparedJob, prepared: PreparedExperiment, choice: D
         return _run_on(fallback.device, job, prepared, seed, should_stop), fallback
 
 
-def _run_on(device: Device, job: PreparedJob, prepared: PreparedExperiment, seed: int,
-            should_stop: Callable[[], bool]) -> list[ExperimentOutcome]:
+def _run_on(
+    device: Device, job: PreparedJob, prepared: PreparedExperiment, seed: int, should_stop: Callable[[], bool]
+) -> list[ExperimentOutcome]:
     options = job.options
     fusion = (options.fusion_max_qubits or device.fusion_limit) if options.fusion_enable else 1
-    settings = RunSettings(method=job.method, shots=job.shots, memory=options.memory, seed=seed,
-                           precision=options.precision, fusion_max_qubits=fusion,
-                           max_memory_mb=options.max_memory_mb)
+    settings = RunSettings(
+        method=job.method,
+        shots=job.shots,
+        memory=options.memory,
+        seed=seed,
+        precision=options.precision,
+        fusion_max_qubits=fusion,
+        max_memory_mb=options.max_memory_mb,
+    )
     nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
     if prepared.variational is not None:
         return run_variational(prepared.variational, nqubits, settings, device, should_stop, phase)

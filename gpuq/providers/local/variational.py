@@ -25,8 +25,9 @@ from ...sim.parametric import ParametricCircuit, Slot
 from ...sim.variational import VariationalSpec
 
 
-def lower_variational(experiment: Experiment, index: int, method: str,
-                      options: RunOptions) -> tuple[tuple[Op, ...], VariationalSpec | None]:
+def lower_variational(
+    experiment: Experiment, index: int, method: str, options: RunOptions
+) -> tuple[tuple[Op, ...], VariationalSpec | None]:
     """Lower ``experiment``; with parameters, bindings or observables, also the spec of its variational run.
 
     Raises:
@@ -37,26 +38,37 @@ def lower_variational(experiment: Experiment, index: int, method: str,
     parameters = _declared(config.parameters, f"{path}.config.parameters")
     by_name = {p.name: p for p in parameters}
     angles = _angles(experiment, by_name, path)
-    placeholder = experiment.model_copy(update={"instructions": [
-        inst.model_copy(update={"params": [0.0 if isinstance(v, list) else v for v in inst.params]})
-        for inst in experiment.instructions]})
+    placeholder = experiment.model_copy(
+        update={
+            "instructions": [
+                inst.model_copy(update={"params": [0.0 if isinstance(v, list) else v for v in inst.params]})
+                for inst in experiment.instructions
+            ]
+        }
+    )
     ops = tuple(lower_experiment(placeholder, index, allow_nonunitary=method != "unitary"))
     variational = bool(parameters or angles) or config.parameter_binds is not None or config.observables is not None
     if not variational:
         if options.gradient:
-            raise QobjValidationError("gradient=True needs observables (and parameters) to differentiate",
-                                      f"{path}.config.observables")
+            raise QobjValidationError(
+                "gradient=True needs observables (and parameters) to differentiate", f"{path}.config.observables"
+            )
         return ops, None
     if method == "unitary":
-        raise QobjValidationError("parameters, parameter_binds and observables need the qasm or statevector "
-                                  "simulator, not the unitary simulator", f"{path}.config")
+        raise QobjValidationError(
+            "parameters, parameter_binds and observables need the qasm or statevector "
+            "simulator, not the unitary simulator",
+            f"{path}.config",
+        )
     bindings = _bindings(config.parameter_binds, parameters, f"{path}.config.parameter_binds")
     observables = _observables(config.observables, config.n_qubits, f"{path}.config.observables")
     if observables is not None:
         _check_final_state(ops, path)
     if options.gradient and (observables is None or not parameters):
-        raise QobjValidationError("gradient=True needs observables and a circuit with parameters",
-                                  f"{path}.config.observables" if observables is None else f"{path}.config.parameters")
+        raise QobjValidationError(
+            "gradient=True needs observables and a circuit with parameters",
+            f"{path}.config.observables" if observables is None else f"{path}.config.parameters",
+        )
     positions = _op_positions(experiment)
     slots = [Slot(positions[i], experiment.instructions[i].name, values) for i, values in angles.items()]
     circuit = ParametricCircuit(ops, slots, parameters)
@@ -94,13 +106,17 @@ def _bindings(binds: dict[str, list[float]] | None, parameters: list[Parameter],
     names = [p.name for p in parameters]
     if binds is None:
         if parameters:
-            raise QobjValidationError(f"the circuit has unbound parameters {names}; give their values in "
-                                      "parameter_binds (or bind them with assign_parameters)", path)
+            raise QobjValidationError(
+                f"the circuit has unbound parameters {names}; give their values in "
+                "parameter_binds (or bind them with assign_parameters)",
+                path,
+            )
         return np.zeros((1, 0))
     unknown = sorted(set(binds) - set(names))
     if unknown:
-        raise QobjValidationError(f"parameter_binds names {unknown}, which the circuit does not have; "
-                                  f"its parameters are {names}", path)
+        raise QobjValidationError(
+            f"parameter_binds names {unknown}, which the circuit does not have; its parameters are {names}", path
+        )
     missing = [name for name in names if name not in binds]
     if missing:
         raise QobjValidationError(f"no binding for parameter(s) {missing}", path)
@@ -127,8 +143,9 @@ def _observables(wire: list | None, nqubits: int, path: str) -> tuple[SparsePaul
         except GpuqError as exc:
             raise QobjValidationError(str(exc), f"{path}.{k}") from exc
         if op.num_qubits > nqubits:
-            raise QobjValidationError(f"observable {k} acts on {op.num_qubits} qubits but the circuit has "
-                                      f"{nqubits}", f"{path}.{k}")
+            raise QobjValidationError(
+                f"observable {k} acts on {op.num_qubits} qubits but the circuit has {nqubits}", f"{path}.{k}"
+            )
         pad = "I" * (nqubits - op.num_qubits)
         observables.append(SparsePauliOp([pad + label for label in op.paulis], op.coeffs) if pad else op)
     return tuple(observables)
@@ -138,9 +155,11 @@ def _check_final_state(ops: tuple[Op, ...], path: str) -> None:
     for op in ops:
         if isinstance(op, (MeasureOp, ResetOp)) or getattr(op, "condition", None) is not None:
             what = "conditions" if isinstance(op, GateOp) else "measurements or resets"
-            raise QobjValidationError(f"observables are evaluated on the final state, so the circuit may not "
-                                      f"contain {what}; remove them (or run without observables)",
-                                      f"{path}.instructions")
+            raise QobjValidationError(
+                f"observables are evaluated on the final state, so the circuit may not "
+                f"contain {what}; remove them (or run without observables)",
+                f"{path}.instructions",
+            )
 
 
 def _op_positions(experiment: Experiment) -> dict[int, int]:
@@ -150,4 +169,3 @@ def _op_positions(experiment: Experiment) -> dict[int, int]:
         positions[position] = count
         count += len(inst.qubits) if inst.name in ("measure", "reset") else 1
     return positions
-

@@ -84,8 +84,7 @@ def check_matrix(matrix: Any, ntargets: int) -> np.ndarray:
     return matrix
 
 
-def collapse_arguments(nqubits: int, qubits: Sequence[int], outcome: int,
-                       probability: float) -> tuple[int, int, float]:
+def collapse_arguments(nqubits: int, qubits: Sequence[int], outcome: int, probability: float) -> tuple[int, int, float]:
     """Check a collapse request and turn it into the kernel's ``(qubit_mask, outcome_bits, scale)``.
 
     Raises:
@@ -160,18 +159,21 @@ class Device(ABC):
         """A new state on the device equal to ``state`` (used for measurement branching)."""
 
     @abstractmethod
-    def apply_matrix(self, state: Any, targets: Sequence[int], matrix: np.ndarray,
-                     controls: Sequence[int] = ()) -> None:
+    def apply_matrix(
+        self, state: Any, targets: Sequence[int], matrix: np.ndarray, controls: Sequence[int] = ()
+    ) -> None:
         """Apply a dense ``2**k × 2**k`` matrix on ``targets``, where all ``controls`` are 1."""
 
     @abstractmethod
-    def apply_diagonal(self, state: Any, targets: Sequence[int], diag: np.ndarray,
-                       controls: Sequence[int] = ()) -> None:
+    def apply_diagonal(
+        self, state: Any, targets: Sequence[int], diag: np.ndarray, controls: Sequence[int] = ()
+    ) -> None:
         """Multiply by a diagonal of length ``2**k`` on ``targets``, where all ``controls`` are 1."""
 
     @abstractmethod
-    def apply_permutation(self, state: Any, targets: Sequence[int], perm: np.ndarray,
-                          controls: Sequence[int] = ()) -> None:
+    def apply_permutation(
+        self, state: Any, targets: Sequence[int], perm: np.ndarray, controls: Sequence[int] = ()
+    ) -> None:
         """Move amplitude of local index ``m`` to ``perm[m]`` on ``targets``, where all ``controls`` are 1."""
 
     @abstractmethod
@@ -193,8 +195,7 @@ class Device(ABC):
         The same seed gives the same outcomes on the same device.
         """
 
-    def sample_counts(self, state: Any, qubits: Sequence[int], shots: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    def sample_counts(self, state: Any, qubits: Sequence[int], shots: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``shots`` outcomes as in ``sample`` and tally them: ``(outcomes, counts)``.
 
         ``outcomes`` ascend without repeats and ``counts`` are their tallies; a
@@ -203,5 +204,5 @@ class Device(ABC):
         """
         return np.unique(self.sample(state, qubits, shots, seed), return_counts=True)
 
-    def synchronize(self) -> None:
+    def synchronize(self) -> None:  # noqa: B027 - a no-op default; a device with queued work overrides it
         """Wait for queued work to finish (a no-op on the CPU)."""

@@ -98,6 +98,7 @@ class CpuDevice(CpuPauliMixin, Device):
 
     def facts(self) -> dict[str, Any]:
         """Numba's threads, its threading layer and where compiled kernels are cached."""
+        layer: str
         try:
             layer = numba.threading_layer()
         except ValueError:  # no parallel kernel has run yet in this process
@@ -144,8 +145,15 @@ class CpuDevice(CpuPauliMixin, Device):
     def apply_diagonal(self, state, targets, diag, controls=()):
         diag = np.asarray(diag).reshape(-1)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, diag, diag.shape[0])
-        _launch(cpu_kernels.apply_diagonal, state, nqubits, targets_arr, len(targets), mask,
-                                   np.ascontiguousarray(diag, dtype=state.dtype))
+        _launch(
+            cpu_kernels.apply_diagonal,
+            state,
+            nqubits,
+            targets_arr,
+            len(targets),
+            mask,
+            np.ascontiguousarray(diag, dtype=state.dtype),
+        )
 
     def apply_permutation(self, state, targets, perm, controls=()):
         perm = np.asarray(perm, dtype=np.int64).reshape(-1)
@@ -195,8 +203,9 @@ class CpuDevice(CpuPauliMixin, Device):
         nqubits = nqubits_of(state)
         check_operands(nqubits, qubits, (), 1 << len(qubits))
         with _threads_for(state):
-            marginal = cpu_kernels.ChunkedMarginal(state, self.sample_chunk, nqubits,
-                                                   np.asarray(qubits, dtype=np.int32))
+            marginal = cpu_kernels.ChunkedMarginal(
+                state, self.sample_chunk, nqubits, np.asarray(qubits, dtype=np.int32)
+            )
             return _draw(marginal, shots, rng)
 
 

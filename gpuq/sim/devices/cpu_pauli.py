@@ -37,21 +37,24 @@ class CpuPauliMixin:
             nterms = len(group.positions)
             chunk_bits = chunk_bits_for(nqubits, nterms, 0, min(nqubits, CHUNK_BITS))
             partial = np.empty((1 << (nqubits - chunk_bits)) * nterms, dtype=np.float64)
-            kernels.expectation_group(state, nqubits, np.int64(group.x_mask), group.z_masks, group.imag_part,
-                                      nterms, chunk_bits, 0, partial)
+            kernels.expectation_group(
+                state, nqubits, np.int64(group.x_mask), group.z_masks, group.imag_part, nterms, chunk_bits, 0, partial
+            )
             values[group.positions] = group.weights * partial.reshape(-1, nterms).sum(axis=0)
         return values
 
-    def apply_pauli_sum(self, state: np.ndarray, x_masks: np.ndarray, z_masks: np.ndarray, coeffs: np.ndarray,
-                        out: np.ndarray) -> None:
+    def apply_pauli_sum(
+        self, state: np.ndarray, x_masks: np.ndarray, z_masks: np.ndarray, coeffs: np.ndarray, out: np.ndarray
+    ) -> None:
         """Write ``(sum_j coeffs[j] P_j) state`` into ``out`` (same shape and precision, not ``state``)."""
         state, out = _state(state), _state(out)
         if out.shape != state.shape or out.dtype != state.dtype or np.shares_memory(out, state):
             raise SimulationError("apply_pauli_sum needs a separate output state of the same size and precision")
         x = np.ascontiguousarray(x_masks, dtype=np.int64)
         z = np.ascontiguousarray(z_masks, dtype=np.int64)
-        kernels.apply_pauli_sum(state, state.shape[0].bit_length() - 1, x, z, folded_coefficients(x, z, coeffs),
-                                len(x), out)
+        kernels.apply_pauli_sum(
+            state, state.shape[0].bit_length() - 1, x, z, folded_coefficients(x, z, coeffs), len(x), out
+        )
 
     def inner_product(self, bra: np.ndarray, ket: np.ndarray) -> complex:
         """``<bra|ket>``, accumulated in double (single-precision states are widened a chunk at a time)."""

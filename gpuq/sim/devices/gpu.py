@@ -84,28 +84,6 @@ def gpu_free_bytes() -> int:
     return int(free) + int(cupy.get_default_memory_pool().free_bytes())
 
 
-def list_gpus() -> list[dict[str, Any]]:
-    """Every CUDA device CuPy sees: index, name, free and total bytes, CUDA runtime and driver versions.
-
-    Raises:
-        SimulationError: CUDA failed while listing the devices.
-    """
-    cupy = _cupy()
-    runtime = cupy.cuda.runtime
-    gpus = []
-    try:
-        for index in range(runtime.getDeviceCount()):
-            with cupy.cuda.Device(index):
-                free, total = runtime.memGetInfo()
-            name = runtime.getDeviceProperties(index)["name"]
-            gpus.append({"index": index, "name": name.decode() if isinstance(name, bytes) else str(name),
-                         "free_bytes": int(free), "total_bytes": int(total),
-                         "cuda_runtime": runtime.runtimeGetVersion(), "cuda_driver": runtime.driverGetVersion()})
-    except (RuntimeError, OSError) as exc:  # CUDA errors derive from RuntimeError
-        raise SimulationError(f"CUDA error while listing devices: {exc}") from exc
-    return gpus
-
-
 def _cupy() -> Any:
     import cupy
 
@@ -222,8 +200,9 @@ class GpuDevice(GpuPauliMixin, Device):
         """Launch ``entry`` on ``state`` over ``items`` work items, casting ``args`` by the table ``KERNELS``."""
         spec = KERNELS[entry]
         cupy = _cupy()
-        values = tuple(_cast(cupy, kind, value, state.dtype)
-                       for kind, value in zip(spec.args, (state, *args), strict=True))
+        values = tuple(
+            _cast(cupy, kind, value, state.dtype) for kind, value in zip(spec.args, (state, *args), strict=True)
+        )
         kernel = self._modules.function(spec.family, entry, state.dtype)
         blocks = max(1, min((items + _BLOCK_THREADS - 1) // _BLOCK_THREADS, self._max_blocks))
         kernel((blocks,), (_BLOCK_THREADS,), values)
@@ -314,7 +293,7 @@ class GpuDevice(GpuPauliMixin, Device):
         bits = chunk_bits(nqubits, self._chunk_max_bits)
 
         def fill(first: int, count: int, out: Any) -> None:
-            self._launch("probabilities", state[first:first + count], count, bits, out)
+            self._launch("probabilities", state[first : first + count], count, bits, out)
 
         return ChunkWalk(cupy, state.shape[0], bits, fill, state.real.dtype)
 
@@ -375,9 +354,16 @@ def _cast(cupy: Any, kind: str, value: Any, dtype: np.dtype) -> Any:
     scalar = _SCALARS.get(kind)
     if scalar is not None:
         return scalar(value)
-    want = {"state": dtype, "complex": dtype, "real": np.dtype(dtype).type(0).real.dtype,
-            "int32s": np.dtype(np.int32), "int64s": np.dtype(np.int64), "masks": np.dtype(np.uint64),
-            "doubles": np.dtype(np.float64), "complex128s": np.dtype(np.complex128)}[kind]
+    want = {
+        "state": dtype,
+        "complex": dtype,
+        "real": np.dtype(dtype).type(0).real.dtype,
+        "int32s": np.dtype(np.int32),
+        "int64s": np.dtype(np.int64),
+        "masks": np.dtype(np.uint64),
+        "doubles": np.dtype(np.float64),
+        "complex128s": np.dtype(np.complex128),
+    }[kind]
     if isinstance(value, cupy.ndarray):
         if value.dtype != want or not value.flags.c_contiguous:
             raise SimulationError(f"a {kind} kernel argument must be a contiguous {want} array, not {value.dtype}")

@@ -36,8 +36,7 @@ class GpuPauliMixin:
 
     def _pauli_state(self, state: Any) -> tuple[Any, int]:
         cupy = _cupy()
-        if not isinstance(state, cupy.ndarray) or state.ndim != 1 or state.dtype not in (np.complex64,
-                                                                                         np.complex128):
+        if not isinstance(state, cupy.ndarray) or state.ndim != 1 or state.dtype not in (np.complex64, np.complex128):
             raise SimulationError("a GPU state must be a 1-D complex64 or complex128 CuPy array")
         return cupy, int(state.shape[0]).bit_length() - 1
 
@@ -51,22 +50,43 @@ class GpuPauliMixin:
             chunk_bits = chunk_bits_for(nqubits, nterms, lane_bits, min(nqubits - lane_bits, CHUNK_BITS))
             items = 1 << (nqubits - chunk_bits)
             partial = cupy.empty(items * nterms, dtype=cupy.float64)
-            self._launch("expectation_group", state, items, nqubits, group.x_mask, group.z_masks.view(np.uint64),
-                         group.imag_part, nterms, chunk_bits, lane_bits, partial)
+            self._launch(
+                "expectation_group",
+                state,
+                items,
+                nqubits,
+                group.x_mask,
+                group.z_masks.view(np.uint64),
+                group.imag_part,
+                nterms,
+                chunk_bits,
+                lane_bits,
+                partial,
+            )
             sums = cupy.sum(partial.reshape(items, nterms), axis=0).get()
             values[group.positions] = group.weights * sums
         return values
 
-    def apply_pauli_sum(self, state: Any, x_masks: np.ndarray, z_masks: np.ndarray, coeffs: np.ndarray,
-                        out: Any) -> None:
+    def apply_pauli_sum(
+        self, state: Any, x_masks: np.ndarray, z_masks: np.ndarray, coeffs: np.ndarray, out: Any
+    ) -> None:
         """Write ``(sum_j coeffs[j] P_j) state`` into ``out`` (same shape and precision, not ``state``)."""
-        cupy, nqubits = self._pauli_state(state)
+        _, nqubits = self._pauli_state(state)
         if out is state or out.shape != state.shape or out.dtype != state.dtype:
             raise SimulationError("apply_pauli_sum needs a separate output state of the same size and precision")
         x = np.ascontiguousarray(x_masks, dtype=np.int64)
         z = np.ascontiguousarray(z_masks, dtype=np.int64)
-        self._launch("apply_pauli_sum", state, state.shape[0], nqubits, x.view(np.uint64), z.view(np.uint64),
-                     folded_coefficients(x, z, coeffs), len(x), out)
+        self._launch(
+            "apply_pauli_sum",
+            state,
+            state.shape[0],
+            nqubits,
+            x.view(np.uint64),
+            z.view(np.uint64),
+            folded_coefficients(x, z, coeffs),
+            len(x),
+            out,
+        )
 
     def inner_product(self, bra: Any, ket: Any) -> complex:
         """``<bra|ket>``, accumulated in double."""

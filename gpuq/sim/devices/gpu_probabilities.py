@@ -89,8 +89,7 @@ class ChunkWalk:
         real_dtype: the dtype ``fill`` writes (float32 for a single-precision state).
     """
 
-    def __init__(self, cupy: Any, size: int, bits: int, fill: Callable[[int, int, Any], None],
-                 real_dtype: Any) -> None:
+    def __init__(self, cupy: Any, size: int, bits: int, fill: Callable[[int, int, Any], None], real_dtype: Any) -> None:
         self.cupy = cupy
         self.size = size
         self.bits = bits
@@ -134,7 +133,7 @@ class ChunkWalk:
                 part = probs.astype(cupy.float64)
             first = index << self.bits
             place = sum(((first >> q) & 1) << j for j, q in enumerate(high)) * width
-            marginal[place:place + width] += cupy.asnumpy(part)
+            marginal[place : place + width] += cupy.asnumpy(part)
         return marginal
 
     def sample_sorted(self, uniforms: Any) -> Any:

@@ -61,7 +61,8 @@ KERNELS = {
     "probabilities": KernelEntry("measure", ("state", "int", "real")),
     "collapse": KernelEntry("measure", ("state", "int", "mask", "mask", "double")),
     "expectation_group": KernelEntry(
-        "pauli", ("state", "int", "mask", "masks", "int32s", "int", "int", "int", "doubles")),
+        "pauli", ("state", "int", "mask", "masks", "int32s", "int", "int", "int", "doubles")
+    ),
     "apply_pauli_sum": KernelEntry("pauli", ("state", "int", "masks", "masks", "complex128s", "int", "state")),
 }
 """Entry name → family and argument kinds; each entry exists as ``<name>_c64`` and ``<name>_c128``."""

@@ -50,8 +50,15 @@ def group_by_x(x_masks: np.ndarray, z_masks: np.ndarray) -> list[PauliGroup]:
     for x, positions in order.items():
         z = z_masks[positions]
         ys = np.array([(x & int(value)).bit_count() for value in z.tolist()], dtype=np.int64)
-        groups.append(PauliGroup(x, np.ascontiguousarray(z), (ys % 2).astype(np.int32), _WEIGHT[ys % 4],
-                                 np.asarray(positions, dtype=np.int64)))
+        groups.append(
+            PauliGroup(
+                x,
+                np.ascontiguousarray(z),
+                (ys % 2).astype(np.int32),
+                _WEIGHT[ys % 4],
+                np.asarray(positions, dtype=np.int64),
+            )
+        )
     return groups
 
 

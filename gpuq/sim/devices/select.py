@@ -44,8 +44,9 @@ def requested_device(pin: str | None, option: str | None) -> tuple[str, str]:
     """
     if pin is not None:
         if option not in (None, "auto", pin):
-            raise QobjValidationError(f"device {option!r} conflicts with this backend, which is pinned to {pin!r}",
-                                      "config.device")
+            raise QobjValidationError(
+                f"device {option!r} conflicts with this backend, which is pinned to {pin!r}", "config.device"
+            )
         return pin, "pinned by the backend name"
     if option is not None:
         return option, "asked for with the device option"
@@ -99,6 +100,7 @@ def choose_device(request: str, source: str, needed_bytes: int, max_memory_mb: i
     from ..memory import memory_limit
 
     if needed_bytes > memory_limit(gpu.free_bytes(), max_memory_mb):
-        return DeviceChoice(cpu_device(), f"auto: the state needs {needed_bytes} bytes, more than the GPU has free",
-                            auto=True)
+        return DeviceChoice(
+            cpu_device(), f"auto: the state needs {needed_bytes} bytes, more than the GPU has free", auto=True
+        )
     return DeviceChoice(gpu, "auto: a GPU is present and the state fits", auto=True)

@@ -6,8 +6,14 @@ from . import compiler, driver, memory_errors, runtime  # noqa: F401
 
 memory = memory_errors  # ``cupy.cuda.memory.OutOfMemoryError``
 
-ATTRIBUTES = {"MultiProcessorCount": 132, "MaxThreadsPerMultiProcessor": 2048, "L2CacheSize": 50 * 2**20,
-              "MaxThreadsPerBlock": 1024, "MaxGridDimX": 2**31 - 1, "WarpSize": 32}
+ATTRIBUTES = {
+    "MultiProcessorCount": 132,
+    "MaxThreadsPerMultiProcessor": 2048,
+    "L2CacheSize": 50 * 2**20,
+    "MaxThreadsPerBlock": 1024,
+    "MaxGridDimX": 2**31 - 1,
+    "WarpSize": 32,
+}
 """Device attributes of an H100 SXM, by CuPy's names."""
 
 

@@ -38,8 +38,14 @@ def getDeviceProperties(device: int) -> dict:
     if device != 0:
         raise CUDARuntimeError(101)
     total = memory.capacity() or _host_memory()[1]
-    return {"name": b"gpuq host stand-in (NumPy, H100-like attributes)", "totalGlobalMem": total,
-            "multiProcessorCount": 132, "l2CacheSize": 50 * 2**20, "major": 9, "minor": 0}
+    return {
+        "name": b"gpuq host stand-in (NumPy, H100-like attributes)",
+        "totalGlobalMem": total,
+        "multiProcessorCount": 132,
+        "l2CacheSize": 50 * 2**20,
+        "major": 9,
+        "minor": 0,
+    }
 
 
 def runtimeGetVersion() -> int:

@@ -46,19 +46,20 @@ def _choose_cache_dir() -> None:
 
 _choose_cache_dir()
 
-from .diagonal import apply_diagonal  # after the cache directory is chosen
-from .matrix import apply_matrix
-from .measure import collapse, marginal_probabilities, probabilities
-from .permute import apply_permutation, apply_swap, apply_x
-from .sample import ChunkedMarginal
+# The kernels are imported after the cache directory is chosen.
+from .diagonal import apply_diagonal  # noqa: E402
+from .matrix import apply_matrix  # noqa: E402
+from .measure import collapse, marginal_probabilities, probabilities  # noqa: E402
+from .permute import apply_permutation, apply_swap, apply_x  # noqa: E402
+from .sample import ChunkedMarginal  # noqa: E402
 
 __all__ = [
+    "ChunkedMarginal",
     "apply_diagonal",
     "apply_matrix",
     "apply_permutation",
     "apply_swap",
     "apply_x",
-    "ChunkedMarginal",
     "collapse",
     "marginal_probabilities",
     "probabilities",

@@ -53,8 +53,16 @@ def _matrix_1(state, nqubits, targets, control_mask, matrix):
     f = real_view(state)
     positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, 1, control_mask)
     pair = np.uint64(2 << targets[0])  # distance in reals between the |0> and |1> amplitudes
-    m = (matrix[0].real, matrix[0].imag, matrix[1].real, matrix[1].imag,
-         matrix[2].real, matrix[2].imag, matrix[3].real, matrix[3].imag)
+    m = (
+        matrix[0].real,
+        matrix[0].imag,
+        matrix[1].real,
+        matrix[1].imag,
+        matrix[2].real,
+        matrix[2].imag,
+        matrix[3].real,
+        matrix[3].imag,
+    )
     step = np.uint64(2 * stride)
     uchunk = np.uint64(chunk)
     for task in prange(ntasks):
@@ -98,7 +106,7 @@ def _row2(ar, ai, xr, xi, mr, mi, row, lanes):
     e = row * 2
     a0, b0, a1, b1 = mr[e], mi[e], mr[e + 1], mi[e + 1]
     x0r, x0i = xr[0:lanes], xi[0:lanes]
-    x1r, x1i = xr[lanes:2 * lanes], xi[lanes:2 * lanes]
+    x1r, x1i = xr[lanes : 2 * lanes], xi[lanes : 2 * lanes]
     for lane in range(lanes):
         ar[lane] = a0 * x0r[lane] - b0 * x0i[lane] + a1 * x1r[lane] - b1 * x1i[lane]
         ai[lane] = a0 * x0i[lane] + b0 * x0r[lane] + a1 * x1i[lane] + b1 * x1r[lane]
@@ -114,16 +122,32 @@ def _row(ar, ai, xr, xi, mr, mi, row, dim, lanes):
         e = row * dim + cb
         a0, b0, a1, b1 = mr[e], mi[e], mr[e + 1], mi[e + 1]
         a2, b2, a3, b3 = mr[e + 2], mi[e + 2], mr[e + 3], mi[e + 3]
-        x0r, x0i = xr[cb * lanes:(cb + 1) * lanes], xi[cb * lanes:(cb + 1) * lanes]
-        x1r, x1i = xr[(cb + 1) * lanes:(cb + 2) * lanes], xi[(cb + 1) * lanes:(cb + 2) * lanes]
-        x2r, x2i = xr[(cb + 2) * lanes:(cb + 3) * lanes], xi[(cb + 2) * lanes:(cb + 3) * lanes]
-        x3r, x3i = xr[(cb + 3) * lanes:(cb + 4) * lanes], xi[(cb + 3) * lanes:(cb + 4) * lanes]
+        x0r, x0i = xr[cb * lanes : (cb + 1) * lanes], xi[cb * lanes : (cb + 1) * lanes]
+        x1r, x1i = xr[(cb + 1) * lanes : (cb + 2) * lanes], xi[(cb + 1) * lanes : (cb + 2) * lanes]
+        x2r, x2i = xr[(cb + 2) * lanes : (cb + 3) * lanes], xi[(cb + 2) * lanes : (cb + 3) * lanes]
+        x3r, x3i = xr[(cb + 3) * lanes : (cb + 4) * lanes], xi[(cb + 3) * lanes : (cb + 4) * lanes]
         first = cb == 0
         for lane in range(lanes):
-            re = (a0 * x0r[lane] - b0 * x0i[lane] + a1 * x1r[lane] - b1 * x1i[lane]
-                  + a2 * x2r[lane] - b2 * x2i[lane] + a3 * x3r[lane] - b3 * x3i[lane])
-            im = (a0 * x0i[lane] + b0 * x0r[lane] + a1 * x1i[lane] + b1 * x1r[lane]
-                  + a2 * x2i[lane] + b2 * x2r[lane] + a3 * x3i[lane] + b3 * x3r[lane])
+            re = (
+                a0 * x0r[lane]
+                - b0 * x0i[lane]
+                + a1 * x1r[lane]
+                - b1 * x1i[lane]
+                + a2 * x2r[lane]
+                - b2 * x2i[lane]
+                + a3 * x3r[lane]
+                - b3 * x3i[lane]
+            )
+            im = (
+                a0 * x0i[lane]
+                + b0 * x0r[lane]
+                + a1 * x1i[lane]
+                + b1 * x1r[lane]
+                + a2 * x2i[lane]
+                + b2 * x2r[lane]
+                + a3 * x3i[lane]
+                + b3 * x3r[lane]
+            )
             ar[lane] = re if first else ar[lane] + re
             ai[lane] = im if first else ai[lane] + im
 

@@ -154,7 +154,7 @@ def marginal_per_outcome(state, nqubits, qubits, nmeasured, first, out):
 def all_probabilities(state, first, out):
     """Every qubit in ascending order: ``out[i]`` is ``|state[first + i]|**2`` in float64."""
     count = out.shape[0]
-    source = state[first:first + count]
+    source = state[first : first + count]
     for block in prange((count + _BLOCK - 1) // _BLOCK):
         for i in range(np.uint64(block * _BLOCK), np.uint64(min(count, (block + 1) * _BLOCK))):
             out[i] = _norm2(source[i])

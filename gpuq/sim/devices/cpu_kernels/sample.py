@@ -172,6 +172,7 @@ class ChunkedMarginal:
     def _fill(self, c: int) -> np.ndarray:
         """The probabilities of chunk ``c``, summed per outcome into the buffer."""
         assert self._buffer is not None
-        marginal_per_outcome(self._state, self._nqubits, self._qubits, self._qubits.shape[0], c * self.chunk,
-                             self._buffer)
+        marginal_per_outcome(
+            self._state, self._nqubits, self._qubits, self._qubits.shape[0], c * self.chunk, self._buffer
+        )
         return self._buffer

@@ -86,7 +86,15 @@ class Limits:
         try:
             with open(path, encoding="utf-8") as handle:
                 return cls(LimitsFile.model_validate(json.load(handle)))
-        except (OSError, ValueError, pydantic.ValidationError) as exc:
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            problem = "unknown key" if first.get("type") == "extra_forbidden" else str(first.get("msg", "invalid"))
+            known = (
+                "default, backends" if len(first.get("loc", ())) == 1 else ", ".join(sorted(BackendLimits.model_fields))
+            )
+            raise GpuqError(f"cannot use the limits file {path!r}: {where}: {problem} (allowed: {known})") from exc
+        except (OSError, ValueError) as exc:
             raise GpuqError(f"cannot use the limits file {path!r}: {exc}") from exc
 
     def for_backend(self, name: str, method: str) -> BackendLimits:

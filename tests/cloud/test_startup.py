@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -66,3 +67,19 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path):
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "limits, words",
+    [
+        ({"backends": {"qasm_simulator": {"max_qubitz": 3}}}, "backends.qasm_simulator.max_qubitz: unknown key"),
+        ({"qasm_simulator": {"max_qubits": 3}}, "qasm_simulator: unknown key (allowed: default, backends)"),
+        ({"default": {"max_qubits": 0}}, "default.max_qubits: Input should be greater than or equal to 1"),
+    ],
+)
+def test_a_bad_limits_file_is_a_one_line_error_naming_the_key(tmp_path, limits, words):
+    path = tmp_path / "limits.json"
+    path.write_text(json.dumps(limits))
+    done = run_gpuq("serve", "--limits", str(path), "--db", str(tmp_path / "jobs.db"))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert words in done.stderr and "pydantic" not in done.stderr, done.stderr

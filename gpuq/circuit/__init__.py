@@ -7,11 +7,11 @@ from .quantumcircuit import QuantumCircuit
 from .register import ClassicalRegister, Clbit, QuantumRegister, Qubit
 
 __all__ = [
-    "GATES",
     "CircuitInstruction",
     "ClassicalRegister",
     "Clbit",
     "Condition",
+    "GATES",
     "Operation",
     "Parameter",
     "ParameterExpression",

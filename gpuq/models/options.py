@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Optional
 
 import numpy as np
 import pydantic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..exceptions import QobjValidationError
 
@@ -35,7 +35,7 @@ MAX_SHOTS = 100_000_000
 def _strict_integer(value: Any) -> Any:
     """Accept Python and NumPy integers; refuse booleans, strings and floats (``"100"``, ``True``, ``100.0``)."""
     if isinstance(value, bool) or isinstance(value, (str, bytes, float)):
-        raise ValueError(f"expected an integer, got {type(value).__name__} {value!r}")
+        raise ValueError(f"should be a valid integer, got {type(value).__name__} {value!r}")
     if value is not None and hasattr(value, "__index__"):
         return operator.index(value)
     return value
@@ -100,18 +100,14 @@ def _optional_fields() -> dict[str, Any]:
 
 
 class _PartialOptions(BaseModel):
-    """Base of ``QobjConfig``: refuses an unknown key with the list of options that exist."""
+    """Base of ``QobjConfig``: an unknown key is refused (``unknown_option`` words the error)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _known_names(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            for key in data:
-                if key not in cls.model_fields:
-                    raise ValueError(f"unknown option {key!r}; options are: {', '.join(sorted(OPTION_NAMES))}")
-        return data
+
+def unknown_option(name: str) -> str:
+    """The message for an option that does not exist, with the ones that do."""
+    return f"unknown option {name!r}; options are: {', '.join(sorted(OPTION_NAMES))}"
 
 
 QobjConfig = pydantic.create_model(
@@ -132,6 +128,8 @@ def options_error(exc: pydantic.ValidationError, prefix: str = "") -> QobjValida
     location = [str(part) for part in first.get("loc", ()) if not str(part).startswith("function-")]
     name = ".".join(location)
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        message = unknown_option(location[-1])
     if first.get("type") in ("literal_error", "greater_than_equal", "less_than_equal", "less_than", "greater_than"):
         message += f", got {first.get('input')!r}"
     path = ".".join(part for part in (prefix, name) if part)

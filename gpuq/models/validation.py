@@ -7,6 +7,7 @@ from typing import Any
 import pydantic
 
 from ..exceptions import QobjValidationError
+from .options import unknown_option
 from .qobj import Qobj
 
 
@@ -16,6 +17,9 @@ def qobj_error(exc: pydantic.ValidationError) -> QobjValidationError:
     path = ".".join(str(part) for part in first.get("loc", ()))
     more = len(exc.errors()) - 1
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    location = first.get("loc", ())
+    if first.get("type") == "extra_forbidden" and len(location) >= 2 and location[-2] == "config":
+        message = unknown_option(str(location[-1]))
     message += f" (and {more} more problem(s))" if more else ""
     return QobjValidationError(message, path)
 

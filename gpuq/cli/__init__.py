@@ -54,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _show_progress_notes() -> None:
     """Print gpuq's progress notes (e.g. "compiling CPU kernels ...") as ``gpuq: ...`` lines on stderr."""
+    logger = logging.getLogger("gpuq.progress")
+    if logger.handlers:  # main() may run more than once in a process (tests, embedding): one handler only
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("gpuq: %(message)s"))
-    logger = logging.getLogger("gpuq.progress")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

@@ -9,10 +9,9 @@ allocating.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
-from .memory import check_memory, largest_qubits, memory_limit, run_memory
+from .memory import check_memory, host_total_bytes, largest_qubits, memory_limit, run_memory
 
 PRECISIONS = ("single", "double")
 
@@ -35,7 +34,7 @@ def check_run_fits(
     nqubits: int,
     precision: str,
     method: str,
-    request: str,
+    free: dict[str, int],
     what: str,
     *,
     shots: int = 0,
@@ -43,10 +42,9 @@ def check_run_fits(
     copies: int = 1,
     max_memory_mb: int | None = None,
 ) -> None:
-    """Raise ``InsufficientMemoryError`` unless the run (every qubit measured on the qasm method) fits
-    the allowed device with the most room."""
+    """Raise ``InsufficientMemoryError`` unless the run (every qubit measured on the qasm method) fits the
+    allowed device with the most room; ``free`` is ``device_free_bytes(request)``, read once per job."""
     need = run_memory(nqubits, precision, method=method, shots=shots, memory=memory, copies=copies)
-    free = device_free_bytes(request)
     device = max(free, key=lambda name: memory_limit(free[name], max_memory_mb))
     check_memory(need, free[device], device, what, max_memory_mb, precision=precision)
 
@@ -75,15 +73,3 @@ def _machine_bytes(request: str) -> int:
 
         sizes.append(gpu_device().free_bytes() if gpu_unavailable_reason() is None else 0)
     return max(sizes)
-
-
-def host_total_bytes() -> int:
-    """The host's physical memory (MemTotal)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

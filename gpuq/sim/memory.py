@@ -204,14 +204,24 @@ def largest_qubits(
 
 def host_free_bytes() -> int:
     """Memory the host can give a new state now (MemAvailable), without importing Numba."""
+    return _host_memory("MemAvailable", "SC_AVPHYS_PAGES")
+
+
+def host_total_bytes() -> int:
+    """The host's physical memory (MemTotal)."""
+    return _host_memory("MemTotal", "SC_PHYS_PAGES")
+
+
+def _host_memory(meminfo_field: str, sysconf_pages: str) -> int:
+    """A field of /proc/meminfo in bytes; elsewhere the ``sysconf`` page count; 4 GiB when neither answers."""
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(meminfo_field + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return os.sysconf(sysconf_pages) * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 4 << 30

@@ -16,7 +16,7 @@ from ...exceptions import BackendUnavailableError
 from ...models.options import RunOptions, merge_options
 from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
-from ...sim.capacity import check_run_fits
+from ...sim.capacity import check_run_fits, device_free_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.ops import Op
 from ...sim.variational import VariationalSpec
@@ -117,6 +117,7 @@ def _check_devices(job: PreparedJob) -> None:
             raise BackendUnavailableError(
                 f"{job.backend_name}: the GPU was {job.device_source} but is not usable: {reason}"
             )
+    free = device_free_bytes(job.device_request)  # once per job, not per experiment
     for prepared in job.experiments:
         circuit_qubits = prepared.experiment.config.n_qubits
         kind = "unitary" if job.method == "unitary" else "state"
@@ -124,7 +125,7 @@ def _check_devices(job: PreparedJob) -> None:
             circuit_qubits,
             job.options.precision,
             job.method,
-            job.device_request,
+            free,
             f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
             f"{job.options.precision} precision)",
             shots=job.shots if job.method == "qasm" else 0,

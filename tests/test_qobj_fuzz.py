@@ -53,11 +53,20 @@ def _replace(data, path, value):
     return mutated
 
 
-@pytest.mark.parametrize("matrix", [[], [[]], [[[1, 0]], [[0, 0]]], [[[1, 0], [0, 0]], [[0, 0]]]])
-def test_a_malformed_unitary_matrix_is_a_validation_error(matrix):
+@pytest.mark.parametrize(
+    "matrix, words",
+    [
+        ([], "at least 1 item"),
+        ([[]], "at least 1 item"),
+        ([[[1, 0]], [[0, 0]]], "must be square"),
+        ([[[1, 0], [0, 0]], [[0, 0]]], "must be square"),
+    ],
+)
+def test_a_malformed_unitary_matrix_is_a_validation_error(matrix, words):
     qobj = _replace(BASE, ("experiments", 0, "instructions", 3, "matrix"), matrix)
-    with pytest.raises(QobjValidationError, match=r"experiments\.0\.instructions\.3\.matrix"):
+    with pytest.raises(QobjValidationError, match=r"experiments\.0\.instructions\.3\.matrix") as info:
         Local.get_backend("qasm_simulator_cpu").run(qobj)
+    assert words in str(info.value)
 
 
 @pytest.mark.parametrize("phase", [float("nan"), float("inf")])

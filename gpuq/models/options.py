@@ -83,6 +83,11 @@ class RunOptions(BaseModel):
         description="Most memory a run may use, in MiB; None: the device's free memory "
         "(or GPUQ_MAX_MEMORY_MB when set).",
     )
+    mpi: Boolean = Field(
+        False,
+        description="Split each statevector over the MPI ranks this script runs on "
+        "(mpiexec -n 2**g; docs/distributed.md).",
+    )
 
 
 OPTION_NAMES = tuple(RunOptions.model_fields)

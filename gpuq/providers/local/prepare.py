@@ -20,6 +20,7 @@ from ...sim.capacity import check_run_fits, device_free_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.ops import Op
 from ...sim.variational import VariationalSpec
+from .distributed import check_distributable
 from .variational import lower_variational
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ def prepare(
     job = PreparedJob(
         loaded, backend.name(), backend.method, backend.pin, resolved, request, source, tuple(experiments)
     )
+    if resolved.mpi:
+        check_distributable(job)
     if check_devices:
         _check_devices(job)
     return job
@@ -117,6 +120,8 @@ def _check_devices(job: PreparedJob) -> None:
             raise BackendUnavailableError(
                 f"{job.backend_name}: the GPU was {job.device_source} but is not usable: {reason}"
             )
+    if job.options.mpi:  # each rank's share is checked by every rank together (sim/distributed/capacity.py)
+        return
     free = device_free_bytes(job.device_request)  # once per job, not per experiment
     for prepared in job.experiments:
         circuit_qubits = prepared.experiment.config.n_qubits

@@ -18,11 +18,13 @@ from ...exceptions import GpuqError, InsufficientMemoryError, JobCancelledError,
 from ...models.options import RunOptions
 from ...models.result import ExperimentResult, ExperimentResultData, Result
 from ...sim.compile_clock import CompileClock
+from ...sim.distributed import run_distributed, world
 from ...sim.devices.base import Device
 from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
 from ...sim.variational import run_variational
+from .distributed import rank_device
 from .prepare import PreparedExperiment, PreparedJob
 
 BACKEND_VERSION = __version__
@@ -43,6 +45,8 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
     """
     started = time.perf_counter()
     base_seed = secrets.randbelow(2**62)
+    if job.options.mpi:  # every rank must draw alike: rank 0's base
+        base_seed = world().bcast(base_seed)
     results = []
     for prepared in job.experiments:
         if should_stop():
@@ -80,7 +84,10 @@ def _run_one(
             memory=options.memory,
             copies=prepared.states_needed(),
         ).total
-        choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
+        if options.mpi:
+            choice = rank_device(job.device_request, job.device_source, world())
+        else:
+            choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
         outcomes, choice = _run_with_fallback(job, prepared, choice, seed, should_stop)
     except JobCancelledError:
         raise
@@ -161,6 +168,8 @@ def _run_on(
         max_memory_mb=options.max_memory_mb,
     )
     nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
+    if options.mpi:
+        return [run_distributed(prepared.ops, nqubits, settings, device, world(), should_stop, phase)]
     if prepared.variational is not None:
         return run_variational(prepared.variational, nqubits, settings, device, should_stop, phase)
     return [run_experiment(prepared.ops, nqubits, settings, device, should_stop, phase)]

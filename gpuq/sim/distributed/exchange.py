@@ -1,0 +1,107 @@
+"""Moving amplitudes between ranks: the swap of a global qubit with a local one, and gathers.
+
+Swapping global qubit ``G`` (bit ``b`` of the rank) with local qubit ``L``
+exchanges those two bits of every amplitude's index. A rank whose bit ``b`` is
+``x`` keeps the amplitudes whose bit ``L`` is also ``x``; the half whose bit
+``L`` is ``1 - x`` trades places with the same positions of the partner rank
+(``rank ^ 2**b``), whose bit ``b`` is ``1 - x``. So each swap moves half of
+every rank's slice, pairwise, in place, in messages of at most
+``EXCHANGE_CHUNK`` amplitudes: runs of ``2**L`` contiguous amplitudes are
+sent as they are when they are long, or packed a few at a time into one
+buffer when they are short.
+
+Host states (the CPU) go to MPI directly. Device states (CuPy arrays) go
+through host copies (``Device.to_host`` / ``from_host``) of each message, so
+any MPI build works; a CUDA-aware MPI could take device buffers directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..devices.base import Device
+from .comm import EXCHANGE_CHUNK, Communicator
+
+
+def exchange_bytes(precision_itemsize: int, on_host: bool) -> int:
+    """Workspace of one swap: a message buffer on the host, and its device copy for a device state."""
+    return EXCHANGE_CHUNK * precision_itemsize * (1 if on_host else 2)
+
+
+def swap_qubits(device: Device, comm: Communicator, state: Any, global_position: int, local: int) -> int:
+    """Exchange rank bit ``global_position`` with local qubit ``local`` of every rank's slice ``state``.
+
+    Returns the bytes this rank sent (as many as it received).
+    """
+    partner = comm.rank ^ (1 << global_position)
+    keep = comm.bit(global_position)
+    low = 1 << local
+    view = state.reshape(-1, 2, low)[:, 1 - keep, :]  # the half that moves: bit ``local`` is 1 - keep
+    sent = 0
+    for part in _messages(view, low):
+        _trade(device, comm, part, partner)
+        sent += part.nbytes
+    return sent
+
+
+def _messages(view: Any, low: int) -> Iterator[Any]:
+    """Pieces of ``view`` (runs of ``low`` contiguous amplitudes) of at most ``EXCHANGE_CHUNK`` amplitudes."""
+    if low >= EXCHANGE_CHUNK:
+        for row in range(view.shape[0]):
+            for start in range(0, low, EXCHANGE_CHUNK):
+                yield view[row, start : start + EXCHANGE_CHUNK]
+        return
+    rows = EXCHANGE_CHUNK // low
+    for start in range(0, view.shape[0], rows):
+        yield view[start : start + rows]
+
+
+def _trade(device: Device, comm: Communicator, part: Any, partner: int) -> None:
+    """Replace ``part`` with the partner's part of the same shape (and give it ours)."""
+    if isinstance(part, np.ndarray) and type(part) is np.ndarray:
+        buffer = part if part.flags.c_contiguous else np.ascontiguousarray(part)
+        comm.sendrecv_replace(buffer, partner)
+        if buffer is not part:
+            part[...] = buffer
+        return
+    buffer = np.ascontiguousarray(device.to_host(part))
+    comm.sendrecv_replace(buffer, partner)
+    part[...] = device.from_host(buffer.reshape(-1)).reshape(part.shape)
+
+
+def host_pieces(device: Device, state: Any) -> Iterator[np.ndarray]:
+    """``state`` as contiguous host arrays of at most ``EXCHANGE_CHUNK`` amplitudes, in index order."""
+    for start in range(0, state.shape[0], EXCHANGE_CHUNK):
+        part = state[start : start + EXCHANGE_CHUNK]
+        yield part if type(part) is np.ndarray else np.ascontiguousarray(device.to_host(part))
+
+
+def gather_to(device: Device, comm: Communicator, state: Any, out: np.ndarray | None, root: int = 0) -> None:
+    """Copy every rank's slice, in rank order, into ``out`` on ``root`` (``out`` is None elsewhere)."""
+    size = state.shape[0]
+    if comm.rank != root:
+        for piece in host_pieces(device, state):
+            comm.send(piece, root)
+        return
+    assert out is not None
+    for rank in range(comm.size):
+        if rank == root:
+            for offset, piece in zip(range(0, size, EXCHANGE_CHUNK), host_pieces(device, state)):
+                out[rank * size + offset : rank * size + offset + piece.shape[0]] = piece
+            continue
+        for offset in range(0, size, EXCHANGE_CHUNK):
+            comm.recv(out[rank * size + offset : rank * size + min(size, offset + EXCHANGE_CHUNK)], rank)
+
+
+def gather_everywhere(device: Device, comm: Communicator, state: Any, out: np.ndarray) -> None:
+    """Copy every rank's slice, in rank order, into ``out`` on every rank (each root in turn)."""
+    size = state.shape[0]
+    for root in range(comm.size):
+        if comm.rank == root:
+            for offset, piece in zip(range(0, size, EXCHANGE_CHUNK), host_pieces(device, state)):
+                out[root * size + offset : root * size + offset + piece.shape[0]] = piece
+        for offset in range(0, size, EXCHANGE_CHUNK):
+            comm.bcast_into(out[root * size + offset : root * size + min(size, offset + EXCHANGE_CHUNK)], root)

@@ -56,9 +56,7 @@ def cases() -> list[tuple[str, QuantumCircuit, str, dict]]:
         measured = qc.copy()
         measured.measure(list(range(NQUBITS)), list(range(NQUBITS)))
         runs.append((f"counts{seed}", measured, "qasm_simulator", {"shots": 2000, "seed_simulator": 11 + seed}))
-        runs.append(
-            (f"memory{seed}", measured, "qasm_simulator", {"shots": 300, "memory": True, "seed_simulator": 5})
-        )
+        runs.append((f"memory{seed}", measured, "qasm_simulator", {"shots": 300, "memory": True, "seed_simulator": 5}))
         subset = random_circuit(seed)
         subset.measure([6, 1, 5], [0, 1, 2])
         runs.append((f"subset{seed}", subset, "qasm_simulator", {"shots": 1500, "seed_simulator": 3}))

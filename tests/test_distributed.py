@@ -65,3 +65,66 @@ def test_every_case_matches_one_process(ranks, single_process, tmp_path):
         assert got["distributed"]["ranks"] == ranks
         swaps += got["distributed"]["swaps"]
     assert (swaps > 0) == (ranks > 1)  # gates did land on global qubits, and were swapped in
+
+
+def _checks(ranks: int, tmp_path: Path, *flags: str) -> dict:
+    mpirun(ranks, "checks.py", str(tmp_path / "checks.json"), *flags)
+    return json.loads((tmp_path / "checks.json").read_text())
+
+
+def _assert_checks(facts: dict, ranks: int) -> None:
+    for pieces in facts["pieces"]:  # sampled in pieces, as from 25 qubits: still one process's draws
+        assert pieces["mode"] == ["pieces", 2]
+        assert pieces["same_on_every_rank"] and pieces["same_as_one_process"]
+    memory = facts["memory"]
+    assert isinstance(memory, str), memory  # every rank refuses alike
+    # 2**g ranks need 2**(22-g) * 16 B of state and, for g > 0, two messages of min(2**20, 2**(21-g))
+    # amplitudes: 16 MiB at g = 3, the first under the 20 MiB cap.
+    assert f"22-qubit state on {ranks} rank(s)" in memory and "it would fit on 8 ranks" in memory, memory
+    if ranks > 1:
+        assert "its widest gate acts on 3: use at most 1 rank(s)" in facts["width"], facts["width"]
+    else:
+        assert facts["width"] == "DONE"
+    assert "the unitary simulator does not run distributed" in facts["unitary"]
+    amplitude = 2**-0.5
+    expected = np.zeros(16)
+    expected[[0, 9]] = amplitude  # H on qubit 3, then CX 3 -> 0: rank bits of 4 ranks hold qubits 2 and 3
+    np.testing.assert_allclose([complex(a) for a in facts["statevector"]], expected, atol=1e-12)
+    for message in facts["statevector_elsewhere"]:
+        assert "is returned on rank 0 only" in message
+
+
+@pytest.mark.parametrize("ranks", [1, 4])
+def test_pieces_refusals_and_statevector_on_rank_0(ranks, tmp_path):
+    facts = _checks(ranks, tmp_path)
+    _assert_checks(facts, ranks)
+    assert facts["device"] == "cpu"
+
+
+def test_gpu_ranks_through_the_device_seam(request, tmp_path):
+    """The GPU rank path (device slices, host-staged exchanges): on the CuPy stand-in under
+    ``--gpu-standin``, on real GPUs where CuPy has them."""
+    from gpuq.sim.devices.select import gpu_unavailable_reason
+
+    flags = ("--gpu-standin",) if request.config.getoption("--gpu-standin") else ()
+    if not flags and gpu_unavailable_reason() is not None:
+        pytest.skip(f"no usable GPU and no --gpu-standin: {gpu_unavailable_reason()}")
+    facts = _checks(2, tmp_path, *flags)
+    _assert_checks(facts, 2)
+    assert facts["device"] == "gpu"
+
+
+def test_a_rank_count_that_is_not_a_power_of_two_is_refused(tmp_path):
+    program = tmp_path / "three.py"
+    program.write_text(
+        "import gpuq\n"
+        "qc = gpuq.QuantumCircuit(3)\n"
+        "try:\n"
+        "    gpuq.execute(qc, 'statevector_simulator', mpi=True).result()\n"
+        "except gpuq.GpuqError as exc:\n"
+        "    print(exc)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPOSITORY))
+    done = subprocess.run([MPIEXEC, "-n", "3", sys.executable, str(program)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("a distributed run needs a power-of-two number of ranks (1, 2, 4, ...), not 3") == 3

@@ -113,6 +113,12 @@ class Result(BaseModel):
                 f"no {field} for experiment {experiment.header.name!r}: it has no classical bits "
                 "(as in Qiskit; measure into a classical register to get them)"
             )
+        distributed = (experiment.metadata or {}).get("distributed")
+        if value is None and field == "statevector" and distributed:
+            raise JobError(
+                f"the statevector of experiment {experiment.header.name!r} is returned on rank "
+                f"{distributed['statevector_rank']} only (where it was gathered); this is rank {distributed['rank']}"
+            )
         if value is None:
             raise JobError(
                 f"no {field} for experiment {experiment.header.name!r}: it was not produced by this backend or run"

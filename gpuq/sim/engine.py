@@ -303,7 +303,7 @@ class _Runner:
                 continue
             weight, total = self.chunks.probability_of_one(state, op.qubit)
             p1 = float(min(max(weight / max(total, 1e-300), 0.0), 1.0))
-            ones = int(self.rng.binomial(shots, _for_drawing(p1)))
+            ones = int(self.rng.binomial(shots, round(p1, DRAW_DECIMALS)))
             if 0 < ones < shots and pending is not None:
                 branch = self.chunks.copy(state)
                 self._settle(branch, op, 1, p1)
@@ -363,14 +363,9 @@ def _with_phase(host_array: np.ndarray, global_phase: float) -> np.ndarray:
 
 
 DRAW_DECIMALS = 12
-"""A measurement's probability is rounded to this many decimals for its binomial draw (not for the
-collapse). Rounding noise in the last bits differs between plans, qubit layouts and rank counts, and
-NumPy draws ``binomial(n, p)`` for p above 1/2 as ``n - binomial(n, 1 - p)``: without rounding, p = 1/2
-computed as 0.5000000000000001 or 0.49999999999999994 splits the shots differently for the same seed."""
-
-
-def _for_drawing(probability: float) -> float:
-    return round(probability, DRAW_DECIMALS)
+"""Decimals of a measurement's probability in its binomial draw (not its collapse). NumPy draws p > 1/2 as
+n - binomial(n, 1 - p), so last-bit noise around 1/2, which differs between plans, qubit layouts and rank
+counts, would otherwise split one seed's shots differently."""
 
 
 def _only_measurements(plan: Plan, start: int) -> bool:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from distributed_cases import cases  # noqa: E402
-from mpi4py import MPI  # noqa: E402
+import numpy as np
+from distributed_cases import cases
+from mpi4py import MPI
 
-import gpuq  # noqa: E402
+import gpuq
 
 comm = MPI.COMM_WORLD
 arrays, facts = {}, {}

@@ -18,9 +18,9 @@ from ...exceptions import GpuqError, InsufficientMemoryError, JobCancelledError,
 from ...models.options import RunOptions
 from ...models.result import ExperimentResult, ExperimentResultData, Result
 from ...sim.compile_clock import CompileClock
-from ...sim.distributed import run_distributed, world
 from ...sim.devices.base import Device
 from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
+from ...sim.distributed import run_distributed, world
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
 from ...sim.variational import run_variational

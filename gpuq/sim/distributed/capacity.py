@@ -29,7 +29,9 @@ def distributed_need(
     """What one rank of ``2**global_qubits`` needs: its share of the state and its workspace."""
     local = nqubits - global_qubits
     need = run_memory(local, settings.precision, method="statevector", plan_bytes=operands)
-    workspace = need.workspace + exchange_bytes(np.dtype(state_dtype(settings.precision)).itemsize, on_host)
+    workspace = need.workspace
+    if global_qubits:
+        workspace += exchange_bytes(local, np.dtype(state_dtype(settings.precision)).itemsize, on_host)
     if settings.method == "qasm":
         if nqubits <= GATHER_SAMPLE_QUBITS:
             workspace += state_bytes(nqubits, settings.precision) * (1 if on_host else 2)
@@ -57,13 +59,14 @@ def check_distributed_fits(device: Device, comm: Communicator, nqubits: int, set
     available = reports[worst][1]
     if need.total > available:
         more = _ranks_needed(nqubits, comm.global_qubits, settings, on_host, operands, available)
+        share = state_bytes(nqubits - comm.global_qubits, settings.precision)
         advice = f"it would fit on {more} ranks like it" if more else "no number of ranks like it holds it"
         raise InsufficientMemoryError(
             need.total,
             available,
             device.kind,
-            f"a {nqubits}-qubit state on {comm.size} rank(s) ({state_bytes(nqubits - comm.global_qubits, settings.precision)} "
-            f"bytes per rank; rank {worst} has the least room; {advice})",
+            f"a {nqubits}-qubit state on {comm.size} rank(s) ({share} bytes of state per rank; "
+            f"rank {worst} has the least room; {advice})",
             settings.precision,
         )
     _, _, gather, host_free = reports[0]

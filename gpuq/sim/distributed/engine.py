@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ...exceptions import InsufficientMemoryError, QobjValidationError
 from ..devices.base import Device
@@ -59,9 +59,7 @@ def run_distributed(
     """
     started = time.perf_counter()
     if settings.method == "unitary":
-        raise QobjValidationError(
-            "the unitary simulator does not run distributed; run it without mpi=True", "mpi"
-        )
+        raise QobjValidationError("the unitary simulator does not run distributed; run it without mpi=True", "mpi")
     plan, fused_from = _plan(ops, settings.fusion_max_qubits)
     _check_width(plan, nqubits, comm)
     free = check_distributed_fits(device, comm, nqubits, settings, plan)
@@ -70,7 +68,7 @@ def run_distributed(
         outcome = runner.run(plan, nqubits, global_phase)
     except (InsufficientMemoryError, QobjValidationError):
         raise
-    except Exception as exc:  # noqa: BLE001 - one rank's failure must end every rank, not hang them
+    except Exception as exc:
         print(f"gpuq: rank {comm.rank}: {type(exc).__name__}: {exc}; ending every rank", file=sys.stderr, flush=True)
         comm.abort(1)
         raise
@@ -121,7 +119,7 @@ class _DistributedRunner(_Runner):
         nqubits: int,
         free: int,
     ):
-        super().__init__(_AgreedFree(device, free), settings, should_stop)
+        super().__init__(cast(Device, _AgreedFree(device, free)), settings, should_stop)
         self.comm = comm
         self.passes = DistributedPasses(device, comm, plan, nqubits, settings.precision, should_stop)
         self.chunks = self.passes  # type: ignore[assignment]
@@ -171,4 +169,3 @@ class _AgreedFree:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._device, name)
-

@@ -26,9 +26,11 @@ from ..devices.base import Device
 from .comm import EXCHANGE_CHUNK, Communicator
 
 
-def exchange_bytes(precision_itemsize: int, on_host: bool) -> int:
-    """Workspace of one swap: a message buffer on the host, and its device copy for a device state."""
-    return EXCHANGE_CHUNK * precision_itemsize * (1 if on_host else 2)
+def exchange_bytes(local_qubits: int, itemsize: int, on_host: bool) -> int:
+    """Workspace of one swap: a message (at most half a slice) packed on the host, MPI's own copy for the
+    in-place exchange, and for a device state the message's copy back on the device."""
+    message = min(EXCHANGE_CHUNK, 1 << max(local_qubits - 1, 0)) * itemsize
+    return message * (2 if on_host else 3)
 
 
 def swap_qubits(device: Device, comm: Communicator, state: Any, global_position: int, local: int) -> int:

@@ -62,7 +62,9 @@ def sample_counts(
         return device.sample_counts(_whole(device, comm, state, nqubits), qubits, shots, seed)
     rng = np.random.default_rng(seed)
     mine = []
-    for piece, low, high_bits, piece_shots, piece_seed in _my_pieces(device, comm, local, state, piece_qubits, qubits, shots, rng):
+    for piece, low, high_bits, piece_shots, piece_seed in _my_pieces(
+        device, comm, local, state, piece_qubits, qubits, shots, rng
+    ):
         if low:
             distinct, counts = device.sample_counts(piece, low, piece_shots, piece_seed)
         else:

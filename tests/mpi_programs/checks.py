@@ -83,7 +83,7 @@ def refusal(circuit, backend, **options):
 
 big = gpuq.QuantumCircuit(22)
 big.h(range(22))
-facts["memory"] = refusal(big, "statevector_simulator", max_memory_mb=20)
+facts["memory"] = refusal(big, "statevector_simulator", max_memory_mb=18)
 wide = gpuq.QuantumCircuit(3)
 wide.unitary(np.eye(8), [0, 1, 2])
 facts["width"] = refusal(wide, "statevector_simulator", fusion_enable=False)

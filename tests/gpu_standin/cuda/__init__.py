@@ -32,6 +32,9 @@ class Device:
     def synchronize(self) -> None:
         """Kernels run synchronously on the host: nothing to wait for."""
 
+    def use(self) -> None:
+        """Make this device current (there is only device 0, always current)."""
+
     def __enter__(self):
         return self
 

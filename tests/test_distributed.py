@@ -28,10 +28,10 @@ PROGRAMS = Path(__file__).parent / "mpi_programs"
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def mpirun(ranks: int, program: str, *args: str) -> subprocess.CompletedProcess:
-    """Run ``program`` on ``ranks`` real MPI ranks with this checkout's gpuq; fail with its output."""
+def mpirun(ranks: int, *argv: str) -> subprocess.CompletedProcess:
+    """Run ``python argv...`` on ``ranks`` real MPI ranks with this checkout's gpuq; fail with its output."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPOSITORY), os.environ.get("PYTHONPATH", "")]))
-    command = [MPIEXEC, "-n", str(ranks), sys.executable, str(PROGRAMS / program), *args]
+    command = [MPIEXEC, "-n", str(ranks), sys.executable, *argv]
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done
@@ -49,7 +49,7 @@ def single_process():
 
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_every_case_matches_one_process(ranks, single_process, tmp_path):
-    mpirun(ranks, "run_cases.py", str(tmp_path / "out"))
+    mpirun(ranks, str(PROGRAMS / "run_cases.py"), str(tmp_path / "out"))
     facts = json.loads((tmp_path / "out.json").read_text())
     vectors = np.load(tmp_path / "out.npz")
     swaps = 0
@@ -68,7 +68,7 @@ def test_every_case_matches_one_process(ranks, single_process, tmp_path):
 
 
 def _checks(ranks: int, tmp_path: Path, *flags: str) -> dict:
-    mpirun(ranks, "checks.py", str(tmp_path / "checks.json"), *flags)
+    mpirun(ranks, str(PROGRAMS / "checks.py"), str(tmp_path / "checks.json"), *flags)
     return json.loads((tmp_path / "checks.json").read_text())
 
 
@@ -130,3 +130,22 @@ def test_a_rank_count_that_is_not_a_power_of_two_is_refused(tmp_path):
     done = subprocess.run([MPIEXEC, "-n", "3", sys.executable, str(program)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("a distributed run needs a power-of-two number of ranks (1, 2, 4, ...), not 3") == 3
+
+
+def test_gpuq_run_mpi_prints_the_counts_of_one_process_once(tmp_path):
+    source = tmp_path / "mixed.qasm"
+    source.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[6];\ncreg c[6];\n'
+        "h q[5];\ncx q[5],q[0];\nrx(0.3) q[4];\nmeasure q[4] -> c[4];\nif(c==16) x q[5];\n"
+        "reset q[0];\ncu3(0.2,0.4,0.1) q[5],q[1];\nry(1.1) q[5];\nmeasure q -> c;\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPOSITORY))
+    command = [sys.executable, "-m", "gpuq", "run", str(source), "--seed", "5", "--shots", "3000"]
+    alone = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    ranks = mpirun(4, "-m", "gpuq", "run", str(source), "--seed", "5", "--shots", "3000", "--mpi").stdout
+
+    def table(report: str) -> list[str]:
+        return report[report.index("outcome") :].splitlines()
+
+    assert table(ranks) == table(alone)
+    assert ranks.count("outcome      count") == 1  # rank 0 prints, the others do not

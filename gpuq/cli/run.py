@@ -68,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="most memory the run may use, in MiB (default: what is free, or GPUQ_MAX_MEMORY_MB)",
     )
     parser.add_argument(
+        "--mpi",
+        action="store_true",
+        default=None,
+        help="split the statevector over the MPI ranks: mpiexec -n 4 gpuq run FILE --mpi (rank 0 prints)",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="say in full why the device was chosen, and how the time was spent"
     )
     parser.add_argument("--json", action="store_true", help="print the whole Result as JSON, and nothing else")
@@ -134,6 +140,7 @@ def run_command(args: argparse.Namespace) -> int:
         "shots": args.shots,
         "seed_simulator": args.seed,
         "max_memory_mb": args.max_memory_mb,
+        "mpi": args.mpi,
     }
     qobj = compile_circuits(circuit, backend, **{k: v for k, v in options.items() if v is not None})
     started = time.perf_counter()
@@ -141,6 +148,8 @@ def run_command(args: argparse.Namespace) -> int:
     _wait(job, backend.name())
     result = job.result()
     elapsed = time.perf_counter() - started
+    if args.mpi and _rank() != 0:  # every rank has the same result; one prints it
+        return 0
     if args.json:
         print(result.model_dump_json())
     else:
@@ -150,6 +159,13 @@ def run_command(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"\nhistogram written to {args.plot}")
     return 0
+
+
+def _rank() -> int:
+    """This process's MPI rank (``--mpi`` runs)."""
+    from ..sim.distributed import world
+
+    return world().rank
 
 
 def find_backend(name: str):

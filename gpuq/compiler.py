@@ -82,13 +82,16 @@ def compile(
 def execute(circuits: Circuits, backend: BaseBackend | str, **options: Any) -> BaseJob:
     """Compile ``circuits`` for ``backend`` (an object, or a local backend's name) and run them.
 
-    Returns the job at once; ``options`` are as for ``compile``.
+    Returns the job at once; ``options`` are as for ``compile``, and ``executor=`` (local
+    backends) runs each experiment as a sub-job on that ``concurrent.futures.Executor``.
     """
     if isinstance(backend, str):
         from .providers.local import Local
 
         backend = Local.get_backend(backend)
-    return backend.run(compile(circuits, backend, **options))
+    executor = options.pop("executor", None)
+    qobj = compile(circuits, backend, **options)
+    return backend.run(qobj) if executor is None else backend.run(qobj, executor=executor)
 
 
 def _experiment(

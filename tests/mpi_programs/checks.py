@@ -26,17 +26,17 @@ if "--gpu-standin" in sys.argv:
 
     gpu_standin.install()
 
-import numpy as np  # noqa: E402
-from distributed_cases import random_circuit  # noqa: E402
-from mpi4py import MPI  # noqa: E402
+import numpy as np
+from distributed_cases import random_circuit
+from mpi4py import MPI
 
-import gpuq  # noqa: E402
-from gpuq import compile as compile_circuits  # noqa: E402
-from gpuq.sim.devices.cpu import CpuDevice  # noqa: E402
-from gpuq.sim.distributed import run_distributed, world  # noqa: E402
-from gpuq.sim.distributed.sampling import sampling_mode  # noqa: E402
-from gpuq.sim.engine import RunSettings, run_experiment  # noqa: E402
-from gpuq.sim.ops import lower_experiment  # noqa: E402
+import gpuq
+from gpuq import compile as compile_circuits
+from gpuq.sim.devices.cpu import CpuDevice
+from gpuq.sim.distributed import run_distributed, world
+from gpuq.sim.distributed.sampling import sampling_mode
+from gpuq.sim.engine import RunSettings, run_experiment
+from gpuq.sim.ops import lower_experiment
 
 comm = MPI.COMM_WORLD
 facts: dict = {"ranks": comm.size}

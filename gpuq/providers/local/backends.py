@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import Any, ClassVar
 
 from ...circuit.gates import GATES
@@ -22,6 +23,7 @@ from ..base import BaseBackend, JobStatus
 from .job import LocalJob
 from .prepare import prepare
 from .runner import BACKEND_VERSION, run_prepared
+from .split import run_split
 
 _PARAM_NAMES = ("theta", "phi", "lam", "gamma")
 
@@ -141,10 +143,17 @@ class LocalSimulator(BaseBackend):
         )
 
     # ------------------------------------------------------------------ run
-    def run(self, qobj: Qobj | dict | QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> LocalJob:
+    def run(
+        self,
+        qobj: Qobj | dict | QuantumCircuit | Sequence[QuantumCircuit],
+        executor: Executor | None = None,
+        **options: Any,
+    ) -> LocalJob:
         """Validate and submit a Qobj (or circuits, compiled here); returns the job at once.
 
         Options given here outrank the Qobj's config, which outranks ``set_options``.
+        ``executor``: run each experiment as a sub-job on this ``concurrent.futures.Executor``
+        (a process pool, a Dask client's ``get_executor()``; ``split.py``).
 
         Raises:
             QobjValidationError: a bad Qobj or option, naming the field.
@@ -152,7 +161,10 @@ class LocalSimulator(BaseBackend):
             InsufficientMemoryError: an experiment's state cannot fit the device.
         """
         prepared = prepare(self._compiled(qobj, options), self, options)
-        job = LocalJob(self, lambda should_stop, job_id: run_prepared(prepared, should_stop, job_id))
+        if executor is not None:
+            job = LocalJob(self, lambda should_stop, job_id: run_split(prepared, executor, should_stop, job_id))
+        else:
+            job = LocalJob(self, lambda should_stop, job_id: run_prepared(prepared, should_stop, job_id))
         job.submit()
         self._forget_finished_jobs()
         self._jobs.append(job)

@@ -26,7 +26,7 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, cast
 
 from ...exceptions import JobCancelledError, JobError
 from ...models.result import ExperimentResult, Result
@@ -52,7 +52,7 @@ def run_split(job: PreparedJob, executor: Executor, should_stop: Callable[[], bo
         one = job.qobj.model_copy(update={"experiments": [prepared.experiment]}).model_dump(mode="json")
         seeded = dict(options, seed_simulator=experiment_seed(job.options, prepared.index, base_seed))
         futures.append(executor.submit(run_sub_job, one, job.backend_name, seeded))
-    results = []
+    results: list[ExperimentResult] = []
     try:
         for future in futures:
             results.extend(ExperimentResult.model_validate(r) for r in _wait(future, should_stop))

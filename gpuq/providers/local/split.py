@@ -91,10 +91,11 @@ def _wait(future: Future, should_stop: Callable[[], bool]) -> list[dict[str, Any
 
 def run_sub_job(qobj: dict[str, Any], backend_name: str, options: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a one-experiment Qobj on a fresh local backend (in the executor's worker); results as dicts."""
+    from .backends import LocalSimulator
     from .prepare import prepare
     from .provider import Local
     from .runner import run_prepared
 
-    backend = Local.get_backend(backend_name)
+    backend = cast(LocalSimulator, Local.get_backend(backend_name))
     result = run_prepared(prepare(qobj, backend, options), lambda: False, "sub-job")
     return [experiment.model_dump() for experiment in result.results]

@@ -76,7 +76,7 @@ def refusal(circuit, backend, **options):
     try:
         result = gpuq.execute(circuit, gpuq.Local.get_backend(backend), mpi=True, device=device_name, **options)
         experiment = result.result().results[0]
-        return agreed(experiment.status)
+        return agreed([experiment.status, experiment.metadata["distributed"]["replicated"]])
     except gpuq.GpuqError as exc:  # a failed job's message starts with its id, which differs per rank
         return agreed(re.sub(r"job \S+ failed", "job failed", f"{type(exc).__name__}: {exc}"))
 

@@ -31,6 +31,7 @@ from ..engine import (  # the walker and its helpers, shared with the single-pro
     _plan,
     _Runner,
     _with_phase,
+    run_experiment,
 )
 from ..memory import MemoryNeed
 from ..ops import GateOp, MeasureOp, Op
@@ -51,17 +52,22 @@ def run_distributed(
     global_phase: float = 0.0,
 ) -> ExperimentOutcome:
     """Run lowered operations on every rank of ``comm``; counts and memory are returned on every rank,
-    the statevector on rank 0 (None elsewhere).
+    the statevector on rank 0 (None elsewhere). Fused blocks are at most as wide as a rank's qubits; a
+    circuit with a wider gate than that is too small to split, and every rank runs it whole.
 
     Raises:
-        QobjValidationError: the unitary method, or too many ranks for the circuit's widest gate.
+        QobjValidationError: the unitary method.
         InsufficientMemoryError: on every rank, when any rank's share does not fit (naming the ranks needed).
     """
     started = time.perf_counter()
     if settings.method == "unitary":
         raise QobjValidationError("the unitary simulator does not run distributed; run it without mpi=True", "mpi")
-    plan, fused_from = _plan(ops, settings.fusion_max_qubits)
-    _check_width(plan, nqubits, comm)
+    local_qubits = nqubits - comm.global_qubits
+    plan, fused_from = _plan(ops, min(settings.fusion_max_qubits, local_qubits))
+    if local_qubits < _widest(plan):  # too small to split: every rank runs it whole, alike
+        outcome = run_experiment(ops, nqubits, settings, device, should_stop, global_phase)
+        outcome.metadata["distributed"] = {"ranks": comm.size, "rank": comm.rank, "replicated": True}
+        return outcome
     free = check_distributed_fits(device, comm, nqubits, settings, plan)
     runner = _DistributedRunner(device, settings, should_stop, comm, plan, nqubits, free)
     try:
@@ -87,6 +93,7 @@ def run_distributed(
                 global_qubits=comm.global_qubits,
                 naive_swaps=runner.passes.placement.naive_swaps(plan),
                 statevector_rank=0,
+                replicated=False,
             ),
             "engine_time": time.perf_counter() - started,
         }
@@ -94,16 +101,9 @@ def run_distributed(
     return outcome
 
 
-def _check_width(plan: Plan, nqubits: int, comm: Communicator) -> None:
-    """Each rank must hold the targets of the widest gate: at most ``2**(n - k)`` ranks."""
-    widest = max((len(op.targets) for op in plan if isinstance(op, GateOp) and op.kind != "diagonal"), default=1)
-    if nqubits - comm.global_qubits < widest:
-        most = 1 << max(nqubits - widest, 0)
-        raise QobjValidationError(
-            f"a {nqubits}-qubit circuit on {comm.size} ranks leaves {max(nqubits - comm.global_qubits, 0)} "
-            f"qubit(s) per rank, but its widest gate acts on {widest}: use at most {most} rank(s)",
-            "mpi",
-        )
+def _widest(plan: Plan) -> int:
+    """Most targets of a dense operation: each rank must hold them all."""
+    return max((len(op.targets) for op in plan if isinstance(op, GateOp) and op.kind != "diagonal"), default=1)
 
 
 class _DistributedRunner(_Runner):

@@ -83,6 +83,8 @@ def _assert_checks(facts: dict, ranks: int) -> None:
     # under the 18 MiB cap.
     fits = {"cpu": 8, "gpu": 16}[facts["device"]]
     assert f"22-qubit state on {ranks} rank(s)" in memory and f"it would fit on {fits} ranks" in memory, memory
+    assert facts["small_messages_error"] < 1e-12
+    assert (facts["small_messages_swaps"] > 0) == (ranks > 1)
     # A 3-qubit gate on 3 qubits: too small to split over 4 ranks, so every rank runs it whole.
     assert facts["width"] == ["DONE", ranks > 1]
     assert "the unitary simulator does not run distributed" in facts["unitary"]

@@ -70,6 +70,16 @@ for memory in (False, True):
         }
     )
 
+# Swaps and gathers in messages of 4 amplitudes: runs of 2**L >= 4 go as they are, shorter ones packed.
+world().message_amplitudes = 4
+small = random_circuit(8)
+alone = gpuq.execute(small, "statevector_simulator").result().get_statevector()
+split = gpuq.execute(small, "statevector_simulator", mpi=True, device=device_name).result()
+if comm.rank == 0:
+    facts["small_messages_error"] = float(np.abs(split.get_statevector() - alone).max())
+facts["small_messages_swaps"] = split.results[0].metadata["distributed"]["swaps"]
+world().message_amplitudes = 1 << 20
+
 
 def refusal(circuit, backend, **options):
     """The error (or failed experiment status) every rank reports for this run."""

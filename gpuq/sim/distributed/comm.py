@@ -32,6 +32,8 @@ class Communicator:
         size: the number of ranks, a power of two.
         global_qubits: ``log2(size)``.
         local_rank: this rank's position among the ranks of its node (picks its GPU).
+        message_amplitudes: most amplitudes per message of a swap or a gather (``EXCHANGE_CHUNK``;
+            tests set a few, so that small states are sent in many messages).
     """
 
     def __init__(self, comm: Any):
@@ -45,6 +47,7 @@ class Communicator:
         self.size = size
         self.global_qubits = size.bit_length() - 1
         self.local_rank = comm.Split_type(_mpi().COMM_TYPE_SHARED).Get_rank()
+        self.message_amplitudes = EXCHANGE_CHUNK
 
     def bit(self, position: int) -> int:
         """Bit ``position`` of this rank's number: the value of global qubit ``local qubits + position``."""

@@ -43,20 +43,20 @@ def swap_qubits(device: Device, comm: Communicator, state: Any, global_position:
     low = 1 << local
     view = state.reshape(-1, 2, low)[:, 1 - keep, :]  # the half that moves: bit ``local`` is 1 - keep
     sent = 0
-    for part in _messages(view, low):
+    for part in _messages(view, low, comm.message_amplitudes):
         _trade(device, comm, part, partner)
         sent += part.nbytes
     return sent
 
 
-def _messages(view: Any, low: int) -> Iterator[Any]:
-    """Pieces of ``view`` (runs of ``low`` contiguous amplitudes) of at most ``EXCHANGE_CHUNK`` amplitudes."""
-    if low >= EXCHANGE_CHUNK:
+def _messages(view: Any, low: int, most: int) -> Iterator[Any]:
+    """Pieces of ``view`` (runs of ``low`` contiguous amplitudes) of at most ``most`` amplitudes."""
+    if low >= most:
         for row in range(view.shape[0]):
-            for start in range(0, low, EXCHANGE_CHUNK):
-                yield view[row, start : start + EXCHANGE_CHUNK]
+            for start in range(0, low, most):
+                yield view[row, start : start + most]
         return
-    rows = EXCHANGE_CHUNK // low
+    rows = most // low
     for start in range(0, view.shape[0], rows):
         yield view[start : start + rows]
 
@@ -74,36 +74,36 @@ def _trade(device: Device, comm: Communicator, part: Any, partner: int) -> None:
     part[...] = device.from_host(buffer.reshape(-1)).reshape(part.shape)
 
 
-def host_pieces(device: Device, state: Any) -> Iterator[np.ndarray]:
-    """``state`` as contiguous host arrays of at most ``EXCHANGE_CHUNK`` amplitudes, in index order."""
-    for start in range(0, state.shape[0], EXCHANGE_CHUNK):
-        part = state[start : start + EXCHANGE_CHUNK]
+def host_pieces(device: Device, state: Any, most: int) -> Iterator[np.ndarray]:
+    """``state`` as contiguous host arrays of at most ``most`` amplitudes, in index order."""
+    for start in range(0, state.shape[0], most):
+        part = state[start : start + most]
         yield part if type(part) is np.ndarray else np.ascontiguousarray(device.to_host(part))
 
 
 def gather_to(device: Device, comm: Communicator, state: Any, out: np.ndarray | None, root: int = 0) -> None:
     """Copy every rank's slice, in rank order, into ``out`` on ``root`` (``out`` is None elsewhere)."""
-    size = state.shape[0]
+    size, most = state.shape[0], comm.message_amplitudes
     if comm.rank != root:
-        for piece in host_pieces(device, state):
+        for piece in host_pieces(device, state, most):
             comm.send(piece, root)
         return
     assert out is not None
     for rank in range(comm.size):
         if rank == root:
-            for offset, piece in zip(range(0, size, EXCHANGE_CHUNK), host_pieces(device, state)):
+            for offset, piece in zip(range(0, size, most), host_pieces(device, state, most)):
                 out[rank * size + offset : rank * size + offset + piece.shape[0]] = piece
             continue
-        for offset in range(0, size, EXCHANGE_CHUNK):
-            comm.recv(out[rank * size + offset : rank * size + min(size, offset + EXCHANGE_CHUNK)], rank)
+        for offset in range(0, size, most):
+            comm.recv(out[rank * size + offset : rank * size + min(size, offset + most)], rank)
 
 
 def gather_everywhere(device: Device, comm: Communicator, state: Any, out: np.ndarray) -> None:
     """Copy every rank's slice, in rank order, into ``out`` on every rank (each root in turn)."""
-    size = state.shape[0]
+    size, most = state.shape[0], comm.message_amplitudes
     for root in range(comm.size):
         if comm.rank == root:
-            for offset, piece in zip(range(0, size, EXCHANGE_CHUNK), host_pieces(device, state)):
+            for offset, piece in zip(range(0, size, most), host_pieces(device, state, most)):
                 out[root * size + offset : root * size + offset + piece.shape[0]] = piece
-        for offset in range(0, size, EXCHANGE_CHUNK):
-            comm.bcast_into(out[root * size + offset : root * size + min(size, offset + EXCHANGE_CHUNK)], root)
+        for offset in range(0, size, most):
+            comm.bcast_into(out[root * size + offset : root * size + min(size, offset + most)], root)

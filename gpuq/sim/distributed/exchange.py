@@ -63,7 +63,7 @@ def _messages(view: Any, low: int, most: int) -> Iterator[Any]:
 
 def _trade(device: Device, comm: Communicator, part: Any, partner: int) -> None:
     """Replace ``part`` with the partner's part of the same shape (and give it ours)."""
-    if isinstance(part, np.ndarray) and type(part) is np.ndarray:
+    if type(part) is np.ndarray:  # a host state (a device array, even a NumPy subclass, is staged)
         buffer = part if part.flags.c_contiguous else np.ascontiguousarray(part)
         comm.sendrecv_replace(buffer, partner)
         if buffer is not part:

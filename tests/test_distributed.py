@@ -83,6 +83,10 @@ def _assert_checks(facts: dict, ranks: int) -> None:
     # under the 18 MiB cap.
     fits = {"cpu": 8, "gpu": 16}[facts["device"]]
     assert f"22-qubit state on {ranks} rank(s)" in memory and f"it would fit on {fits} ranks" in memory, memory
+    # 20 qubits under 12 MiB: 4 ranks hold their 4 MiB shares (and 4 MiB of messages), but rank 0
+    # cannot also hold the whole 16 MiB state to return it; fewer ranks do not hold their shares.
+    expected = "gathering the 20-qubit statevector on rank 0" if ranks == 4 else f"20-qubit state on {ranks} rank(s)"
+    assert expected in facts["gather"], facts["gather"]
     assert facts["small_messages_error"] < 1e-12
     assert (facts["small_messages_swaps"] > 0) == (ranks > 1)
     # A 3-qubit gate on 3 qubits: too small to split over 4 ranks, so every rank runs it whole.

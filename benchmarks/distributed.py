@@ -92,7 +92,7 @@ def main() -> None:
         print(f"{name}: {records[name]['engine_time']:.2f} s", flush=True)
     scratch.unlink()
     plain = records["plain"]
-    for name, record in records.items():
+    for record in records.values():
         record["ratio_to_plain"] = record["engine_time"] / plain["engine_time"]
         record["same_counts_as_plain"] = record["counts"] == plain["counts"]
         if "communication_time" in record:

@@ -37,19 +37,38 @@ def mpirun(ranks: int, *argv: str) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.fixture(scope="module")
-def single_process():
-    """Every case run on one process without MPI."""
+def one_process(device: str) -> dict:
+    """Every case run on one process without MPI, on ``device``."""
     answers = {}
     for name, circuit, backend, options in cases():
-        result = gpuq.execute(circuit, gpuq.Local.get_backend(backend), **options).result()
+        result = gpuq.execute(circuit, gpuq.Local.get_backend(backend), device=device, **options).result()
         answers[name] = result.results[0].data
     return answers
 
 
+@pytest.fixture(scope="module")
+def single_process():
+    return one_process("cpu")
+
+
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_every_case_matches_one_process(ranks, single_process, tmp_path):
-    mpirun(ranks, str(PROGRAMS / "run_cases.py"), str(tmp_path / "out"))
+    _compare_cases(ranks, single_process, tmp_path)
+
+
+def test_gpu_ranks_match_one_gpu_process(request, tmp_path):
+    """The same cases on GPU ranks (device slices, host-staged exchanges) against one GPU process:
+    the CuPy stand-in under ``--gpu-standin``, real GPUs where CuPy has them."""
+    from gpuq.sim.devices.select import gpu_unavailable_reason
+
+    flags = ("--gpu-standin",) if request.config.getoption("--gpu-standin") else ()
+    if not flags and gpu_unavailable_reason() is not None:
+        pytest.skip(f"no usable GPU and no --gpu-standin: {gpu_unavailable_reason()}")
+    _compare_cases(2, one_process("gpu"), tmp_path, *flags)
+
+
+def _compare_cases(ranks: int, single_process: dict, tmp_path: Path, *flags: str) -> None:
+    mpirun(ranks, str(PROGRAMS / "run_cases.py"), str(tmp_path / "out"), *flags)
     facts = json.loads((tmp_path / "out.json").read_text())
     vectors = np.load(tmp_path / "out.npz")
     swaps = 0

@@ -1,10 +1,11 @@
 """Run ``distributed_cases.cases()`` with ``mpi=True`` on the ranks ``mpiexec`` started.
 
-Usage: ``mpiexec -n R python run_cases.py OUT.npz``. Every rank runs every
+Usage: ``mpiexec -n R python run_cases.py OUT [--gpu-standin]``. Every rank runs every
 case through ``gpuq.execute(..., mpi=True)``; rank 0 writes, per case, the
 statevector or the counts and memory, and whether every rank returned the
 same counts and memory, for ``test_distributed.py`` to compare with one
-process.
+process. With ``--gpu-standin`` every rank runs on ``GpuDevice`` over the
+host stand-in of CuPy.
 """
 
 import json
@@ -12,6 +13,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if "--gpu-standin" in sys.argv:
+    import gpu_standin
+
+    gpu_standin.install()
 
 import numpy as np
 from distributed_cases import cases
@@ -20,9 +25,10 @@ from mpi4py import MPI
 import gpuq
 
 comm = MPI.COMM_WORLD
+device = "gpu" if "--gpu-standin" in sys.argv else "cpu"
 arrays, facts = {}, {}
 for name, circuit, backend, options in cases():
-    result = gpuq.execute(circuit, gpuq.Local.get_backend(backend), mpi=True, **options).result()
+    result = gpuq.execute(circuit, gpuq.Local.get_backend(backend), mpi=True, device=device, **options).result()
     experiment = result.results[0]
     data = experiment.data
     mine = {"counts": data.counts, "memory": data.memory}

@@ -39,8 +39,6 @@ from .capacity import check_distributed_fits
 from .comm import Communicator
 from .state import DistributedPasses
 
-__all__ = ["run_distributed"]
-
 
 def run_distributed(
     ops: Sequence[Op],
@@ -74,7 +72,7 @@ def run_distributed(
         outcome = runner.run(plan, nqubits, global_phase)
     except (InsufficientMemoryError, QobjValidationError):
         raise
-    except Exception as exc:
+    except Exception as exc:  # one rank's failure must end every rank, not leave them in an exchange
         print(f"gpuq: rank {comm.rank}: {type(exc).__name__}: {exc}; ending every rank", file=sys.stderr, flush=True)
         comm.abort(1)
         raise

@@ -18,6 +18,7 @@ from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
 from ...sim.capacity import check_run_fits, device_free_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
+from ...sim.distributed import world
 from ...sim.ops import Op
 from ...sim.variational import VariationalSpec
 from .distributed import check_distributable
@@ -120,7 +121,8 @@ def _check_devices(job: PreparedJob) -> None:
             raise BackendUnavailableError(
                 f"{job.backend_name}: the GPU was {job.device_source} but is not usable: {reason}"
             )
-    if job.options.mpi:  # each rank's share is checked by every rank together (sim/distributed/capacity.py)
+    if job.options.mpi:  # MPI is there, the ranks are a power of two; each rank's share is checked by every
+        world()  # rank together, before allocating (sim/distributed/capacity.py)
         return
     free = device_free_bytes(job.device_request)  # once per job, not per experiment
     for prepared in job.experiments:

@@ -52,18 +52,18 @@ def pytest_report_header(config):
     return None
 
 
-TOOLCHAIN_SKIPS = ("nvcc", "g++", "host build")
-"""Words of the skip reasons of the CUDA-source checks (PTX, host build): in CI those checks must run."""
+CI_REQUIRED_SKIPS = ("nvcc", "g++", "host build", "mpiexec", "dask")
+"""Words of the skip reasons of checks CI must run: CUDA sources (PTX, host build), MPI ranks, Dask."""
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Under CI (``CI`` set, as ``.ci/run`` is run), a CUDA-toolchain check that would skip fails instead."""
+    """Under CI (``CI`` set, as ``.ci/run`` is run), a toolchain or MPI check that would skip fails instead."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and os.environ.get("CI") and any(word in str(report.longrepr) for word in TOOLCHAIN_SKIPS):
+    if report.skipped and os.environ.get("CI") and any(word in str(report.longrepr) for word in CI_REQUIRED_SKIPS):
         report.outcome = "failed"
-        report.longrepr = f"CI must run the CUDA source checks, but the test was skipped: {report.longrepr}"
+        report.longrepr = f"CI must run this check, but the test was skipped: {report.longrepr}"
 
 
 def _gpu_or_skip(config) -> None:

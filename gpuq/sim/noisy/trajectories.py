@@ -1,0 +1,122 @@
+"""The trajectory method: statevectors, with each channel drawn per group of shots.
+
+At a channel, the group's shots are first split between the channel's terms
+by their fixed probabilities (a unitary term, such as a Pauli of a
+depolarizing error, is applied as it is, or skipped when it is the
+identity). The shots of a term with several Kraus matrices are then split
+by the weights ``||K_j psi||^2``, read from the state as Pauli expectation
+values of ``K_j^dagger K_j`` (one pass per X-pattern, no copy), and each
+group's state becomes ``K_j psi / ||K_j psi||``. Shots that draw the same
+noise share every pass up to the point where they differ (``walker``), so
+a circuit whose noise is rare costs about as many passes as distinct noise
+patterns occur, not as many as shots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..fusion import fuse
+from ..ops import GateOp, MeasureOp, ResetOp
+from .lowering import ChannelOp, KrausTerm, NoisyOp, ReadoutOp
+from .walker import Group, Walker, measured_pairs, tally_leaves, write_bits
+
+_X = np.array([1, 0], dtype=np.int64)
+
+
+def trajectory_plan(ops: Sequence[NoisyOp], fusion_max_qubits: int) -> list[NoisyOp]:
+    """Runs of unconditioned gates between random steps fused; every other operation kept in place."""
+    plan: list[NoisyOp] = []
+    run: list[GateOp] = []
+    for op in ops:
+        if isinstance(op, GateOp) and op.condition is None:
+            run.append(op)
+            continue
+        plan.extend(fuse(run, fusion_max_qubits))
+        run = []
+        plan.append(op)
+    plan.extend(fuse(run, fusion_max_qubits))
+    return plan
+
+
+class TrajectoryWalker(Walker):
+    """Steps of the trajectory method on statevectors."""
+
+    def find_tail(self) -> int:
+        """The longest end of the plan made only of unconditioned measurements and readout flips."""
+        for index in reversed(range(len(self.plan))):
+            op = self.plan[index]
+            if not isinstance(op, (MeasureOp, ReadoutOp)) or op.condition is not None:
+                return index + 1
+        return 0
+
+    def split(self, state: Any, op: NoisyOp, shots: int, value: int) -> list[Group]:
+        if isinstance(op, ReadoutOp):
+            return self.readout_groups(op, shots, value)
+        if isinstance(op, ChannelOp):
+            return self._channel(state, op, shots, value)
+        assert isinstance(op, (MeasureOp, ResetOp))
+        weight, total = self.chunks.probability_of_one(state, op.qubit)
+        p1 = float(min(max(weight / max(total, 1e-300), 0.0), 1.0))
+        ones = int(self.rng.binomial(shots, p1))
+        groups = []
+        for outcome, count, probability in ((0, shots - ones, 1.0 - p1), (1, ones, p1)):
+            after = value if isinstance(op, ResetOp) else write_bits(value, (op.clbit,), outcome)
+            groups.append(Group(count, self._settle(op, outcome, probability), after))
+        return groups
+
+    def _settle(self, op: MeasureOp | ResetOp, outcome: int, probability: float):
+        def settle(state: Any) -> None:
+            self.chunks.collapse(state, op.qubit, outcome, probability)
+            if isinstance(op, ResetOp) and outcome:
+                self.chunks.apply(state, GateOp("permutation", (op.qubit,), (), _X, name="reset"))
+
+        return settle
+
+    def _channel(self, state: Any, op: ChannelOp, shots: int, value: int) -> list[Group]:
+        groups = []
+        counts = self.rng.multinomial(shots, [term.probability for term in op.terms])
+        for term, count in zip(op.terms, counts):
+            if not count:
+                continue
+            if term.unitary:
+                settle = None if term.identity else self._apply(op.qubits, term.kraus[0])
+                groups.append(Group(int(count), settle, value))
+                continue
+            weights = self._kraus_weights(state, op.qubits, term)
+            draws = self.rng.multinomial(int(count), weights)
+            for kraus, weight, n in zip(term.kraus, weights, draws):
+                if n:
+                    groups.append(Group(int(n), self._apply(op.qubits, kraus / math.sqrt(weight)), value))
+        return groups
+
+    def _kraus_weights(self, state: Any, qubits: tuple[int, ...], term: KrausTerm) -> np.ndarray:
+        """``||K_j psi||^2`` for every Kraus matrix of ``term``, normalised, from Pauli expectation values."""
+        x_masks = np.array([_spread(x, qubits) for x, _ in term.paulis], dtype=np.int64)
+        z_masks = np.array([_spread(z, qubits) for _, z in term.paulis], dtype=np.int64)
+        values = np.asarray(self.chunks.device.pauli_expectations(state, x_masks, z_masks), dtype=np.float64)
+        assert term.weights is not None
+        weights = np.clip(term.weights @ values, 0.0, None)
+        return weights / weights.sum()
+
+    def _apply(self, qubits: tuple[int, ...], matrix: np.ndarray):
+        op = GateOp("matrix", qubits, (), matrix, name="noise")
+        return lambda state: self.chunks.apply(state, op)
+
+    def sample_tail(self, state: Any, start: int, shots: int, value: int) -> list[tuple[int, int]]:
+        pairs = measured_pairs(self.plan[start:])
+        if not pairs:
+            return [(value, shots)]
+        qubits = sorted({q for q, _ in pairs})
+        seed = int(self.rng.integers(2**63))
+        outcomes, tallies = self.chunks.sample_counts(state, qubits, shots, seed)
+        return tally_leaves([(int(o), int(n)) for o, n in zip(outcomes, tallies)], pairs, value)
+
+
+def _spread(local: int, qubits: tuple[int, ...]) -> int:
+    """The mask with bit ``qubits[j]`` set for every bit j of ``local``."""
+    return sum(1 << q for j, q in enumerate(qubits) if (local >> j) & 1)

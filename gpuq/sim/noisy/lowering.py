@@ -35,6 +35,7 @@ class KrausTerm:
         paulis: for a Kraus term, the local Pauli strings ``(x, z)`` that the weights need.
         weights: for a Kraus term, ``weights[j] @ <P>`` is the weight of ``kraus[j]``
             (``<P>`` the expectation values of ``paulis``).
+        effects: for a Kraus term, ``K_j^dagger K_j``: ``Tr(effects[j] rho)`` is the weight of ``kraus[j]``.
     """
 
     probability: float
@@ -43,6 +44,7 @@ class KrausTerm:
     identity: bool
     paulis: tuple[tuple[int, int], ...] = ()
     weights: np.ndarray | None = None
+    effects: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ def _term(probability: float, kraus: tuple[np.ndarray, ...]) -> KrausTerm:
     if len(kraus) == 1 and np.allclose(kraus[0].conj().T @ kraus[0], np.eye(len(kraus[0])), atol=1e-10):
         return KrausTerm(probability, kraus, True, is_identity_up_to_phase(kraus[0]))
     paulis, weights = _pauli_weights(kraus)
-    return KrausTerm(probability, kraus, False, False, paulis, weights)
+    effects = tuple(k.conj().T @ k for k in kraus)
+    return KrausTerm(probability, kraus, False, False, paulis, weights, effects)
 
 
 def _pauli_weights(kraus: tuple[np.ndarray, ...]) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:

@@ -73,6 +73,7 @@ def run_noisy(
         {
             "method": method,
             "walk": "shots grouped by outcome" if branching else "one shot at a time (copies do not fit)",
+            "walks": walker.walks,
             "precision": settings.precision,
             "fusion": {
                 "max_qubits": settings.fusion_max_qubits,

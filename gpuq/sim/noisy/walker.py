@@ -89,6 +89,8 @@ class Walker(ABC):
         self.live = live
         self.deferrable = [live[i] and i > last_condition for i in range(len(self.plan))]
         self.tail_from = self.find_tail()
+        self.walks = 0
+        """States walked so far: one per distinct outcome pattern (one per shot when walking shots alone)."""
 
     # ------------------------------------------------------------- subclass
     @abstractmethod
@@ -113,9 +115,11 @@ class Walker(ABC):
         if branching:
             pending: list[tuple[Any, int, int, int, tuple[ReadoutOp, ...]]] = [(new_state(), 0, shots, 0, ())]
             while pending:
+                self.walks += 1
                 self._walk(*pending.pop(), pending, leaves)
         else:
             for _ in range(shots):
+                self.walks += 1
                 self._walk(new_state(), 0, 1, 0, (), None, leaves)
         return self._flip(leaves)
 

@@ -29,7 +29,7 @@ def run(nqubits: int, program: Sequence[tuple]) -> dict[int, np.ndarray]:
     rho[0, 0] = 1
     branches = {0: rho}
     for step in program:
-        kind, condition = step[0], step[-1]
+        condition = step[-1]
         new: dict[int, np.ndarray] = {}
         for value, rho in branches.items():
             if condition is not None and _read(value, condition[0]) != condition[1]:

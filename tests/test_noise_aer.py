@@ -30,8 +30,9 @@ def _model(module):
     model.add_all_qubit_quantum_error(module.thermal_relaxation_error(60.0, 40.0, 2.0, 0.02), ["rz"])
     model.add_all_qubit_quantum_error(module.depolarizing_error(0.06, 2), ["cx"])
     model.add_quantum_error(module.amplitude_damping_error(0.15), ["h"], [1])
-    model.add_quantum_error(module.phase_damping_error(0.2).compose(module.pauli_error([("Y", 0.05), ("I", 0.95)])),
-                            ["sx"], [2])
+    model.add_quantum_error(
+        module.phase_damping_error(0.2).compose(module.pauli_error([("Y", 0.05), ("I", 0.95)])), ["sx"], [2]
+    )
     model.add_all_qubit_readout_error(module.ReadoutError([[0.96, 0.04], [0.07, 0.93]]))
     model.add_readout_error(module.ReadoutError([[0.9, 0.1], [0.15, 0.85]]), [3])
     return model
@@ -61,14 +62,20 @@ def _tv(a: dict[str, int], b: dict[str, int]) -> float:
 def test_counts_agree_with_qiskit_aer_under_the_same_model(method, ran):
     """``method`` is Aer's name, as the adapter takes it; ``ran`` is the gpuq method it selects."""
     qc = _circuit()
-    aer_counts = AerSimulator(noise_model=_model(aer), method="density_matrix").run(
-        qc, shots=SHOTS, seed_simulator=5
-    ).result().get_counts()
+    aer_counts = (
+        AerSimulator(noise_model=_model(aer), method="density_matrix")
+        .run(qc, shots=SHOTS, seed_simulator=5)
+        .result()
+        .get_counts()
+    )
     exact_circuit = qc.remove_final_measurements(inplace=False)
     exact_circuit.save_probabilities_dict()
-    exact = AerSimulator(noise_model=_model(aer), method="density_matrix").run(
-        transpile(exact_circuit, AerSimulator(method="density_matrix"))
-    ).result().data()["probabilities"]
+    exact = (
+        AerSimulator(noise_model=_model(aer), method="density_matrix")
+        .run(transpile(exact_circuit, AerSimulator(method="density_matrix")))
+        .result()
+        .data()["probabilities"]
+    )
     backend = GpuqSimulator()
     ours_counts = backend.run(qc, shots=SHOTS, seed_simulator=5, noise_model=_model(ours), method=method).result()
     counts = ours_counts.get_counts()

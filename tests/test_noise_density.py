@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gate_matrices import H, SWAP, X, Z
+from gate_matrices import SWAP, H, X, Z
 from noise_reference import distribution, final_density, total_variation, tv_bound
 from qiskit.quantum_info import Kraus
 from qiskit_aer import noise as aer
@@ -184,8 +184,14 @@ def test_mid_circuit_measurement_reset_conditions_and_readout_follow_the_exact_d
 ):
     qc, model, exact = _mid_circuit(rng)
     result = gpuq.execute(
-        qc, "qasm_simulator", noise_model=model, method=method, shots=SHOTS, seed_simulator=11,
-        device=device_name, precision=precision,
+        qc,
+        "qasm_simulator",
+        noise_model=model,
+        method=method,
+        shots=SHOTS,
+        seed_simulator=11,
+        device=device_name,
+        precision=precision,
     ).result()
     assert result.results[0].metadata["method"] == method
     counts = result.results[0].data.counts

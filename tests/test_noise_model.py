@@ -19,7 +19,6 @@ from gpuq.noise import (
     depolarizing_error,
     kraus_error,
     pauli_error,
-    phase_damping_error,
     thermal_relaxation_error,
 )
 
@@ -40,7 +39,9 @@ PAIRS = {
     "thermal-t2-below-t1": (lambda m: m.thermal_relaxation_error(50.0, 30.0, 10.0, 0.05)),
     "pauli": (lambda m: m.pauli_error([("XZ", 0.2), ("YI", 0.1), ("II", 0.7)])),
     "compose": (lambda m: m.pauli_error([("X", 0.3), ("I", 0.7)]).compose(m.amplitude_damping_error(0.3))),
-    "compose-front": (lambda m: m.pauli_error([("X", 0.3), ("I", 0.7)]).compose(m.amplitude_damping_error(0.3), front=True)),
+    "compose-front": (
+        lambda m: m.pauli_error([("X", 0.3), ("I", 0.7)]).compose(m.amplitude_damping_error(0.3), front=True)
+    ),
     "tensor": (lambda m: m.depolarizing_error(0.1, 1).tensor(m.amplitude_damping_error(0.3))),
     "expand": (lambda m: m.depolarizing_error(0.1, 1).expand(m.phase_damping_error(0.3))),
 }
@@ -143,7 +144,9 @@ def test_a_model_round_trips_through_json_and_the_run_options():
 def test_a_bad_model_on_the_wire_is_a_validation_error_naming_the_option_and_the_entry():
     data = _full_model().to_dict()
     data["quantum_errors"][0]["terms"][0]["probability"] = 0.5
-    with pytest.raises(QobjValidationError, match=r"config\.noise_model: quantum_errors\.0: probabilities must sum to 1"):
+    with pytest.raises(
+        QobjValidationError, match=r"config\.noise_model: quantum_errors\.0: probabilities must sum to 1"
+    ):
         validate_options({"noise_model": data}, "config")
     data = _full_model().to_dict()
     data["quantum_errors"][1]["terms"][2]["kraus"][0][0][0] = [3.0, 0.0]

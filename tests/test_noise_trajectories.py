@@ -34,8 +34,11 @@ def _random_channel(k: int, rng: np.random.Generator, count: int = 3):
 @pytest.mark.parametrize("qubits", [(0,), (2,), (3,), (1, 3), (3, 0), (2, 0, 1)])
 def test_kraus_weights_read_from_pauli_expectations_equal_the_norms_of_k_psi(device, precision, atol, rng, qubits):
     n = 4
-    error = _random_channel(len(qubits), rng).compose(amplitude_damping_error(0.3).tensor(
-        depolarizing_error(0.1, len(qubits) - 1)) if len(qubits) > 1 else amplitude_damping_error(0.3))
+    error = _random_channel(len(qubits), rng).compose(
+        amplitude_damping_error(0.3).tensor(depolarizing_error(0.1, len(qubits) - 1))
+        if len(qubits) > 1
+        else amplitude_damping_error(0.3)
+    )
     op = channel_op(error, qubits)
     psi = random_state(n, rng)
     state = device.from_host(psi.astype(np.complex64 if precision == "single" else np.complex128))
@@ -71,8 +74,14 @@ def test_trajectory_counts_follow_the_dense_reference_on_every_error_kind(device
     measured.measure_all()
     shots = 2000  # nearly every shot draws its own noise here: about 2000 walks
     result = gpuq.execute(
-        measured, "qasm_simulator", noise_model=model, method="trajectory", shots=shots, seed_simulator=3,
-        device=device_name, precision=precision,
+        measured,
+        "qasm_simulator",
+        noise_model=model,
+        method="trajectory",
+        shots=shots,
+        seed_simulator=3,
+        device=device_name,
+        precision=precision,
     ).result()
     assert total_variation(result.results[0].data.counts, exact) < tv_bound(exact, shots)
 
@@ -90,8 +99,9 @@ def _rare_noise():
 
 def test_shots_that_draw_the_same_noise_share_one_walk():
     qc, model = _rare_noise()
-    result = gpuq.execute(qc, "qasm_simulator_cpu", noise_model=model, method="trajectory", shots=10_000,
-                          seed_simulator=2).result()
+    result = gpuq.execute(
+        qc, "qasm_simulator_cpu", noise_model=model, method="trajectory", shots=10_000, seed_simulator=2
+    ).result()
     metadata = result.results[0].metadata
     assert metadata["walks"] == 2  # X drawn or not: two states walked for 10,000 shots
     counts = result.get_counts()
@@ -107,8 +117,14 @@ def test_seeded_runs_repeat_and_other_seeds_differ():
     model.add_all_qubit_quantum_error(depolarizing_error(0.05, 2), "cx")
 
     def run(method, seed):
-        return gpuq.execute(qc, "qasm_simulator_cpu", noise_model=model, method=method, shots=2000,
-                            seed_simulator=seed, memory=True).result().results[0].data
+        return (
+            gpuq.execute(
+                qc, "qasm_simulator_cpu", noise_model=model, method=method, shots=2000, seed_simulator=seed, memory=True
+            )
+            .result()
+            .results[0]
+            .data
+        )
 
     for method in ("trajectory", "density_matrix"):
         first, again, other = run(method, 7), run(method, 7), run(method, 8)
@@ -127,8 +143,9 @@ def test_copies_that_do_not_fit_walk_one_shot_at_a_time():
     model.add_all_qubit_quantum_error(depolarizing_error(0.3, 1), "h")
 
     def run(**options):
-        return gpuq.execute(qc, "qasm_simulator_cpu", noise_model=model, method="trajectory", shots=300,
-                            seed_simulator=4, **options).result()
+        return gpuq.execute(
+            qc, "qasm_simulator_cpu", noise_model=model, method="trajectory", shots=300, seed_simulator=4, **options
+        ).result()
 
     grouped, alone = run(), run(max_memory_mb=3)
     assert grouped.results[0].metadata["walk"] == "shots grouped by outcome"

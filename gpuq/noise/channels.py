@@ -119,9 +119,7 @@ def canonical_kraus(kraus: Sequence[np.ndarray], atol: float = ATOL) -> list[np.
     values, vectors = np.linalg.eigh(choi(kraus))
     dim = kraus[0].shape[0]
     order = np.argsort(values)[::-1]
-    return [
-        np.sqrt(values[i]) * vectors[:, i].reshape(dim, dim, order="F") for i in order if values[i] > atol
-    ]
+    return [np.sqrt(values[i]) * vectors[:, i].reshape(dim, dim, order="F") for i in order if values[i] > atol]
 
 
 def superoperator(kraus: Sequence[np.ndarray]) -> np.ndarray:
@@ -130,4 +128,8 @@ def superoperator(kraus: Sequence[np.ndarray]) -> np.ndarray:
     On a density matrix of ``n`` qubits stored as a state of ``2n`` (column bits low,
     row bits high), it acts on the targets ``(q_0..q_{k-1}, q_0+n..q_{k-1}+n)``.
     """
-    return sum(np.kron(k, k.conj()) for k in kraus)
+    dim = kraus[0].shape[0]
+    total = np.zeros((dim * dim, dim * dim), dtype=complex)
+    for k in kraus:
+        total += np.kron(k, k.conj())
+    return total

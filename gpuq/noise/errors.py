@@ -21,13 +21,15 @@ from ..exceptions import NoiseError
 from .channels import (
     ATOL,
     as_operator,
-    canonical_kraus as canonical_form,
     check_cptp,
     is_identity_up_to_phase,
     is_unitary,
     num_qubits_of,
     pauli_matrix,
     superoperator,
+)
+from .channels import (
+    canonical_kraus as canonical_form,
 )
 
 Term = tuple[float, tuple[np.ndarray, ...]]
@@ -197,7 +199,7 @@ def _terms_of(noise_ops: Any) -> tuple[Term, ...]:
     """Check and normalise the constructor's argument (see ``QuantumError``)."""
     if isinstance(noise_ops, QuantumError):
         return noise_ops.terms
-    if isinstance(noise_ops, np.ndarray) and noise_ops.ndim == 3 or _all_matrices(noise_ops):
+    if (isinstance(noise_ops, np.ndarray) and noise_ops.ndim == 3) or _all_matrices(noise_ops):
         return kraus_error(list(noise_ops)).terms
     try:
         pairs = [(op, float(p)) for op, p in noise_ops]

@@ -129,7 +129,9 @@ def _check_devices(job: PreparedJob) -> None:
     free = device_free_bytes(job.device_request)  # once per job, not per experiment
     for prepared in job.experiments:
         circuit_qubits = prepared.experiment.config.n_qubits
-        kind = {"unitary": "unitary", "density_matrix": "density matrix"}.get(prepared.memory_method(job.method), "state")
+        kind = {"unitary": "unitary", "density_matrix": "density matrix"}.get(
+            prepared.memory_method(job.method), "state"
+        )
         check_run_fits(
             circuit_qubits,
             job.options.precision,

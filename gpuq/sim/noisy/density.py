@@ -18,13 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from ...noise.channels import superoperator
 from ..fusion import fuse
 from ..ops import GateOp, MeasureOp, ResetOp
 from .lowering import ChannelOp, NoisyOp, ReadoutOp
 from .walker import Group, Walker, measured_pairs, tally_leaves, write_bits
 
-_RESET = np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex)
-_RESET_SUPEROPERATOR = sum(np.kron(k, k.conj()) for k in _RESET)
+_RESET_SUPEROPERATOR = superoperator(
+    [np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex)]
+)
+"""A reset to |0> (Kraus |0><0| and |0><1|) on a qubit's column and row bits."""
 
 
 def density_plan(ops: Sequence[NoisyOp], nqubits: int, fusion_max_qubits: int) -> list[NoisyOp]:

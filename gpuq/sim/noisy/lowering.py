@@ -10,7 +10,6 @@ trajectories draw one of its terms per group of shots.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,7 +144,7 @@ def _term(probability: float, kraus: tuple[np.ndarray, ...]) -> KrausTerm:
 def _pauli_weights(kraus: tuple[np.ndarray, ...]) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
     """Pauli strings and coefficients with ``weight_j = sum_P c_jP <P>``, ``c_jP = Tr(P K_j^dag K_j) / 2**k``."""
     k = int(kraus[0].shape[0]).bit_length() - 1
-    strings = list(itertools.product(range(1 << k), repeat=2))
+    strings = [(x, z) for x in range(1 << k) for z in range(1 << k)]
     effects = [m.conj().T @ m for m in kraus]
     coefficients = np.array([[np.trace(local_pauli(x, z, k) @ e).real / (1 << k) for x, z in strings] for e in effects])
     keep = np.flatnonzero(np.any(np.abs(coefficients) > 1e-14, axis=0))
@@ -164,4 +163,3 @@ def local_pauli(x: int, z: int, k: int) -> np.ndarray:
     for bit in reversed(range(k)):  # qubit k-1 is the most significant factor
         matrix = np.kron(matrix, single[((x >> bit) & 1, (z >> bit) & 1)])
     return matrix
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from ..chunks import Chunker
@@ -23,6 +24,7 @@ from .density import DensityWalker, density_plan
 from .lowering import ChannelOp, NoisyOp, ReadoutOp
 from .trajectories import TrajectoryWalker, trajectory_plan
 from .walker import Walker, states_bound
+
 
 def run_noisy(
     ops: Sequence[NoisyOp],
@@ -65,7 +67,9 @@ def run_noisy(
             measured=min(nqubits, 12) if method == "trajectory" else 0,
         )
 
-    check_memory(need(1), device.free_bytes(), device.kind, method, settings.max_memory_mb, precision=settings.precision)
+    check_memory(
+        need(1), device.free_bytes(), device.kind, method, settings.max_memory_mb, precision=settings.precision
+    )
     branching = need(copies).total <= memory_limit(device.free_bytes(), settings.max_memory_mb)
     leaves = walker.run(lambda: device.zero_state(width, settings.precision), settings.shots, branching)
     outcome = _outcome(leaves, settings.memory, rng)
@@ -106,4 +110,3 @@ def _outcome(leaves: list[tuple[int, int]], memory: bool, rng: np.random.Generat
         values = [hex(value) for value, shots in leaves for _ in range(shots)]
         outcome.memory = [values[i] for i in rng.permutation(len(values))]
     return outcome
-

@@ -112,7 +112,8 @@ class TrajectoryWalker(Walker):
         else:
             x_masks = np.array([_spread(x, qubits) for x, _ in term.paulis], dtype=np.int64)
             z_masks = np.array([_spread(z, qubits) for _, z in term.paulis], dtype=np.int64)
-            values = np.asarray(self.chunks.device.pauli_expectations(state, x_masks, z_masks), dtype=np.float64)
+            device: Any = self.chunks.device  # both devices have the Pauli mixins (cpu_pauli, gpu_pauli)
+            values = np.asarray(device.pauli_expectations(state, x_masks, z_masks), dtype=np.float64)
             assert term.weights is not None
             weights = term.weights @ values
         weights = np.clip(weights, 0.0, None)

@@ -189,9 +189,7 @@ def measured_pairs(ops: Sequence[NoisyOp]) -> list[tuple[int, int]]:
     return [(qubit, clbit) for clbit, qubit in last.items()]
 
 
-def tally_leaves(
-    draws: Sequence[tuple[int, int]], pairs: list[tuple[int, int]], value: int
-) -> list[tuple[int, int]]:
+def tally_leaves(draws: Sequence[tuple[int, int]], pairs: list[tuple[int, int]], value: int) -> list[tuple[int, int]]:
     """(classical value, shots) from (outcome over the sorted measured qubits, shots) draws."""
     qubits = sorted({q for q, _ in pairs})
     position = {q: j for j, q in enumerate(qubits)}

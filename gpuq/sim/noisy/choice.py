@@ -3,8 +3,9 @@
 Both methods pay per pass over their state: ``2**n`` amplitudes per distinct
 noise draw for trajectories, ``2 * 4**n`` (a row pass and a column pass)
 once for the density matrix. "auto" estimates the distinct draws as the
-shots that meet at least one non-identity term (every Kraus term counts as
-one), ``shots * (1 - prod p_identity)``, plus one, and takes the density
+shots that leave the main group at some channel, ``shots * (1 - prod p_main)``,
+plus one, where a channel's main group is its likeliest outcome whatever the
+state: the largest ``p_term * lambda_min(K^dagger K)`` (1 for a unitary), and takes the density
 matrix when that costs fewer amplitudes and its state is at most
 ``AUTO_DENSITY_MAX_QUBITS`` qubits; without quantum errors a statevector is
 exact and trajectories win. This follows Aer's rule of thumb (a density
@@ -16,6 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from .lowering import ChannelOp, NoisyOp
 
@@ -45,8 +48,15 @@ def choose_method(requested: str, ops: Sequence[NoisyOp], nqubits: int, shots: i
     channels = [op for op in ops if isinstance(op, ChannelOp)]
     if not channels:
         return "trajectory", "auto: no quantum errors, so one statevector per outcome is exact"
-    clean = math.prod(sum(t.probability for t in op.terms if t.identity) for op in channels)
+    clean = math.prod(_main_probability(op) for op in channels)
     draws = min(shots, 1 + shots * (1 - clean))
     if nqubits <= AUTO_DENSITY_MAX_QUBITS and 2 * 4**nqubits < draws * 2**nqubits:
         return "density_matrix", f"auto: about {draws:.0f} distinct noise draws cost more than one density matrix"
     return "trajectory", f"auto: about {draws:.0f} distinct noise draws cost less than a density matrix"
+
+
+def _main_probability(op: ChannelOp) -> float:
+    """The least probability, over all states, of the channel's likeliest outcome."""
+    return max(
+        term.probability * float(np.linalg.eigvalsh(k.conj().T @ k)[0]) for term in op.terms for k in term.kraus
+    )

@@ -19,6 +19,7 @@ from gpuq.noise import (
     thermal_relaxation_error,
 )
 from gpuq.sim.chunks import Chunker
+from gpuq.sim.ops import GateOp
 from gpuq.sim.noisy.lowering import channel_op
 from gpuq.sim.noisy.trajectories import TrajectoryWalker
 
@@ -152,3 +153,54 @@ def test_copies_that_do_not_fit_walk_one_shot_at_a_time():
     assert alone.results[0].metadata["walk"].startswith("one shot at a time")
     assert alone.results[0].metadata["walks"] == 300
     assert set(alone.get_counts()) == set(grouped.get_counts()) == {"0" * 12, "1" * 12}
+
+
+def test_channels_moved_to_the_end_of_their_fused_block_act_where_the_circuit_puts_them(device, precision, atol, rng):
+    """Unitary errors of probability 1 (one term): the fused plan's state equals the reference with them in place."""
+    from reference import apply
+
+    from gpuq.providers.local.prepare import prepare
+    from gpuq.sim.noisy.lowering import ChannelOp
+    from gpuq.sim.noisy.trajectories import trajectory_plan
+
+    n = 4
+    qc = QuantumCircuit(n)
+    model = NoiseModel()
+    model.add_all_qubit_quantum_error(pauli_error([("Y", 1.0)]), "h")
+    model.add_all_qubit_quantum_error(pauli_error([("XZ", 1.0)]), "cx")
+    psi = np.zeros(1 << n, dtype=complex)
+    psi[0] = 1
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    y, x, z = np.array([[0, -1j], [1j, 0]]), np.array([[0, 1], [1, 0]]), np.diag([1, -1])
+    for q in range(n):
+        u = random_unitary_1(rng)
+        qc.unitary(u, [q])
+        psi = apply(psi, [q], u)
+        qc.h(q)
+        psi = apply(apply(psi, [q], h), [q], y)
+    for a, b in ((0, 1), (3, 2), (1, 3), (2, 0)):
+        qc.cx(a, b)
+        psi = apply(psi, [b], x, [a])
+        psi = apply(apply(psi, [a], z), [b], x)  # "XZ": Z on the error's qubit 0 (a), X on qubit 1 (b)
+        qc.s(b)
+        psi = apply(psi, [b], np.diag([1, 1j]))
+    backend = gpuq.Local.get_backend("qasm_simulator")
+    qobj = gpuq.compile(qc, backend, noise_model=model, method="trajectory")
+    ops = prepare(qobj, backend, check_devices=False).experiments[0].noise.ops
+    plan = trajectory_plan(ops, 4)
+    assert sum(isinstance(op, ChannelOp) for op in plan) == 2 * n  # one per h and per cx
+    assert any(isinstance(op, ChannelOp) and len(op.qubits) > 2 for op in plan)  # some moved to a wider block
+    chunks = Chunker(device, n, precision, lambda: False)
+    state = device.zero_state(n, precision)
+    for op in plan:
+        if isinstance(op, ChannelOp):
+            (term,) = op.terms
+            op = GateOp("matrix", op.qubits, (), term.kraus[0])
+        chunks.apply(state, op)
+    assert np.allclose(device.to_host(state), psi, atol=10 * atol)
+
+
+def random_unitary_1(rng):
+    from reference import random_unitary
+
+    return random_unitary(1, rng)

@@ -57,6 +57,4 @@ def choose_method(requested: str, ops: Sequence[NoisyOp], nqubits: int, shots: i
 
 def _main_probability(op: ChannelOp) -> float:
     """The least probability, over all states, of the channel's likeliest outcome."""
-    return max(
-        term.probability * float(np.linalg.eigvalsh(k.conj().T @ k)[0]) for term in op.terms for k in term.kraus
-    )
+    return max(term.probability * float(np.linalg.eigvalsh(k.conj().T @ k)[0]) for term in op.terms for k in term.kraus)

@@ -40,7 +40,7 @@ def density_plan(ops: Sequence[NoisyOp], nqubits: int, fusion_max_qubits: int) -
             doubled.append(GateOp(op.kind, op.targets, op.controls, operand, op.condition, op.name))
         elif isinstance(op, ChannelOp):
             targets = op.qubits + tuple(q + nqubits for q in op.qubits)
-            doubled.append(GateOp("matrix", targets, (), op.superoperator, op.condition, f"channel:{op.name}"))
+            doubled.append(GateOp("matrix", targets, (), op.superoperator(), op.condition, f"channel:{op.name}"))
         elif isinstance(op, ResetOp):
             targets = (op.qubit, op.qubit + nqubits)
             doubled.append(GateOp("matrix", targets, (), _RESET_SUPEROPERATOR, op.condition, "reset"))

@@ -10,13 +10,14 @@ trajectories draw one of its terms per group of shots.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...exceptions import QobjValidationError
 from ...noise import NoiseModel, QuantumError
-from ...noise.channels import is_identity_up_to_phase
+from ...noise.channels import is_identity_up_to_phase, superoperator
 from ..ops import BarrierOp, GateOp, MeasureOp, Op, ResetOp
 
 Condition = tuple[tuple[int, ...], int] | None
@@ -52,9 +53,12 @@ class ChannelOp:
 
     qubits: tuple[int, ...]
     terms: tuple[KrausTerm, ...]
-    superoperator: np.ndarray
     condition: Condition = None
     name: str = ""
+
+    def superoperator(self) -> np.ndarray:
+        """The channel on rho's 2k qubits (columns, then rows): ``sum_t p_t sum_j K (x) conj(K)``."""
+        return sum(term.probability * superoperator(term.kraus) for term in self.terms)
 
     def is_unitary_mixture(self) -> bool:
         """Every term is a unitary: a draw never reads the state."""
@@ -129,8 +133,14 @@ def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Con
 
 def channel_op(error: QuantumError, qubits: tuple[int, ...], condition: Condition = None, name: str = "") -> ChannelOp:
     """The operation of ``error`` on ``qubits``, with what both methods need precomputed."""
-    terms = tuple(_term(p, kraus) for p, kraus in error.terms)
-    return ChannelOp(tuple(qubits), terms, error.superoperator(), condition, name)
+    return make_channel(tuple(qubits), error.terms, condition, name)
+
+
+def make_channel(
+    qubits: tuple[int, ...], terms: Sequence[tuple[float, Sequence[np.ndarray]]], condition: Condition, name: str
+) -> ChannelOp:
+    """A channel from its (probability, Kraus matrices) terms, with each term's draw precomputed."""
+    return ChannelOp(qubits, tuple(_term(p, tuple(kraus)) for p, kraus in terms), condition, name)
 
 
 def _term(probability: float, kraus: tuple[np.ndarray, ...]) -> KrausTerm:

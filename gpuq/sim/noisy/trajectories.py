@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..fusion import fuse
+from ..fusion import merge_block, plan_blocks
 from ..ops import GateOp, MeasureOp, ResetOp
-from .lowering import ChannelOp, KrausTerm, NoisyOp, ReadoutOp
+from .lowering import ChannelOp, KrausTerm, NoisyOp, ReadoutOp, make_channel
 from .walker import Group, Walker, measured_pairs, tally_leaves, write_bits
 
 _X = np.array([1, 0], dtype=np.int64)
@@ -34,18 +34,91 @@ copy and the product well under 1 ms."""
 
 
 def trajectory_plan(ops: Sequence[NoisyOp], fusion_max_qubits: int) -> list[NoisyOp]:
-    """Runs of unconditioned gates between random steps fused; every other operation kept in place."""
+    """Runs of unconditioned gates and channels fused into blocks; every other operation kept in place.
+
+    A channel does not end a fused block. It takes part in the plan as a dense
+    gate on its qubits (so nothing that fails to commute with it moves across
+    it), and the block is emitted as its gates' product ``B`` followed by the
+    channel moved to the block's end: ``K' = S K S^dagger`` on the block's qubits,
+    S being the product of the block's gates after the channel. Then
+    ``S K P = K' B`` for every Kraus matrix, and ``||K' B psi|| = ||K P psi||``,
+    so the draws and the states are those of the circuit as written, while the
+    shots that draw the identity (most of them) pay one pass per block.
+    """
     plan: list[NoisyOp] = []
-    run: list[GateOp] = []
+    run: list[GateOp | ChannelOp] = []
     for op in ops:
-        if isinstance(op, GateOp) and op.condition is None:
+        if isinstance(op, (GateOp, ChannelOp)) and op.condition is None:
             run.append(op)
             continue
-        plan.extend(fuse(run, fusion_max_qubits))
+        plan.extend(_fused(run, fusion_max_qubits))
         run = []
         plan.append(op)
-    plan.extend(fuse(run, fusion_max_qubits))
+    plan.extend(_fused(run, fusion_max_qubits))
     return plan
+
+
+def _fused(run: list[GateOp | ChannelOp], max_qubits: int) -> list[NoisyOp]:
+    stand_ins = [
+        GateOp("matrix", op.qubits, (), np.eye(1 << len(op.qubits)), name="channel")
+        if isinstance(op, ChannelOp)
+        else op
+        for op in run
+    ]
+    out: list[NoisyOp] = []
+    for block in plan_blocks(stand_ins, max_qubits):
+        gates = [stand_ins[i] for i in block if isinstance(run[i], GateOp)]
+        if gates:
+            out.append(merge_block(gates))
+        qubits = tuple(sorted({q for i in block for q in stand_ins[i].qubits}))
+        for position, i in enumerate(block):
+            channel = run[i]
+            if not isinstance(channel, ChannelOp):
+                continue
+            after = [stand_ins[j] for j in block[position + 1 :] if isinstance(run[j], GateOp)]
+            if not after:
+                out.append(channel)
+                continue
+            suffix = np.eye(1 << len(qubits), dtype=complex)
+            for gate in after:
+                suffix = dense_on(gate, qubits) @ suffix
+            terms = [
+                (
+                    term.probability,
+                    [suffix @ dense_on(_matrix(channel.qubits, k), qubits) @ suffix.conj().T for k in term.kraus],
+                )
+                for term in channel.terms
+            ]
+            out.append(make_channel(qubits, terms, None, channel.name))
+    return out
+
+
+def _matrix(qubits: tuple[int, ...], matrix: np.ndarray) -> GateOp:
+    return GateOp("matrix", qubits, (), matrix)
+
+
+def dense_on(gate: GateOp, qubits: tuple[int, ...]) -> np.ndarray:
+    """The ``2**len(qubits)`` matrix of ``gate`` on ``qubits`` (bit j of its index is ``qubits[j]``)."""
+    position = {q: j for j, q in enumerate(qubits)}
+    targets = [position[t] for t in gate.targets]
+    controls = [position[c] for c in gate.controls]
+    operand = np.asarray(gate.operand)
+    dim = 1 << len(qubits)
+    target_mask = sum(1 << t for t in targets)
+    matrix = np.zeros((dim, dim), dtype=complex)
+    for column in range(dim):
+        if any(not (column >> c) & 1 for c in controls):
+            matrix[column, column] = 1
+            continue
+        local = sum(((column >> t) & 1) << j for j, t in enumerate(targets))
+        base = column & ~target_mask
+        if gate.kind == "diagonal":
+            matrix[column, column] = operand.reshape(-1)[local]
+            continue
+        rows = {int(operand[local]): 1.0} if gate.kind == "permutation" else dict(enumerate(operand[:, local]))
+        for row, value in rows.items():
+            matrix[base | sum(((row >> j) & 1) << t for j, t in enumerate(targets)), column] = value
+    return matrix
 
 
 class TrajectoryWalker(Walker):

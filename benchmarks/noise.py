@@ -108,8 +108,7 @@ def gpuq_time(workload: str, size: tuple, precision: str, repeats: int) -> tuple
 
 def aer_time(workload: str, size: tuple, precision: str, repeats: int, shots: int) -> float:
     from qiskit import QuantumCircuit, transpile
-    from qiskit_aer import AerSimulator
-    from qiskit_aer import noise
+    from qiskit_aer import AerSimulator, noise
 
     nqubits, depth, _ = size
     method = "statevector" if workload == "trajectory" else "density_matrix"

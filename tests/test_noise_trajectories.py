@@ -19,9 +19,9 @@ from gpuq.noise import (
     thermal_relaxation_error,
 )
 from gpuq.sim.chunks import Chunker
-from gpuq.sim.ops import GateOp
 from gpuq.sim.noisy.lowering import channel_op
 from gpuq.sim.noisy.trajectories import TrajectoryWalker
+from gpuq.sim.ops import GateOp
 
 
 def _random_channel(k: int, rng: np.random.Generator, count: int = 3):

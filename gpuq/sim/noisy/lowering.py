@@ -58,7 +58,7 @@ class ChannelOp:
 
     def superoperator(self) -> np.ndarray:
         """The channel on rho's 2k qubits (columns, then rows): ``sum_t p_t sum_j K (x) conj(K)``."""
-        return sum(term.probability * superoperator(term.kraus) for term in self.terms)
+        return superoperator([np.sqrt(term.probability) * k for term in self.terms for k in term.kraus])
 
     def is_unitary_mixture(self) -> bool:
         """Every term is a unitary: a draw never reads the state."""

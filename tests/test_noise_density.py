@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gate_matrices import SWAP, H, X, Z
+from gate_matrices import SWAP, SX, H, X, Z
 from noise_reference import distribution, final_density, total_variation, tv_bound
 from qiskit.quantum_info import Kraus
 from qiskit_aer import noise as aer
@@ -24,6 +24,7 @@ from gpuq import Local, QuantumCircuit
 from gpuq.exceptions import InsufficientMemoryError, QobjValidationError
 from gpuq.noise import (
     NoiseModel,
+    QuantumError,
     ReadoutError,
     amplitude_damping_error,
     depolarizing_error,
@@ -67,6 +68,12 @@ def _noisy_circuit(rng: np.random.Generator, nqubits: int):
         model.add_quantum_error(depolarizing_error(0.05 + 0.02 * q, 1), "unitary", [q])
         gate(u, [q])
         channel(aer.depolarizing_error(0.05 + 0.02 * q, 1), [q])
+    v = random_unitary(1, rng)  # a complex error: conj(K) and K differ, so the superoperator's order shows
+    for q in (0, nqubits - 1):
+        qc.sx(q)
+        gate(SX, [q])
+        model.add_quantum_error(QuantumError([(v, 0.6), (np.eye(2), 0.4)]), "sx", [q])
+        program.append(("channel", [np.sqrt(0.6) * v, np.sqrt(0.4) * np.eye(2)], [q], None))
     for q in range(nqubits):
         for name, matrix, error in (
             ("h", H, aer.amplitude_damping_error(0.2, 0.1)),

@@ -1,6 +1,6 @@
 """Noisy workloads of issue 17, gpuq against Qiskit Aer and qsim, in one run.
 
-    python -m benchmarks.noise [--small] [--repeats 1] [--peer-shots N] [--qsim-python PATH]
+    python -m benchmarks.noise [--small] [--only W] [--shots N] [--peer-shots N] [--qsim-python PATH]
 
 1. ``trajectory``: a 20-qubit noisy random circuit (layers of rz-sx-rz on every
    qubit and a brick of cx; depolarizing errors after sx and cx, a readout error),
@@ -173,11 +173,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer-shots", type=int, default=None, help="shots the peers run (scaled to the workload)")
     parser.add_argument("--qsim-python", type=Path, default=PEERS_PYTHON, help="an interpreter with qsimcirq")
     parser.add_argument("--only", choices=sorted(SIZES), default=None)
+    parser.add_argument("--shots", type=int, default=None, help="shots of every workload (default: its own)")
     args = parser.parse_args(argv)
     sizes = SMALL if args.small else SIZES
     for workload, size in sizes.items():
         if args.only and workload != args.only:
             continue
+        if args.shots:
+            size = (size[0], size[1], args.shots)
         shots = size[2]
         peer_shots = min(args.peer_shots or shots, shots)
         scale = shots / peer_shots

@@ -127,7 +127,7 @@ class QuantumError:
         """Plain JSON data: ``{"terms": [{"probability": p, "kraus": [[[re, im], ...], ...]}]}``."""
         return {
             "terms": [
-                {"probability": p, "kraus": [[[[z.real, z.imag] for z in row] for row in k.tolist()] for k in kraus]}
+                {"probability": p, "kraus": [np.stack([k.real, k.imag], axis=-1).tolist() for k in kraus]}
                 for p, kraus in self._terms
             ]
         }

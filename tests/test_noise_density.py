@@ -238,3 +238,39 @@ def test_noise_is_refused_where_it_cannot_run():
     wide.add_readout_error(ReadoutError(np.kron([[0.9, 0.1], [0.1, 0.9]], [[0.9, 0.1], [0.1, 0.9]])), [0, 1])
     with pytest.raises(QobjValidationError, match="readout errors on several qubits"):
         gpuq.execute(qc, "qasm_simulator", noise_model=wide)
+
+
+def test_auto_takes_the_cheaper_method_and_says_why():
+    def run(nqubits, model, shots):
+        qc = QuantumCircuit(nqubits, nqubits)
+        qc.h(range(nqubits))
+        qc.measure(range(nqubits), range(nqubits))
+        result = gpuq.execute(qc, "qasm_simulator_cpu", noise_model=model, shots=shots, seed_simulator=1).result()
+        return result.results[0].metadata["method"], result.results[0].metadata["method_reason"]
+
+    heavy = NoiseModel()
+    heavy.add_all_qubit_quantum_error(amplitude_damping_error(0.3), "h")
+    light = NoiseModel()
+    light.add_all_qubit_quantum_error(depolarizing_error(0.001, 1), "h")
+    readout_only = NoiseModel()
+    readout_only.add_all_qubit_readout_error(ReadoutError([[0.9, 0.1], [0.1, 0.9]]))
+    assert run(3, heavy, 4000) == (
+        "density_matrix",
+        "auto: about 2629 distinct noise draws cost more than one density matrix",
+    )
+    assert run(10, light, 1000)[0] == "trajectory"
+    assert run(3, readout_only, 100) == (
+        "trajectory",
+        "auto: no quantum errors, so one statevector per outcome is exact",
+    )
+
+
+def test_the_density_matrix_runs_ideal_circuits_too():
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    result = gpuq.execute(qc, "qasm_simulator_cpu", method="density_matrix", shots=4000, seed_simulator=2).result()
+    counts = result.get_counts()
+    assert set(counts) == {"00", "11"} and abs(counts["00"] - 2000) < 4 * 50
+    assert result.results[0].metadata["method"] == "density_matrix"

@@ -204,3 +204,26 @@ def random_unitary_1(rng):
     from reference import random_unitary
 
     return random_unitary(1, rng)
+
+
+@pytest.mark.parametrize("qubits", [(0,), (14, 3), (7, 15, 1)])
+def test_on_large_states_kraus_weights_come_from_the_pauli_kernels(device, precision, atol, rng, qubits):
+    """Above HOST_WEIGHTS_QUBITS the weights are Pauli expectation values of K^dagger K, read in place."""
+    from gpuq.sim.noisy.trajectories import HOST_WEIGHTS_QUBITS
+
+    n = HOST_WEIGHTS_QUBITS + 2
+    op = channel_op(_random_channel(len(qubits), rng), qubits)
+    psi = random_state(n, rng)
+    state = device.from_host(psi.astype(np.complex64 if precision == "single" else np.complex128))
+    walker = TrajectoryWalker([op], Chunker(device, n, precision, lambda: False), np.random.default_rng(1))
+    (term,) = op.terms
+    weights = walker._kraus_weights(state, qubits, term)
+    tensor = psi.reshape((2,) * n)
+    axes = [n - 1 - q for q in reversed(qubits)]  # qubits[0] is the kraus matrices' bit 0
+    norms = []
+    for k in term.kraus:
+        moved = np.tensordot(
+            k.reshape((2,) * (2 * len(qubits))), tensor, axes=(range(len(qubits), 2 * len(qubits)), axes)
+        )
+        norms.append(np.vdot(moved, moved).real)
+    assert np.allclose(weights, np.array(norms) / sum(norms), atol=10 * atol)

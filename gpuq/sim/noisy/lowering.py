@@ -60,10 +60,6 @@ class ChannelOp:
         """The channel on rho's 2k qubits (columns, then rows): ``sum_t p_t sum_j K (x) conj(K)``."""
         return superoperator([np.sqrt(term.probability) * k for term in self.terms for k in term.kraus])
 
-    def is_unitary_mixture(self) -> bool:
-        """Every term is a unitary: a draw never reads the state."""
-        return all(term.unitary for term in self.terms)
-
     def branches(self) -> int:
         """Most groups one draw can split shots into."""
         return sum(len(term.kraus) for term in self.terms)

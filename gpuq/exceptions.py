@@ -6,6 +6,7 @@
     ├── CircuitError               a circuit that cannot be built (bad qubit, gate, parameter)
     │   └── QasmError              OpenQASM 2 text that cannot be read (line, column, expected)
     ├── QobjValidationError        a Qobj or option that breaks the schema (path of the field)
+    ├── NoiseError                 a quantum or readout error, or a noise model, that is not valid
     ├── BackendNotFoundError       no backend of that name (lists the names that exist)
     ├── BackendUnavailableError    the backend's device is not usable here (says why)
     ├── InsufficientMemoryError    the state does not fit (bytes needed and free), raised before allocating
@@ -82,6 +83,11 @@ class QobjValidationError(GpuqError):
         self.reason = message
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class NoiseError(GpuqError):
+    """Raised when a noise error or model is invalid: not completely positive and trace preserving,
+    probabilities that are negative or do not sum to 1, or an error whose size does not fit its qubits."""
 
 
 class BackendNotFoundError(GpuqError):

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", "docs/getting-started.md", "docs/cli.md", "docs/variational.md"]
+PAGES = ["README.md", "docs/getting-started.md", "docs/cli.md", "docs/variational.md", "docs/noise.md"]
 """Pages whose snippets are run."""
 
 _BLOCK = re.compile(

@@ -50,8 +50,25 @@ def _strict_boolean(value: Any) -> Any:
     raise ValueError(f"expected true or false, got {type(value).__name__} {value!r}")
 
 
+def _noise_model_data(value: Any) -> Any:
+    """A ``gpuq.noise.NoiseModel`` or its ``to_dict`` data, checked and written as that data (the wire form)."""
+    from ..exceptions import NoiseError
+    from ..noise import NoiseModel
+
+    if value is None:
+        return None
+    try:
+        model = value if isinstance(value, NoiseModel) else NoiseModel.from_dict(value)
+    except NoiseError as exc:
+        raise ValueError(str(exc)) from None
+    return model.to_dict()
+
+
 Integer = Annotated[int, BeforeValidator(_strict_integer)]
 Boolean = Annotated[bool, BeforeValidator(_strict_boolean)]
+NoiseModelData = Annotated[dict[str, Any], BeforeValidator(_noise_model_data)]
+NoiseMethod = Literal["auto", "trajectory", "density_matrix"]
+"""How a noisy run is simulated: statevector trajectories, the density matrix, or the cheaper of the two."""
 
 
 class RunOptions(BaseModel):
@@ -76,6 +93,14 @@ class RunOptions(BaseModel):
         False,
         description="Also return the gradients of the observables' expectation "
         "values with respect to every parameter (adjoint method).",
+    )
+    noise_model: Optional[NoiseModelData] = Field(
+        None, description="A gpuq.noise.NoiseModel (or its to_dict data) applied to every experiment."
+    )
+    method: NoiseMethod = Field(
+        "auto",
+        description="Noisy runs: 'trajectory' (statevector, one noise draw per shot group), "
+        "'density_matrix' (exact), or 'auto' (the cheaper).",
     )
     max_memory_mb: Optional[Integer] = Field(
         None,

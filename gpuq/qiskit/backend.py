@@ -4,9 +4,9 @@ The backend wraps one of gpuq's local simulators (``qasm_simulator`` by
 default; any name of ``gpuq.Local``). ``run()`` converts the Qiskit circuits
 in memory (``convert.py``), sends them to gpuq as one job, and returns a
 ``GpuqJob``. Options are gpuq's run options (one model, ``RunOptions``; an
-unknown or bad one is a ``QobjValidationError`` naming it) plus ``method``,
-which accepts Aer's ``"automatic"`` and ``"statevector"`` (gpuq simulates
-statevectors only).
+unknown or bad one is a ``QobjValidationError`` naming it), with ``method``
+spelt as in Aer: ``"automatic"``, ``"statevector"`` (trajectories when there
+is a ``noise_model``) or ``"density_matrix"``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from .convert import ConvertedCircuit, convert_circuit
 from .job import GpuqJob, JobPart
 from .target import build_target
 
-METHODS = ("automatic", "statevector")
-"""Simulation methods accepted by ``method`` (Aer's names; both simulate the statevector)."""
+METHODS = {"automatic": "auto", "statevector": "trajectory", "density_matrix": "density_matrix"}
+"""Aer's names of the simulation methods accepted by ``method`` -> gpuq's ``method`` option."""
 
 
 class GpuqSimulator(BackendV2):
@@ -61,7 +61,7 @@ class GpuqSimulator(BackendV2):
 
     @classmethod
     def _default_options(cls) -> Options:
-        return Options(method="automatic", **RunOptions().model_dump())
+        return Options(**dict(RunOptions().model_dump(), method="automatic"))
 
     def set_options(self, **fields: Any) -> None:
         """Change default run options; each is checked as ``run()`` checks it.
@@ -101,7 +101,7 @@ class GpuqSimulator(BackendV2):
         merged.update(self._checked(options))
         compact = self._gpuq.method != "unitary"  # a unitary is over every qubit of the circuit
         converted = [convert_circuit(circuit, index, compact) for index, circuit in enumerate(circuits)]
-        gpuq_options = {key: merged[key] for key in OPTION_NAMES}
+        gpuq_options = dict({key: merged[key] for key in OPTION_NAMES}, method=METHODS[merged["method"]])
         parts = [
             JobPart(self._backend_for(method).run(self._qobj(converted, positions), **gpuq_options), positions)
             for method, positions in self._groups(converted).items()
@@ -117,7 +117,7 @@ class GpuqSimulator(BackendV2):
         method = fields.pop("method", None)
         if method is not None and method not in METHODS:
             raise QobjValidationError(
-                f"method {method!r} is not available: gpuq simulates statevectors; use one of {', '.join(METHODS)}",
+                f"method {method!r} is not available; use one of {', '.join(METHODS)}",
                 "method",
             )
         merge_options(RunOptions(), None, fields)

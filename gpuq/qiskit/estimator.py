@@ -68,7 +68,9 @@ def expectation_values(
         experiments.append(
             experiment.model_copy(update={"config": experiment.config.model_copy(update={"observables": wire})})
         )
-    options = {key: value for key, value in backend.options.items() if key in OPTION_NAMES}
+    # gpuq's run options, less ``method``: the adapter spells it as Aer does (``GpuqSimulator``), and values
+    # come from the statevector simulator, where a noise model is refused by name rather than ignored.
+    options = {key: value for key, value in backend.options.items() if key in OPTION_NAMES and key != "method"}
     result = backend.gpuq_backend.run(Qobj(experiments=experiments), **options).result()
     return np.stack([np.asarray(result.get_expectation_values(index))[0] for index in range(len(experiments))])
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 
 def check_distributable(job: PreparedJob) -> None:
-    """Refuse, with the reason, what the distributed engine does not run: the unitary method and
-    parameterised (variational) experiments."""
+    """Refuse, with the reason, what the distributed engine does not run: the unitary method,
+    parameterised (variational) experiments and noisy ones (never run ideal in silence)."""
     if job.method == "unitary":
         raise QobjValidationError(
             f"{job.backend_name}: the unitary simulator does not run distributed (a 4**n matrix); "
@@ -35,6 +35,12 @@ def check_distributable(job: PreparedJob) -> None:
             raise QobjValidationError(
                 f"experiment {prepared.experiment.header.name!r}: parameter binds and observables "
                 "do not run distributed yet; run it without mpi=True",
+                "mpi",
+            )
+        if prepared.noise is not None:
+            raise QobjValidationError(
+                f"experiment {prepared.experiment.header.name!r}: a noise model does not run "
+                "distributed yet; run it without mpi=True",
                 "mpi",
             )
 

@@ -19,9 +19,11 @@ from ...models.validation import load_qobj
 from ...sim.capacity import check_run_fits, device_free_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
 from ...sim.distributed import world
+from ...sim.noisy.choice import NoisySpec
 from ...sim.ops import Op
 from ...sim.variational import VariationalSpec
 from .distributed import check_distributable
+from .noise import lower_noise
 from .variational import lower_variational
 
 if TYPE_CHECKING:
@@ -37,12 +39,18 @@ class PreparedExperiment:
         experiment: the Qobj's experiment (header and sizes).
         ops: its lowered operations.
         variational: its parameter bindings and observables, or None for a plain run.
+        noise: its operations with the noise model's channels and the method, or None for an ideal run.
     """
 
     index: int
     experiment: Experiment
     ops: tuple[Op, ...]
     variational: VariationalSpec | None = None
+    noise: NoisySpec | None = None
+
+    def memory_method(self, backend_method: str) -> str:
+        """The method whose state size the memory checks count: "density_matrix" for a density matrix."""
+        return "density_matrix" if self.noise is not None and self.noise.method == "density_matrix" else backend_method
 
     def states_needed(self) -> int:
         """States alive at once: one, or what the variational evaluation (adjoint gradients) keeps."""
@@ -102,7 +110,8 @@ def prepare(
     experiments = []
     for index, experiment in enumerate(loaded.experiments):
         ops, variational = lower_variational(experiment, index, backend.method, resolved)
-        experiments.append(PreparedExperiment(index, experiment, ops, variational))
+        noise = lower_noise(ops, experiment, index, backend.method, resolved, resolved.shots)
+        experiments.append(PreparedExperiment(index, experiment, ops, variational, noise))
     job = PreparedJob(
         loaded, backend.name(), backend.method, backend.pin, resolved, request, source, tuple(experiments)
     )
@@ -127,11 +136,13 @@ def _check_devices(job: PreparedJob) -> None:
     free = device_free_bytes(job.device_request)  # once per job, not per experiment
     for prepared in job.experiments:
         circuit_qubits = prepared.experiment.config.n_qubits
-        kind = "unitary" if job.method == "unitary" else "state"
+        kind = {"unitary": "unitary", "density_matrix": "density matrix"}.get(
+            prepared.memory_method(job.method), "state"
+        )
         check_run_fits(
             circuit_qubits,
             job.options.precision,
-            job.method,
+            prepared.memory_method(job.method),
             free,
             f"experiment {prepared.experiment.header.name!r} ({circuit_qubits}-qubit {kind}, "
             f"{job.options.precision} precision)",

@@ -23,6 +23,7 @@ from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
 from ...sim.distributed import run_distributed, world
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
+from ...sim.noisy.run import run_noisy
 from ...sim.variational import run_variational
 from .distributed import rank_device
 from .prepare import PreparedExperiment, PreparedJob
@@ -79,7 +80,7 @@ def _run_one(
         needed = run_memory(
             prepared.experiment.config.n_qubits,
             options.precision,
-            method=job.method,
+            method=prepared.memory_method(job.method),
             shots=job.shots if job.method == "qasm" else 0,
             memory=options.memory,
             copies=prepared.states_needed(),
@@ -170,6 +171,10 @@ def _run_on(
     nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
     if options.mpi:
         return [run_distributed(prepared.ops, nqubits, settings, device, world(), should_stop, phase)]
+    if prepared.noise is not None:
+        outcome = run_noisy(prepared.noise.ops, nqubits, settings, device, prepared.noise.method, should_stop)
+        outcome.metadata["method_reason"] = prepared.noise.reason
+        return [outcome]
     if prepared.variational is not None:
         return run_variational(prepared.variational, nqubits, settings, device, should_stop, phase)
     return [run_experiment(prepared.ops, nqubits, settings, device, should_stop, phase)]

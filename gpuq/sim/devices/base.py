@@ -154,6 +154,11 @@ class Device(ABC):
         """
         return self.to_host(state)
 
+    def diagonal(self, state: Any, stride: int) -> np.ndarray:
+        """Host copy of the amplitudes ``0, stride, 2 * stride, ...``: the diagonal of a density
+        matrix of n qubits stored as a state of 2n when ``stride = 2**n + 1``."""
+        return self.to_host(state[::stride])
+
     @abstractmethod
     def copy(self, state: Any) -> Any:
         """A new state on the device equal to ``state`` (used for measurement branching)."""

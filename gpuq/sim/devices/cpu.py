@@ -126,6 +126,9 @@ class CpuDevice(CpuPauliMixin, Device):
     def into_host(self, state: np.ndarray) -> np.ndarray:
         return _check_state(state)
 
+    def diagonal(self, state: np.ndarray, stride: int) -> np.ndarray:
+        return np.array(_check_state(state)[::stride])
+
     def copy(self, state: np.ndarray) -> np.ndarray:
         return np.array(_check_state(state), copy=True)
 

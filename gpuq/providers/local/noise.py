@@ -1,0 +1,52 @@
+"""Validate and lower an experiment's noise (part of ``prepare``): ``lower_noise``.
+
+A run is noisy when it has a ``noise_model``, or asks for
+``method="density_matrix"`` (which is exact for ideal circuits too). Both
+need the qasm simulator and a circuit without parameters or observables;
+each refusal is a ``QobjValidationError`` naming the option.
+"""
+
+from __future__ import annotations
+
+from ...exceptions import NoiseError, QobjValidationError
+from ...models.options import RunOptions
+from ...models.qobj import Experiment
+from ...noise import NoiseModel
+from ...sim.noisy.choice import NoisySpec, choose_method
+from ...sim.noisy.lowering import NoisyOp, add_noise
+from ...sim.ops import Op
+
+
+def lower_noise(
+    ops: tuple[Op, ...], experiment: Experiment, index: int, backend_method: str, options: RunOptions, shots: int
+) -> NoisySpec | None:
+    """The noisy form of an experiment's operations, or None for an ordinary run.
+
+    Raises:
+        QobjValidationError: noise or the density matrix on a simulator other than qasm, or
+            with parameters or observables; an error that does not fit its instruction.
+    """
+    if options.noise_model is None and options.method != "density_matrix":
+        return None
+    option = "config.noise_model" if options.noise_model is not None else "config.method"
+    if backend_method != "qasm":
+        raise QobjValidationError(
+            f"noise models and the density-matrix method need the qasm simulator, not the {backend_method} simulator",
+            option,
+        )
+    config = experiment.config
+    if config.parameters or config.parameter_binds is not None or config.observables is not None:
+        raise QobjValidationError(
+            "noise models and the density-matrix method do not take parameters or observables; bind the "
+            "parameters first and measure",
+            option,
+        )
+    noisy: list[NoisyOp] = list(ops)
+    if options.noise_model is not None:
+        try:
+            model = NoiseModel.from_dict(options.noise_model)
+        except NoiseError as exc:  # the option's validator already checked it; a hand-built RunOptions may not
+            raise QobjValidationError(str(exc), "config.noise_model") from exc
+        noisy = add_noise(ops, model, f"experiments.{index}")
+    method, reason = choose_method(options.method, noisy, config.n_qubits, shots)
+    return NoisySpec(tuple(noisy), method, reason)

@@ -88,7 +88,7 @@ def _swap_stretch(state, start, stride, chunk, offset_a, offset_b):
         state[base + offset_b] = a
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(parallel=True, nogil=True, cache=True)
 def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offset_b, group_begin, group_end):
     """``_swap_stretch`` over the tasks of the groups of ``targets`` in ``[group_begin, group_end)``, in parallel."""
     positions, npos, stride, chunk, _ = task_layout(nqubits, targets, ntargets, control_mask)
@@ -104,14 +104,14 @@ def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offse
             _swap_stretch(state, start, ustride, np.uint64(hi - lo), offset_a, offset_b)
 
 
-@numba.njit(parallel=True, nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def apply_x(state, nqubits, target, control_mask, group_begin, group_end):
     """Swap the amplitudes of every pair (base, base | 1 << target) where controls are 1."""
     targets = np.array([target], dtype=np.int32)
     _swap_tasks(state, nqubits, targets, 1, control_mask, np.uint64(0), np.uint64(1 << target), group_begin, group_end)
 
 
-@numba.njit(parallel=True, nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def apply_swap(state, nqubits, target0, target1, control_mask, group_begin, group_end):
     """Swap the |01> and |10> amplitudes of (target0, target1) in every group where controls are 1."""
     targets = np.array([target0, target1], dtype=np.int32)

@@ -70,12 +70,15 @@ def _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_
     step = np.uint64(2 * stride)
     for i in prange(ntasks):
         task = first + i
-        lo, hi = task_span(task, chunk, group_begin, group_end)
-        start = _TWO * np.uint64(task_start(task, chunk, positions, npos, control_mask) + stride * lo)
+        start = task_start(task, chunk, positions, npos, control_mask)
+        count = chunk
+        if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
+            lo, hi = task_span(task, chunk, group_begin, group_end)
+            start, count = start + stride * lo, hi - lo
         if step == _TWO:
-            _pairs(f, start, _TWO, np.uint64(hi - lo), pair, m)
+            _pairs(f, _TWO * np.uint64(start), _TWO, np.uint64(count), pair, m)
         else:
-            _pairs(f, start, step, np.uint64(hi - lo), pair, m)
+            _pairs(f, _TWO * np.uint64(start), step, np.uint64(count), pair, m)
 
 
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH)

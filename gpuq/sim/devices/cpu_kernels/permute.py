@@ -58,7 +58,9 @@ def apply_permutation(state, nqubits, targets, ntargets, control_mask, perm, gro
         for i in range(ntasks * share // shares, ntasks * (share + 1) // shares):
             task = first + i
             start = np.uint64(task_start(task, chunk, positions, npos, control_mask))
-            lo, hi = task_span(task, chunk, group_begin, group_end)
+            lo, hi = 0, chunk
+            if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
+                lo, hi = task_span(task, chunk, group_begin, group_end)
             for run in range(lo, hi, lanes):
                 base = start + ustride * np.uint64(run)
                 count = np.uint64(min(lanes, hi - run))
@@ -96,12 +98,15 @@ def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offse
     ustride = np.uint64(stride)
     for i in prange(ntasks):
         task = first + i
-        lo, hi = task_span(task, chunk, group_begin, group_end)
-        start = np.uint64(task_start(task, chunk, positions, npos, control_mask) + stride * lo)
+        start = task_start(task, chunk, positions, npos, control_mask)
+        count = chunk
+        if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
+            lo, hi = task_span(task, chunk, group_begin, group_end)
+            start, count = start + stride * lo, hi - lo
         if ustride == _ONE:
-            _swap_stretch(state, start, _ONE, np.uint64(hi - lo), offset_a, offset_b)
+            _swap_stretch(state, np.uint64(start), _ONE, np.uint64(count), offset_a, offset_b)
         else:
-            _swap_stretch(state, start, ustride, np.uint64(hi - lo), offset_a, offset_b)
+            _swap_stretch(state, np.uint64(start), ustride, np.uint64(count), offset_a, offset_b)
 
 
 @numba.njit(nogil=True, cache=True)

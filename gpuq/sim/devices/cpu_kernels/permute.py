@@ -92,21 +92,25 @@ def _swap_stretch(state, start, stride, chunk, offset_a, offset_b):
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offset_b, group_begin, group_end):
-    """``_swap_stretch`` over the tasks of the groups of ``targets`` in ``[group_begin, group_end)``, in parallel."""
+    """``_swap_stretch`` over the groups of ``targets`` in ``[group_begin, group_end)``: whole tasks in
+    parallel, the groups of partial tasks at the range's ends one at a time (a task may be 2 groups, so
+    the loop over tasks carries nothing else)."""
     positions, npos, stride, chunk, _ = task_layout(nqubits, targets, ntargets, control_mask)
-    first, ntasks = task_range(chunk, group_begin, group_end)
+    first = (group_begin + chunk - 1) // chunk  # the whole tasks: [first, first + ntasks)
+    ntasks = max(group_end // chunk - first, 0)
+    head_end = min(first * chunk, group_end)
+    for g in range(group_begin, head_end):
+        _swap_stretch(state, np.uint64(task_start(g, 1, positions, npos, control_mask)), _ONE, _ONE, offset_a, offset_b)
+    for g in range(max((first + ntasks) * chunk, head_end), group_end):
+        _swap_stretch(state, np.uint64(task_start(g, 1, positions, npos, control_mask)), _ONE, _ONE, offset_a, offset_b)
     ustride = np.uint64(stride)
+    uchunk = np.uint64(chunk)
     for i in prange(ntasks):
-        task = first + i
-        start = task_start(task, chunk, positions, npos, control_mask)
-        count = chunk
-        if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
-            lo, hi = task_span(task, chunk, group_begin, group_end)
-            start, count = start + stride * lo, hi - lo
+        start = np.uint64(task_start(first + i, chunk, positions, npos, control_mask))
         if ustride == _ONE:
-            _swap_stretch(state, np.uint64(start), _ONE, np.uint64(count), offset_a, offset_b)
+            _swap_stretch(state, start, _ONE, uchunk, offset_a, offset_b)
         else:
-            _swap_stretch(state, np.uint64(start), ustride, np.uint64(count), offset_a, offset_b)
+            _swap_stretch(state, start, ustride, uchunk, offset_a, offset_b)
 
 
 @numba.njit(nogil=True, cache=True)

@@ -86,6 +86,10 @@ GPUQ_FN index_t item_stride() {
     return (index_t)gridDim.x * (index_t)blockDim.x;
 }
 
+// Kernels over groups take a range [group_begin, group_end) of group indices: a launch covers only
+// those (the CPU engine splits a long pass into ranges and checks for cancellation between them);
+// [0, number of groups) is the whole pass. A launch needs group_end - group_begin work items.
+
 // Write the positions of the set bits of `mask`, ascending, into `positions`; return their count.
 GPUQ_FN int mask_positions(mask_t mask, int* positions) {
     int count = 0;

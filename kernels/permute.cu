@@ -15,13 +15,15 @@
 //   * apply_swap: apply_permutation with targets = {target0, target1}, perm = [0, 2, 1, 3];
 //     one work item is one pair (base | 1 << target0, base | 1 << target1), where base has
 //     zero bits at both targets (the 00 and 11 amplitudes stay in place).
+//   * every entry updates only the work items g in [group_begin, group_end), a subrange of the above.
 #include "common.cuh"
 
 namespace gpuq {
 
 template <typename T, int K>
 GPUQ_FN void apply_permutation_k(Complex<T>* __restrict__ state, int nqubits, const int* __restrict__ targets,
-                                 mask_t control_mask, const long long* __restrict__ perm) {
+                                 mask_t control_mask, const long long* __restrict__ perm, index_t group_begin,
+                                 index_t group_end) {
     const int dim = 1 << K;
     int positions[64];
     const int npos = mask_positions(targets_mask(targets, K) | control_mask, positions);
@@ -29,8 +31,7 @@ GPUQ_FN void apply_permutation_k(Complex<T>* __restrict__ state, int nqubits, co
     for (int m = 0; m < dim; ++m) {
         offsets[m] = local_offset(m, targets, K);
     }
-    const index_t ngroups = (index_t)1 << (nqubits - npos);
-    for (index_t g = first_item(); g < ngroups; g += item_stride()) {
+    for (index_t g = group_begin + first_item(); g < group_end; g += item_stride()) {
         const index_t base = insert_zero_bits(g, positions, npos) | (index_t)control_mask;
         Complex<T> in[1 << K];
         for (int m = 0; m < dim; ++m) {
@@ -44,25 +45,26 @@ GPUQ_FN void apply_permutation_k(Complex<T>* __restrict__ state, int nqubits, co
 
 template <typename T>
 GPUQ_FN void apply_permutation(Complex<T>* __restrict__ state, int nqubits, const int* __restrict__ targets,
-                               int ntargets, mask_t control_mask, const long long* __restrict__ perm) {
+                               int ntargets, mask_t control_mask, const long long* __restrict__ perm,
+                               index_t group_begin, index_t group_end) {
     switch (ntargets) {
-        case 1: apply_permutation_k<T, 1>(state, nqubits, targets, control_mask, perm); break;
-        case 2: apply_permutation_k<T, 2>(state, nqubits, targets, control_mask, perm); break;
-        case 3: apply_permutation_k<T, 3>(state, nqubits, targets, control_mask, perm); break;
-        case 4: apply_permutation_k<T, 4>(state, nqubits, targets, control_mask, perm); break;
-        case 5: apply_permutation_k<T, 5>(state, nqubits, targets, control_mask, perm); break;
-        case 6: apply_permutation_k<T, 6>(state, nqubits, targets, control_mask, perm); break;
+        case 1: apply_permutation_k<T, 1>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
+        case 2: apply_permutation_k<T, 2>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
+        case 3: apply_permutation_k<T, 3>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
+        case 4: apply_permutation_k<T, 4>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
+        case 5: apply_permutation_k<T, 5>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
+        case 6: apply_permutation_k<T, 6>(state, nqubits, targets, control_mask, perm, group_begin, group_end); break;
         default: break;  // k = 0 is the identity; callers validate k <= GPUQ_MAX_TARGETS
     }
 }
 
 template <typename T>
-GPUQ_FN void apply_x(Complex<T>* __restrict__ state, int nqubits, int target, mask_t control_mask) {
+GPUQ_FN void apply_x(Complex<T>* __restrict__ state, int nqubits, int target, mask_t control_mask,
+                     index_t group_begin, index_t group_end) {
     int positions[64];
     const int npos = mask_positions(((mask_t)1 << target) | control_mask, positions);
-    const index_t ngroups = (index_t)1 << (nqubits - npos);
     const index_t flip = (index_t)1 << target;
-    for (index_t g = first_item(); g < ngroups; g += item_stride()) {
+    for (index_t g = group_begin + first_item(); g < group_end; g += item_stride()) {
         const index_t i0 = insert_zero_bits(g, positions, npos) | (index_t)control_mask;
         const Complex<T> a0 = state[i0];
         state[i0] = state[i0 | flip];
@@ -72,12 +74,11 @@ GPUQ_FN void apply_x(Complex<T>* __restrict__ state, int nqubits, int target, ma
 
 template <typename T>
 GPUQ_FN void apply_swap(Complex<T>* __restrict__ state, int nqubits, int target0, int target1,
-                        mask_t control_mask) {
+                        mask_t control_mask, index_t group_begin, index_t group_end) {
     int positions[64];
     const mask_t both = ((mask_t)1 << target0) | ((mask_t)1 << target1);
     const int npos = mask_positions(both | control_mask, positions);
-    const index_t ngroups = (index_t)1 << (nqubits - npos);
-    for (index_t g = first_item(); g < ngroups; g += item_stride()) {
+    for (index_t g = group_begin + first_item(); g < group_end; g += item_stride()) {
         const index_t base = insert_zero_bits(g, positions, npos) | (index_t)control_mask;
         const index_t i01 = base | ((index_t)1 << target0);
         const index_t i10 = base | ((index_t)1 << target1);
@@ -90,29 +91,33 @@ GPUQ_FN void apply_swap(Complex<T>* __restrict__ state, int nqubits, int target0
 }  // namespace gpuq
 
 GPUQ_KERNEL void apply_permutation_c64(gpuq::Complex<float>* state, int nqubits, const int* targets, int ntargets,
-                                       gpuq::mask_t control_mask, const long long* perm) {
-    gpuq::apply_permutation<float>(state, nqubits, targets, ntargets, control_mask, perm);
+                                       gpuq::mask_t control_mask, const long long* perm, gpuq::index_t group_begin,
+                                       gpuq::index_t group_end) {
+    gpuq::apply_permutation<float>(state, nqubits, targets, ntargets, control_mask, perm, group_begin, group_end);
 }
 
 GPUQ_KERNEL void apply_permutation_c128(gpuq::Complex<double>* state, int nqubits, const int* targets,
-                                        int ntargets, gpuq::mask_t control_mask, const long long* perm) {
-    gpuq::apply_permutation<double>(state, nqubits, targets, ntargets, control_mask, perm);
+                                        int ntargets, gpuq::mask_t control_mask, const long long* perm,
+                                        gpuq::index_t group_begin, gpuq::index_t group_end) {
+    gpuq::apply_permutation<double>(state, nqubits, targets, ntargets, control_mask, perm, group_begin, group_end);
 }
 
-GPUQ_KERNEL void apply_x_c64(gpuq::Complex<float>* state, int nqubits, int target, gpuq::mask_t control_mask) {
-    gpuq::apply_x<float>(state, nqubits, target, control_mask);
+GPUQ_KERNEL void apply_x_c64(gpuq::Complex<float>* state, int nqubits, int target, gpuq::mask_t control_mask,
+                             gpuq::index_t group_begin, gpuq::index_t group_end) {
+    gpuq::apply_x<float>(state, nqubits, target, control_mask, group_begin, group_end);
 }
 
-GPUQ_KERNEL void apply_x_c128(gpuq::Complex<double>* state, int nqubits, int target, gpuq::mask_t control_mask) {
-    gpuq::apply_x<double>(state, nqubits, target, control_mask);
+GPUQ_KERNEL void apply_x_c128(gpuq::Complex<double>* state, int nqubits, int target, gpuq::mask_t control_mask,
+                              gpuq::index_t group_begin, gpuq::index_t group_end) {
+    gpuq::apply_x<double>(state, nqubits, target, control_mask, group_begin, group_end);
 }
 
 GPUQ_KERNEL void apply_swap_c64(gpuq::Complex<float>* state, int nqubits, int target0, int target1,
-                                gpuq::mask_t control_mask) {
-    gpuq::apply_swap<float>(state, nqubits, target0, target1, control_mask);
+                                gpuq::mask_t control_mask, gpuq::index_t group_begin, gpuq::index_t group_end) {
+    gpuq::apply_swap<float>(state, nqubits, target0, target1, control_mask, group_begin, group_end);
 }
 
 GPUQ_KERNEL void apply_swap_c128(gpuq::Complex<double>* state, int nqubits, int target0, int target1,
-                                 gpuq::mask_t control_mask) {
-    gpuq::apply_swap<double>(state, nqubits, target0, target1, control_mask);
+                                 gpuq::mask_t control_mask, gpuq::index_t group_begin, gpuq::index_t group_end) {
+    gpuq::apply_swap<double>(state, nqubits, target0, target1, control_mask, group_begin, group_end);
 }

@@ -27,7 +27,7 @@ from gpuq.sim.devices.kernel_sources import KERNELS
 KERNELS_DIR = Path(__file__).resolve().parents[1] / "kernels"
 FAMILIES = kernel_sources.FAMILIES
 
-_P, _I, _U64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_double
+_P, _I, _U64, _I64, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_ulonglong, ctypes.c_longlong, ctypes.c_double
 CTYPES = {
     "state": _P,
     "complex": _P,
@@ -39,6 +39,7 @@ CTYPES = {
     "complex128s": _P,
     "int": _I,
     "mask": _U64,
+    "index": _I64,
     "double": _D,
 }
 """ctypes type of each argument kind of the signature table."""

@@ -1,9 +1,9 @@
 """Passes split into chunks (gpuq/sim/chunks.py): the same states as whole passes, and cancellation inside a pass.
 
 A real CPU device is given a tiny ``chunk_qubits`` so that 7-qubit circuits
-exercise every way of splitting: pieces sized by the highest target, high
-controls selecting pieces, diagonals with high targets, measurement and reset
-on high qubits, branch copies. States are compared with ``reference`` (a dense
+exercise every way of splitting: dense and permutation passes in ranges of
+groups whatever their targets (the top qubit's too), diagonals with high
+targets, measurement and reset on high qubits, branch copies. States are compared with ``reference`` (a dense
 simulator sharing no code with gpuq.sim).
 """
 
@@ -102,14 +102,16 @@ class _StopAfter:
         return self.seen >= self.calls
 
 
-@pytest.mark.parametrize("gate", ["h_low", "h_high", "cp_high", "measure_high"])
+@pytest.mark.parametrize("gate", ["h_low", "h_high", "h_top", "x_top", "cp_high", "measure_high"])
 def test_cancellation_is_seen_inside_one_pass(gate):
-    # One operation over a 7-qubit state in pieces of 2**3 (2**5 for a dense gate on qubit 4, so that
-    # its pairs lie in one piece): the job stops at the third piece of that pass.
+    # One operation over a 7-qubit state in pieces of 2**3 amplitudes of work: the job stops at the
+    # third piece of that pass, whichever qubit it acts on.
     qc = QuantumCircuit(NQUBITS, 1, name=gate)
     {
         "h_low": lambda: qc.h(0),
         "h_high": lambda: qc.h(NQUBITS - 3),
+        "h_top": lambda: qc.h(NQUBITS - 1),
+        "x_top": lambda: qc.x(NQUBITS - 1),
         "cp_high": lambda: qc.cp(0.5, NQUBITS - 1, NQUBITS - 2),
         "measure_high": lambda: qc.measure(NQUBITS - 1, 0),
     }[gate]()
@@ -120,6 +122,40 @@ def test_cancellation_is_seen_inside_one_pass(gate):
     whole = _StopAfter(3)
     _run(qc, "statevector", None, should_stop=whole)  # whole passes: one check per operation
     assert whole.seen < 3
+
+
+def _top_fused(qc):
+    """Gates on the top four qubits that fuse into one dense 4-qubit matrix."""
+    for qubit in range(NQUBITS - 4, NQUBITS):
+        qc.ry(0.3 + 0.1 * qubit, qubit)
+    for qubit in range(NQUBITS - 4, NQUBITS - 1):
+        qc.cx(qubit, qubit + 1)
+
+
+@pytest.mark.parametrize(
+    "gate, pieces",
+    [
+        ("h", 16),  # 64 pairs, 4 to a piece of 2**3 amplitudes
+        ("cx", 8),  # the control on qubit 0 leaves 32 pairs
+        ("ccx", 4),  # two controls: 16 pairs
+        ("swap", 16),  # 32 groups of 4 amplitudes, 2 to a piece
+        ("fused", 8),  # one 4-qubit matrix: 8 groups of 16 amplitudes, one to a piece (a group is never split)
+    ],
+)
+def test_a_top_qubit_pass_is_checked_before_each_piece(gate, pieces):
+    # Every pass targets the state's top qubit, whose amplitude pairs are half a state apart.
+    qc = QuantumCircuit(NQUBITS, name=gate)
+    {
+        "h": lambda: qc.h(NQUBITS - 1),
+        "cx": lambda: qc.cx(0, NQUBITS - 1),
+        "ccx": lambda: qc.ccx(0, 3, NQUBITS - 1),
+        "swap": lambda: qc.swap(2, NQUBITS - 1),
+        "fused": lambda: _top_fused(qc),
+    }[gate]()
+    chunked, whole = _StopAfter(10**9), _StopAfter(10**9)
+    _run(qc, "statevector", 3, should_stop=chunked)
+    _run(qc, "statevector", None, should_stop=whole)  # one check per operation
+    assert chunked.seen - whole.seen == pieces - 1
 
 
 @pytest.mark.parametrize("measured", [[0, 1, 2, 3, 4, 5, 6], [5, 1, 6], [4, 6], [0, 2]], ids=str)
@@ -150,11 +186,11 @@ def test_sampling_piece_by_piece_matches_the_reference(measured):
                 assert [v >> low for v in values] != sorted(v >> low for v in values)
 
 
-@pytest.mark.parametrize("calls", [3, 18], ids=["weighing the pieces", "drawing"])
+@pytest.mark.parametrize("calls", [3, 20, 34], ids=["the H pass", "weighing the pieces", "drawing"])
 def test_cancellation_is_seen_inside_sampling(calls):
-    # 16 pieces of 2**3: check 1 is before the H pass (on the top qubit: one piece), checks 2-17 before
-    # each piece is weighed (3 falls there), then one before the draws of each of the 2 pieces with
-    # probability (18 falls there).
+    # 16 pieces of 2**3: checks 1-16 are before each piece of the H pass (on the top qubit: 4 of its 64
+    # pairs to a piece), checks 17-32 before each piece is weighed, then one before the draws of each
+    # of the 2 pieces with probability (33 and 34).
     qc = QuantumCircuit(NQUBITS, NQUBITS, name="sample")
     qc.h(NQUBITS - 1)
     qc.measure(range(NQUBITS), range(NQUBITS))

@@ -76,6 +76,7 @@ C_TYPES = {
     "complex128s": "gpuq::Complex<double>*",
     "int": "int",
     "mask": "gpuq::mask_t",
+    "index": "gpuq::index_t",
     "double": "double",
 }
 """The C type of each argument kind, ``const`` dropped; ``{T}`` is float for _c64, double for _c128."""

@@ -50,6 +50,11 @@ def cases(k: int, ncontrols: int, seed: int):
         yield [first] + others[: k - 1], others[k - 1 : k - 1 + ncontrols]
 
 
+def all_groups(k: int, controls, nqubits: int = NQUBITS) -> tuple[int, int]:
+    """``(group_begin, group_end)`` of a whole pass: every group of a k-target operand."""
+    return 0, 1 << (nqubits - k - len(controls))
+
+
 def random_state(dtype, seed: int) -> np.ndarray:
     return reference.random_state(NQUBITS, np.random.default_rng(seed)).astype(dtype)
 
@@ -84,7 +89,13 @@ def run_both(host_entry, numba_entry, dtype, args, seed, want, what):
 def test_apply_matrix(host, dtype, k, ncontrols):
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=k * 10 + ncontrols)):
         matrix = reference.random_unitary(k, np.random.default_rng(index))
-        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), matrix.astype(dtype).reshape(-1))
+        args = (
+            np.array(targets, dtype=np.int32),
+            k,
+            control_mask(controls),
+            matrix.astype(dtype).reshape(-1),
+            *all_groups(k, controls),
+        )
         run_both(
             host["matrix"].apply_matrix,
             cpu_kernels.apply_matrix,
@@ -165,7 +176,7 @@ def permutation_matrix(perm: np.ndarray) -> np.ndarray:
 def test_apply_permutation(host, dtype, k, ncontrols):
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=200 + k * 10 + ncontrols)):
         perm = np.random.default_rng(index).permutation(1 << k).astype(np.int64)
-        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), perm)
+        args = (np.array(targets, dtype=np.int32), k, control_mask(controls), perm, *all_groups(k, controls))
         run_both(
             host["permute"].apply_permutation,
             cpu_kernels.apply_permutation,
@@ -204,7 +215,8 @@ def test_apply_permutation_on_a_wide_state(host, dtype, targets, controls):
     rng = np.random.default_rng(len(targets) + 10 * len(controls))
     start = reference.random_state(WIDE_STATE_QUBITS, rng).astype(dtype)
     perm = rng.permutation(1 << len(targets)).astype(np.int64)
-    args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), perm)
+    groups = all_groups(len(targets), controls, WIDE_STATE_QUBITS)
+    args = (np.array(targets, dtype=np.int32), len(targets), control_mask(controls), perm, *groups)
     compare(
         host["permute"].apply_permutation,
         cpu_kernels.apply_permutation,
@@ -227,7 +239,7 @@ def test_apply_x_and_swap(host, dtype, ncontrols):
             host["permute"].apply_x,
             cpu_kernels.apply_x,
             dtype,
-            (targets[0], mask),
+            (targets[0], mask, *all_groups(1, controls)),
             index,
             lambda s, t=targets, c=controls, u=x: reference.apply(s, t[:1], u, c),
             f"x on {targets[0]}",
@@ -237,7 +249,7 @@ def test_apply_x_and_swap(host, dtype, ncontrols):
             host["permute"].apply_swap,
             cpu_kernels.apply_swap,
             dtype,
-            (targets[0], targets[1], mask),
+            (targets[0], targets[1], mask, *all_groups(2, controls)),
             index,
             lambda s, t=targets, c=controls, u=swap: reference.apply(s, t, u, c),
             f"swap of {targets}",

@@ -4,18 +4,17 @@ A pass of a fused 4-qubit matrix over a 26-qubit double state takes over a
 second on a 2-core CPU, and a cancelled job would wait for it. When a device
 sets ``chunk_qubits`` and the state holds at least four pieces of
 ``2**chunk_qubits`` amplitudes, every update walks the state piece by piece
-and checks ``should_stop`` before each one. The kernels are unchanged: a
-contiguous slice of a state is itself a state.
+and checks ``should_stop`` before each one.
 
-* Dense matrices and permutations act on pieces of ``2**max(chunk_qubits,
-  t + 1)`` amplitudes, t being their highest target, so that each group of
-  amplitudes lies in one piece; controls at or above the piece size select
-  the pieces, the others stay controls. A pass whose target is the state's
-  top qubit therefore still runs whole: splitting it needs a range of groups
-  in the kernels themselves (gathering runs into a buffer at this level cost
-  2 to 4 times the pass, measured).
-* Diagonals act on each piece of ``2**chunk_qubits`` with the part of the
-  diagonal that the piece's high bits select, whatever their targets.
+* Dense matrices and permutations run on ranges of their groups (the
+  ``groups`` argument of ``Device.apply_matrix`` and ``apply_permutation``,
+  ``group_begin, group_end`` in the kernels): ranges of
+  ``2**(chunk_qubits - k)`` groups of ``2**k`` amplitudes, so each launch
+  moves ``2**chunk_qubits`` amplitudes whatever the targets, the state's top
+  qubit included. Controls stay controls: they only make the groups fewer.
+* Diagonals act on each contiguous piece of ``2**chunk_qubits`` amplitudes (a
+  slice of a state is itself a state) with the part of the diagonal that the
+  piece's high bits select, whatever their targets.
 * Collapse and one-qubit marginals run per piece; a branch's copy is made
   piece by piece.
 * Sampling shares the shots among the pieces by their probability (one
@@ -34,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import JobCancelledError, SimulationError
-from .devices.base import Device
+from .devices.base import Device, group_count
 from .ops import GateOp
 
 MIN_PIECES_LOG2 = 2
@@ -77,17 +76,21 @@ class Chunker:
         low_index = np.zeros(1 << len(low), dtype=np.int64)
         for i, j in enumerate(low):  # entry m of the piece's diagonal: bit i of m is diag bit low[i]
             low_index |= ((np.arange(1 << len(low)) >> i) & 1) << j
-        for base, piece in self._pieces(state, self.piece_qubits, controls):
+        for base, piece in self._pieces(state, controls):
             high_index = sum(((base >> targets[j]) & 1) << j for j in high)
             part = diag[high_index + low_index]
             if len(low) or part[0] != 1:
                 apply_kind(self.device, piece, "diagonal", [targets[j] for j in low], part, self._low(controls))
 
     def _dense(self, state: Any, kind: str, targets: list[int], operand: Any, controls: list[int]) -> None:
-        """Pieces of ``2**max(piece_qubits, top target + 1)`` amplitudes, so that every group lies in one."""
-        piece_qubits = max(self.piece_qubits, max(targets, default=-1) + 1)
-        for _, piece in self._pieces(state, piece_qubits, controls):
-            apply_kind(self.device, piece, kind, targets, operand, self._low(controls, piece_qubits))
+        """Ranges of ``2**(piece_qubits - k)`` groups, each ``2**piece_qubits`` amplitudes of work (one group
+        when k is larger), over the whole state: the groups of a high target span it, so no slice would do."""
+        count = group_count(self.nqubits, len(targets), len(controls))
+        step = 1 << max(self.piece_qubits - len(targets), 0)
+        family = self.device.apply_permutation if kind == "permutation" else self.device.apply_matrix
+        for begin in range(0, count, step):
+            self.check()
+            family(state, targets, operand, controls, (begin, min(begin + step, count)))
 
     # ---------------------------------------------------------- measurement
     def probability_of_one(self, state: Any, qubit: int) -> tuple[float, float]:
@@ -97,7 +100,7 @@ class Chunker:
             probs = self.device.marginal_probabilities(state, [qubit])
             return float(probs[1]), float(probs.sum())
         ones = total = 0.0
-        for base, piece in self._pieces(state, self.piece_qubits, []):
+        for base, piece in self._pieces(state, []):
             if qubit < self.piece_qubits:
                 probs = self.device.marginal_probabilities(piece, [qubit])
                 ones, total = ones + float(probs[1]), total + float(probs.sum())
@@ -112,7 +115,7 @@ class Chunker:
             self.check()
             self.device.collapse(state, [qubit], outcome, probability)
             return
-        for base, piece in self._pieces(state, self.piece_qubits, []):
+        for base, piece in self._pieces(state, []):
             if qubit < self.piece_qubits:
                 self.device.collapse(piece, [qubit], outcome, probability)
             elif (base >> qubit) & 1 == outcome:
@@ -127,7 +130,7 @@ class Chunker:
             return self.device.copy(state)
         branch = self.device.zero_state(self.nqubits, self.precision)
         size = 1 << self.piece_qubits
-        for base, piece in self._pieces(state, self.piece_qubits, []):
+        for base, piece in self._pieces(state, []):
             branch[base : base + size] = piece
         return branch
 
@@ -177,7 +180,7 @@ class Chunker:
         low = [q for q in qubits if q < self.piece_qubits]
         high = [q for q in qubits if q >= self.piece_qubits]
         bases, pieces, weights = [], [], []
-        for base, piece in self._pieces(state, self.piece_qubits, []):
+        for base, piece in self._pieces(state, []):
             bases.append(base)
             pieces.append(piece)
             weights.append(float(self.device.marginal_probabilities(piece, [])[0]))
@@ -192,20 +195,20 @@ class Chunker:
                 yield piece, low, high_bits, int(piece_shots), int(rng.integers(2**63))
 
     # -------------------------------------------------------------- helpers
-    def _pieces(self, state: Any, piece_qubits: int, controls: list[int]) -> Iterator[tuple[int, Any]]:
+    def _pieces(self, state: Any, controls: list[int]) -> Iterator[tuple[int, Any]]:
         """``(first index, slice)`` of each piece of ``2**piece_qubits`` amplitudes whose controls at or
         above ``piece_qubits`` are 1; checks for cancellation before each."""
-        size = 1 << piece_qubits
-        fixed = sum(1 << c for c in controls if c >= piece_qubits)
-        free = [q for q in range(piece_qubits, self.nqubits) if not (fixed >> q) & 1]
+        size = 1 << self.piece_qubits
+        fixed = sum(1 << c for c in controls if c >= self.piece_qubits)
+        free = [q for q in range(self.piece_qubits, self.nqubits) if not (fixed >> q) & 1]
         for value in range(1 << len(free)):
             self.check()
             base = fixed | sum(((value >> i) & 1) << q for i, q in enumerate(free))
             yield base, state[base : base + size]
 
-    def _low(self, controls: list[int], below: int | None = None) -> list[int]:
-        limit = self.piece_qubits if below is None else below
-        return [c for c in controls if c < limit]
+    def _low(self, controls: list[int]) -> list[int]:
+        """The controls inside a piece (the others chose the pieces)."""
+        return [c for c in controls if c < self.piece_qubits]
 
 
 def apply_kind(device: Device, state: Any, kind: str, targets: list[int], operand: Any, controls: list[int]) -> None:

@@ -3,7 +3,7 @@
 A launch checks what NVRTC-compiled code would silently misread on a GPU: the
 grid and block shapes, the argument count, and each argument's exact type for
 its C parameter (``int`` → ``numpy.int32``, ``mask_t`` → ``numpy.uint64``,
-``double`` → ``numpy.float64``, pointers → contiguous device arrays of the
+``index_t`` → ``numpy.int64``, ``double`` → ``numpy.float64``, pointers → contiguous device arrays of the
 entry's element type). The C parameters come from the signature table
 ``KERNELS``, which ``tests/test_kernel_mirror.py`` checks against the source.
 """
@@ -18,7 +18,7 @@ from gpuq.sim.devices.kernel_sources import KERNELS
 from .cuda.compiler import CompileException
 from .cuda.driver import CUDADriverError
 
-_SCALAR = {"int": np.int32, "mask": np.uint64, "double": np.float64}
+_SCALAR = {"int": np.int32, "mask": np.uint64, "index": np.int64, "double": np.float64}
 _COMPLEX = {"64": np.dtype(np.complex64), "128": np.dtype(np.complex128)}
 _LIMITS = {"block": (1024, 1024, 64), "grid": (2**31 - 1, 65535, 65535)}
 

@@ -11,6 +11,11 @@ Conventions:
       matrix built for targets ``(a, b)`` has ``a`` as its least significant bit.
     * Controls are qubits that must all be 1; kernels receive them as a bit mask.
     * Every update is in place.
+    * Dense and permutation updates act on *groups*: the ``2**k`` amplitudes
+      that differ only in the targets, where the controls are 1, numbered by
+      the other bits of their index (``group_count`` of them). ``groups=(begin,
+      end)`` updates only groups ``begin`` to ``end - 1``, so that a long pass
+      can be split (``sim/chunks.py``); None updates them all.
 """
 
 from __future__ import annotations
@@ -64,6 +69,26 @@ def check_operands(nqubits: int, targets: Sequence[int], controls: Sequence[int]
         raise SimulationError(f"targets {list(targets)} and controls {list(controls)} must be distinct qubits")
     if operand_len != 1 << len(targets):
         raise SimulationError(f"operand of length {operand_len} does not act on {len(targets)} qubit(s)")
+
+
+def group_count(nqubits: int, ntargets: int, ncontrols: int) -> int:
+    """Number of groups of a dense or permutation operand: one per value of the other qubits."""
+    return 1 << (nqubits - ntargets - ncontrols)
+
+
+def group_range(nqubits: int, ntargets: int, ncontrols: int, groups: tuple[int, int] | None) -> tuple[int, int]:
+    """``(group_begin, group_end)`` of a launch: all groups for None, else ``groups`` after checking it.
+
+    Raises:
+        SimulationError: a range that is not ``0 <= begin <= end <= group_count``.
+    """
+    count = group_count(nqubits, ntargets, ncontrols)
+    if groups is None:
+        return 0, count
+    begin, end = (int(g) for g in groups)
+    if not 0 <= begin <= end <= count:
+        raise SimulationError(f"group range {groups} is not within [0, {count}] (begin <= end) for this operand")
+    return begin, end
 
 
 MAX_TARGETS = 6
@@ -165,9 +190,15 @@ class Device(ABC):
 
     @abstractmethod
     def apply_matrix(
-        self, state: Any, targets: Sequence[int], matrix: np.ndarray, controls: Sequence[int] = ()
+        self,
+        state: Any,
+        targets: Sequence[int],
+        matrix: np.ndarray,
+        controls: Sequence[int] = (),
+        groups: tuple[int, int] | None = None,
     ) -> None:
-        """Apply a dense ``2**k × 2**k`` matrix on ``targets``, where all ``controls`` are 1."""
+        """Apply a dense ``2**k × 2**k`` matrix on ``targets``, where all ``controls`` are 1, to the
+        groups ``groups`` (``(begin, end)``; None: all)."""
 
     @abstractmethod
     def apply_diagonal(
@@ -177,9 +208,15 @@ class Device(ABC):
 
     @abstractmethod
     def apply_permutation(
-        self, state: Any, targets: Sequence[int], perm: np.ndarray, controls: Sequence[int] = ()
+        self,
+        state: Any,
+        targets: Sequence[int],
+        perm: np.ndarray,
+        controls: Sequence[int] = (),
+        groups: tuple[int, int] | None = None,
     ) -> None:
-        """Move amplitude of local index ``m`` to ``perm[m]`` on ``targets``, where all ``controls`` are 1."""
+        """Move amplitude of local index ``m`` to ``perm[m]`` on ``targets``, where all ``controls`` are 1,
+        in the groups ``groups`` (``(begin, end)``; None: all)."""
 
     @abstractmethod
     def marginal_probabilities(self, state: Any, qubits: Sequence[int]) -> np.ndarray:

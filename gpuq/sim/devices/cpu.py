@@ -23,6 +23,7 @@ from .base import (
     check_operands,
     collapse_arguments,
     control_mask,
+    group_range,
     nqubits_of,
     state_dtype,
 )
@@ -138,12 +139,13 @@ class CpuDevice(CpuPauliMixin, Device):
         check_operands(nqubits, targets, controls, expected_len)
         return state, nqubits, np.asarray(targets, dtype=np.int32), control_mask(controls)
 
-    def apply_matrix(self, state, targets, matrix, controls=()):
+    def apply_matrix(self, state, targets, matrix, controls=(), groups=None):
         k = len(targets)
         matrix = check_matrix(matrix, k)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, matrix, 1 << k)
+        begin, end = group_range(nqubits, k, len(controls), groups)
         flat = np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1)
-        _launch(cpu_kernels.apply_matrix, state, nqubits, targets_arr, k, mask, flat)
+        _launch(cpu_kernels.apply_matrix, state, nqubits, targets_arr, k, mask, flat, begin, end)
 
     def apply_diagonal(self, state, targets, diag, controls=()):
         diag = np.asarray(diag).reshape(-1)
@@ -158,20 +160,22 @@ class CpuDevice(CpuPauliMixin, Device):
             np.ascontiguousarray(diag, dtype=state.dtype),
         )
 
-    def apply_permutation(self, state, targets, perm, controls=()):
+    def apply_permutation(self, state, targets, perm, controls=(), groups=None):
         perm = np.asarray(perm, dtype=np.int64).reshape(-1)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, perm, perm.shape[0])
         if not np.array_equal(np.sort(perm), np.arange(perm.shape[0])):
             raise SimulationError(f"{perm.tolist()} is not a permutation of 0..{perm.shape[0] - 1}")
         k = len(targets)
+        begin, end = group_range(nqubits, k, len(controls), groups)
         if k == 0 or np.array_equal(perm, np.arange(perm.shape[0])):
             return
         if k == 1:
-            _launch(cpu_kernels.apply_x, state, nqubits, int(targets[0]), mask)
+            _launch(cpu_kernels.apply_x, state, nqubits, int(targets[0]), mask, begin, end)
         elif k == 2 and np.array_equal(perm, _SWAP):
-            _launch(cpu_kernels.apply_swap, state, nqubits, int(targets[0]), int(targets[1]), mask)
+            _launch(cpu_kernels.apply_swap, state, nqubits, int(targets[0]), int(targets[1]), mask, begin, end)
         else:
-            _launch(cpu_kernels.apply_permutation, state, nqubits, targets_arr, k, mask, np.ascontiguousarray(perm))
+            perm = np.ascontiguousarray(perm)
+            _launch(cpu_kernels.apply_permutation, state, nqubits, targets_arr, k, mask, perm, begin, end)
 
     def marginal_probabilities(self, state, qubits):
         state = _check_state(state)

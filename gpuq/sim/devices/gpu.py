@@ -29,6 +29,7 @@ from .base import (
     check_operands,
     collapse_arguments,
     control_mask,
+    group_range,
     state_dtype,
 )
 from .gpu_pauli import GpuPauliMixin
@@ -46,8 +47,8 @@ _INSTALL_HINT = "install CuPy for your CUDA driver: pip install cupy-cuda13x (CU
 _SWAP = np.array([0, 2, 1, 3])
 _OOM_SIZE = re.compile(r"allocating ([\d,]+) bytes")
 
-_SCALARS = {"int": np.int32, "mask": np.uint64, "double": np.float64}
-"""NumPy type of each scalar argument kind of ``KERNELS`` (C int, mask_t, double)."""
+_SCALARS = {"int": np.int32, "mask": np.uint64, "index": np.int64, "double": np.float64}
+"""NumPy type of each scalar argument kind of ``KERNELS`` (C int, mask_t, index_t, double)."""
 
 
 def gpu_unavailable_reason() -> str | None:
@@ -255,12 +256,13 @@ class GpuDevice(GpuPauliMixin, Device):
         return state.copy()
 
     @_wrap_cuda_errors("apply_matrix")
-    def apply_matrix(self, state, targets, matrix, controls=()):
+    def apply_matrix(self, state, targets, matrix, controls=(), groups=None):
         k = len(targets)
         matrix = check_matrix(matrix, k)
         nqubits, mask = self._prepare(state, targets, controls, 1 << k)
-        items = 1 << (nqubits - k - len(controls))
-        self._launch("apply_matrix", state, items, nqubits, targets, k, mask, matrix.reshape(-1))
+        begin, end = group_range(nqubits, k, len(controls), groups)
+        if end > begin:
+            self._launch("apply_matrix", state, end - begin, nqubits, targets, k, mask, matrix.reshape(-1), begin, end)
 
     @_wrap_cuda_errors("apply_diagonal")
     def apply_diagonal(self, state, targets, diag, controls=()):
@@ -270,21 +272,22 @@ class GpuDevice(GpuPauliMixin, Device):
         self._launch("apply_diagonal", state, items, nqubits, targets, len(targets), mask, diag)
 
     @_wrap_cuda_errors("apply_permutation")
-    def apply_permutation(self, state, targets, perm, controls=()):
+    def apply_permutation(self, state, targets, perm, controls=(), groups=None):
         perm = np.asarray(perm, dtype=np.int64).reshape(-1)
         nqubits, mask = self._prepare(state, targets, controls, perm.shape[0])
         if not np.array_equal(np.sort(perm), np.arange(perm.shape[0])):
             raise SimulationError(f"{perm.tolist()} is not a permutation of 0..{perm.shape[0] - 1}")
         k = len(targets)
-        if k == 0 or np.array_equal(perm, np.arange(perm.shape[0])):
+        begin, end = group_range(nqubits, k, len(controls), groups)
+        if k == 0 or end == begin or np.array_equal(perm, np.arange(perm.shape[0])):
             return
-        items = 1 << (nqubits - k - len(controls))
+        items = end - begin
         if k == 1:
-            self._launch("apply_x", state, items, nqubits, targets[0], mask)
+            self._launch("apply_x", state, items, nqubits, targets[0], mask, begin, end)
         elif k == 2 and np.array_equal(perm, _SWAP):
-            self._launch("apply_swap", state, items, nqubits, targets[0], targets[1], mask)
+            self._launch("apply_swap", state, items, nqubits, targets[0], targets[1], mask, begin, end)
         else:
-            self._launch("apply_permutation", state, items, nqubits, targets, k, mask, perm)
+            self._launch("apply_permutation", state, items, nqubits, targets, k, mask, perm, begin, end)
 
     def _walk(self, state: Any, qubits: Sequence[int]) -> ChunkWalk:
         """A chunk walk over ``state``'s probabilities, after checking ``qubits``."""

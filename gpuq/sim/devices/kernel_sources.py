@@ -33,6 +33,7 @@ ARG_KINDS = {
     "complex128s": "a complex array in double, whatever the precision: const Complex<double>*",
     "int": "a scalar int (32 bits)",
     "mask": "a scalar mask_t (unsigned long long)",
+    "index": "a scalar index_t (long long): an amplitude or group index",
     "double": "a scalar double",
 }
 """Every argument kind an entry may take, with the C type it stands for."""
@@ -52,12 +53,14 @@ class KernelEntry:
 
 
 _OPERAND = ("state", "int", "int32s", "int", "mask")
+_GROUPS = ("index", "index")
+"""``group_begin, group_end``: the range of groups a dense or permutation launch updates (``kernels/common.cuh``)."""
 KERNELS = {
-    "apply_matrix": KernelEntry("matrix", (*_OPERAND, "complex")),
+    "apply_matrix": KernelEntry("matrix", (*_OPERAND, "complex", *_GROUPS)),
     "apply_diagonal": KernelEntry("diagonal", (*_OPERAND, "complex")),
-    "apply_permutation": KernelEntry("permute", (*_OPERAND, "int64s")),
-    "apply_x": KernelEntry("permute", ("state", "int", "int", "mask")),
-    "apply_swap": KernelEntry("permute", ("state", "int", "int", "int", "mask")),
+    "apply_permutation": KernelEntry("permute", (*_OPERAND, "int64s", *_GROUPS)),
+    "apply_x": KernelEntry("permute", ("state", "int", "int", "mask", *_GROUPS)),
+    "apply_swap": KernelEntry("permute", ("state", "int", "int", "int", "mask", *_GROUPS)),
     "probabilities": KernelEntry("measure", ("state", "int", "real")),
     "collapse": KernelEntry("measure", ("state", "int", "mask", "mask", "double")),
     "expectation_group": KernelEntry(

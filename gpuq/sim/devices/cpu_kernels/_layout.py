@@ -6,7 +6,10 @@ amplitudes are ``base + offset(m)``. Consecutive groups form equally spaced
 *stretches* (contiguous when qubit 0 is neither target nor control); the CPU
 kernels walk them in *tasks* of at most ``BLOCK`` consecutive groups, so that the
 innermost loop has a constant stride (vectorisable, unsigned indices) and
-threads get equal shares.
+threads get equal shares. A launch covers a range ``[group_begin, group_end)``
+of groups (the engine splits long passes so that it can stop between them):
+``task_range`` gives the tasks that meet it, ``task_span`` the part of a task
+inside it; with the whole range every task is whole, as before ranges existed.
 """
 
 from __future__ import annotations
@@ -120,3 +123,19 @@ def task_layout(nqubits, targets, ntargets, control_mask):
 def task_start(task, chunk, positions, npos, control_mask):
     """Base index of the first group of ``task`` (its groups follow at ``task_layout``'s stride)."""
     return insert_zero_bits(task * chunk, positions, npos) | control_mask
+
+
+@numba.njit(nogil=True, cache=True)
+def task_range(chunk, group_begin, group_end):
+    """``(first task, number of tasks)`` of the tasks of ``chunk`` groups that meet ``[group_begin, group_end)``."""
+    if group_end <= group_begin:
+        return 0, 0
+    first = group_begin // chunk
+    return first, (group_end + chunk - 1) // chunk - first
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def task_span(task, chunk, group_begin, group_end):
+    """``(lo_begin, lo_end)``: the groups ``task * chunk + lo`` of ``task`` that lie in ``[group_begin, group_end)``."""
+    first = task * chunk
+    return max(group_begin - first, 0), min(group_end - first, chunk)

@@ -5,7 +5,8 @@ Twin of ``kernels/matrix.cu`` (``apply_matrix_c64`` / ``apply_matrix_c128``).
 Index contract (as in the CUDA file): ``targets[j]`` is bit ``j`` of the
 row-major matrix's index; one work item is one group of ``2**k`` amplitudes at
 ``base + offset(m)``, ``base`` being the group index with zero bits inserted at
-every target and control position, OR ``control_mask``. Items are independent.
+every target and control position, OR ``control_mask``. Items are independent;
+a launch updates the groups in ``[group_begin, group_end)`` only.
 
 Speed: the kernels walk tasks of consecutive groups at a constant stride
 (``_layout.task_layout``) with unsigned indices, so LLVM vectorises the
@@ -13,7 +14,9 @@ innermost loops; unit stride gets its own inlined copy. ``k = 1`` updates the
 pairs in registers. ``k >= 2`` gathers a task's groups into split (re, im)
 lanes, multiplies four matrix columns per pass over the lanes (the loop LLVM
 vectorises), and scatters each row back; its scratch is allocated once per
-thread share, not per group.
+thread share, not per group. A range whose ends fall inside tasks has its
+partial tasks updated one group at a time (``_one_by_one``, as the CUDA
+kernel does); the engine's ranges are whole tasks.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._layout import FASTMATH, local_offsets, real_view, task_layout, task_start
+from ._layout import BLOCK, FASTMATH, local_offsets, real_view, task_layout, task_range, task_span, task_start
 from .diagonal import apply_diagonal
 
 _ONE = np.uint64(1)
@@ -49,9 +52,10 @@ def _pairs(f, start, stride, chunk, pair, m):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
-def _matrix_1(state, nqubits, targets, control_mask, matrix):
+def _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_end):
     f = real_view(state)
-    positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, 1, control_mask)
+    positions, npos, stride, chunk, _ = task_layout(nqubits, targets, 1, control_mask)
+    first, ntasks = task_range(chunk, group_begin, group_end)
     pair = np.uint64(2 << targets[0])  # distance in reals between the |0> and |1> amplitudes
     m = (
         matrix[0].real,
@@ -64,13 +68,44 @@ def _matrix_1(state, nqubits, targets, control_mask, matrix):
         matrix[3].imag,
     )
     step = np.uint64(2 * stride)
-    uchunk = np.uint64(chunk)
-    for task in prange(ntasks):
-        start = _TWO * np.uint64(task_start(task, chunk, positions, npos, control_mask))
+    for i in prange(ntasks):
+        task = first + i
+        start = task_start(task, chunk, positions, npos, control_mask)
+        count = chunk
+        if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
+            lo, hi = task_span(task, chunk, group_begin, group_end)
+            start, count = start + stride * lo, hi - lo
         if step == _TWO:
-            _pairs(f, start, _TWO, uchunk, pair, m)
+            _pairs(f, _TWO * np.uint64(start), _TWO, np.uint64(count), pair, m)
         else:
-            _pairs(f, start, step, uchunk, pair, m)
+            _pairs(f, _TWO * np.uint64(start), step, np.uint64(count), pair, m)
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH)
+def _one_by_one(state, group_begin, group_end, positions, npos, control_mask, offsets, matrix, dim):
+    """Groups ``[group_begin, group_end)`` one at a time (the CUDA kernel's loop body), for any k."""
+    column = np.empty(dim, dtype=state.dtype)
+    for g in range(group_begin, group_end):
+        base = np.uint64(task_start(g, 1, positions, npos, control_mask))
+        for c in range(dim):
+            column[c] = state[base + offsets[c]]
+        for r in range(dim):
+            acc = matrix[r * dim] * column[0]
+            for c in range(1, dim):
+                acc += matrix[r * dim + c] * column[c]
+            state[base + offsets[r]] = acc
+
+
+@numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
+def _matrix_groups(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):
+    """Any k, one group at a time in blocks of ``BLOCK`` groups: k = 0 (a controlled phase) on part of a state."""
+    offsets = local_offsets(targets, ntargets)
+    positions, npos, _, _, _ = task_layout(nqubits, targets, ntargets, control_mask)
+    first, nblocks = task_range(BLOCK, group_begin, group_end)
+    for i in prange(nblocks):
+        lo, hi = task_span(first + i, BLOCK, group_begin, group_end)
+        begin = (first + i) * BLOCK
+        _one_by_one(state, begin + lo, begin + hi, positions, npos, control_mask, offsets, matrix, 1 << ntargets)
 
 
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
@@ -162,16 +197,25 @@ def _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, step)
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
-def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix):
-    """Any k >= 1: tasks of ``lanes`` groups made of stretches of ``seg``."""
+def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):
+    """Any k >= 1: tasks of ``lanes`` groups made of stretches of ``seg``; the range's partial tasks one by one."""
     dim = 1 << ntargets
     f = real_view(state)
     offsets = local_offsets(targets, ntargets)
-    positions, npos, stride, chunk, nchunks = task_layout(nqubits, targets, ntargets, control_mask)
-    ngroups = chunk * nchunks
-    lanes = min(ngroups, max(_MIN_LANES, _LANE_AMPLITUDES // dim))
+    positions, npos, stride, chunk, _ = task_layout(nqubits, targets, ntargets, control_mask)
+    if group_end <= group_begin:
+        return
+    lanes = max(_MIN_LANES, _LANE_AMPLITUDES // dim)
+    while lanes > group_end - group_begin:  # a power of two: the whole state's groups when they are fewer
+        lanes //= 2
     seg = min(chunk, lanes)
-    ntasks = ngroups // lanes
+    first = (group_begin + lanes - 1) // lanes  # the whole tasks in the range: [first, first + ntasks)
+    ntasks = max(group_end // lanes - first, 0)
+    if ntasks == 0:
+        _one_by_one(state, group_begin, group_end, positions, npos, control_mask, offsets, matrix, dim)
+        return
+    _one_by_one(state, group_begin, first * lanes, positions, npos, control_mask, offsets, matrix, dim)
+    _one_by_one(state, (first + ntasks) * lanes, group_end, positions, npos, control_mask, offsets, matrix, dim)
     step = np.uint64(2 * stride)
     mr = np.empty(dim * dim, dtype=f.dtype)
     mi = np.empty(dim * dim, dtype=f.dtype)
@@ -185,7 +229,8 @@ def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix):
         ar = np.empty(lanes, dtype=f.dtype)
         ai = np.empty(lanes, dtype=f.dtype)
         base = np.empty(lanes // seg, dtype=np.uint64)
-        for task in range(ntasks * share // shares, ntasks * (share + 1) // shares):
+        for i in range(ntasks * share // shares, ntasks * (share + 1) // shares):
+            task = first + i
             for s in range(lanes // seg):
                 base[s] = _TWO * np.uint64(task_start(task * (lanes // seg) + s, seg, positions, npos, control_mask))
             if step == _TWO:
@@ -194,16 +239,19 @@ def _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix):
                 _lanes_task(f, xr, xi, ar, ai, base, mr, mi, offsets, dim, lanes, seg, step)
 
 
-def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix):
-    """Apply the row-major ``matrix`` (flat, ``4**k`` entries) on ``targets[:ntargets]`` where controls are 1.
+def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):
+    """Apply the row-major ``matrix`` (flat, ``4**k`` entries) on ``targets[:ntargets]`` where controls are 1,
+    to the groups ``[group_begin, group_end)``.
 
     A Python dispatcher, not a Numba one: Numba compiles every kernel a jitted
     function can reach, so a job that only needs one of these would pay to
     compile all three (``cpu_kernels`` compiles lazily, per kernel used).
     """
-    if ntargets == 0:  # a controlled global phase: the one-entry diagonal
-        apply_diagonal(state, nqubits, targets, 0, control_mask, matrix)
+    if ntargets == 0 and group_begin == 0 and group_end == 1 << (nqubits - int(control_mask).bit_count()):
+        apply_diagonal(state, nqubits, targets, 0, control_mask, matrix)  # a whole controlled phase: streamed
+    elif ntargets == 0:
+        _matrix_groups(state, nqubits, targets, 0, control_mask, matrix, group_begin, group_end)
     elif ntargets == 1:
-        _matrix_1(state, nqubits, targets, control_mask, matrix)
+        _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_end)
     else:
-        _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix)
+        _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end)

@@ -9,6 +9,7 @@ amplitude at ``base + offset(m)`` moves to ``base + offset(perm[m])``. The Numba
 kernel moves runs of consecutive groups at once (same result, vectorised copies).
 ``apply_x`` is the case ``perm = [1, 0]`` on one target, ``apply_swap`` the case
 ``perm = [0, 2, 1, 3]`` on two; both walk stretches of equally spaced groups.
+Every entry updates the groups (pairs) in ``[group_begin, group_end)`` only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._layout import local_offsets, task_layout, task_start
+from ._layout import local_offsets, task_layout, task_range, task_span, task_start
 
 _ONE = np.uint64(1)
 
@@ -35,7 +36,7 @@ def _copy_stretch(source, first, stride, count, target, at, target_stride):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def apply_permutation(state, nqubits, targets, ntargets, control_mask, perm):
+def apply_permutation(state, nqubits, targets, ntargets, control_mask, perm, group_begin, group_end):
     """Move the amplitude at local index ``m`` of every group to local index ``perm[m]``.
 
     Runs of ``lanes`` consecutive groups move together: for every ``m`` that
@@ -46,31 +47,37 @@ def apply_permutation(state, nqubits, targets, ntargets, control_mask, perm):
     """
     dim = 1 << ntargets
     offsets = local_offsets(targets, ntargets)
-    positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, ntargets, control_mask)
+    positions, npos, stride, chunk, _ = task_layout(nqubits, targets, ntargets, control_mask)
+    first, ntasks = task_range(chunk, group_begin, group_end)
     lanes = max(1, min(chunk, _MOVED_AMPLITUDES // dim))
     ustride = np.uint64(stride)
     ulanes = np.uint64(lanes)
     shares = min(ntasks, _SHARES)
     for share in prange(shares):
         buf = np.empty(dim * lanes, dtype=state.dtype)
-        for task in range(ntasks * share // shares, ntasks * (share + 1) // shares):
+        for i in range(ntasks * share // shares, ntasks * (share + 1) // shares):
+            task = first + i
             start = np.uint64(task_start(task, chunk, positions, npos, control_mask))
-            for run in range(chunk // lanes):
-                base = start + ustride * ulanes * np.uint64(run)
+            lo, hi = 0, chunk
+            if i == 0 or i == ntasks - 1:  # only the ends of the range can be partial tasks
+                lo, hi = task_span(task, chunk, group_begin, group_end)
+            for run in range(lo, hi, lanes):
+                base = start + ustride * np.uint64(run)
+                count = np.uint64(min(lanes, hi - run))
                 for m in range(dim):
                     if perm[m] != m:
                         at = np.uint64(m) * ulanes
                         if ustride == _ONE:
-                            _copy_stretch(state, base + offsets[m], _ONE, ulanes, buf, at, _ONE)
+                            _copy_stretch(state, base + offsets[m], _ONE, count, buf, at, _ONE)
                         else:
-                            _copy_stretch(state, base + offsets[m], ustride, ulanes, buf, at, _ONE)
+                            _copy_stretch(state, base + offsets[m], ustride, count, buf, at, _ONE)
                 for m in range(dim):
                     if perm[m] != m:
                         at = np.uint64(m) * ulanes
                         if ustride == _ONE:
-                            _copy_stretch(buf, at, _ONE, ulanes, state, base + offsets[perm[m]], _ONE)
+                            _copy_stretch(buf, at, _ONE, count, state, base + offsets[perm[m]], _ONE)
                         else:
-                            _copy_stretch(buf, at, _ONE, ulanes, state, base + offsets[perm[m]], ustride)
+                            _copy_stretch(buf, at, _ONE, count, state, base + offsets[perm[m]], ustride)
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -84,28 +91,38 @@ def _swap_stretch(state, start, stride, chunk, offset_a, offset_b):
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
-def apply_x(state, nqubits, target, control_mask):
+def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offset_b, group_begin, group_end):
+    """``_swap_stretch`` over the groups of ``targets`` in ``[group_begin, group_end)``: whole tasks in
+    parallel, the groups of partial tasks at the range's ends one at a time (a task may be 2 groups, so
+    the loop over tasks carries nothing else)."""
+    positions, npos, stride, chunk, _ = task_layout(nqubits, targets, ntargets, control_mask)
+    first = (group_begin + chunk - 1) // chunk  # the whole tasks: [first, first + ntasks)
+    ntasks = max(group_end // chunk - first, 0)
+    head_end = min(first * chunk, group_end)
+    for g in range(group_begin, head_end):
+        _swap_stretch(state, np.uint64(task_start(g, 1, positions, npos, control_mask)), _ONE, _ONE, offset_a, offset_b)
+    for g in range(max((first + ntasks) * chunk, head_end), group_end):
+        _swap_stretch(state, np.uint64(task_start(g, 1, positions, npos, control_mask)), _ONE, _ONE, offset_a, offset_b)
+    ustride = np.uint64(stride)
+    uchunk = np.uint64(chunk)
+    for i in prange(ntasks):
+        start = np.uint64(task_start(first + i, chunk, positions, npos, control_mask))
+        if ustride == _ONE:
+            _swap_stretch(state, start, _ONE, uchunk, offset_a, offset_b)
+        else:
+            _swap_stretch(state, start, ustride, uchunk, offset_a, offset_b)
+
+
+@numba.njit(nogil=True, cache=True)
+def apply_x(state, nqubits, target, control_mask, group_begin, group_end):
     """Swap the amplitudes of every pair (base, base | 1 << target) where controls are 1."""
     targets = np.array([target], dtype=np.int32)
-    positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, 1, control_mask)
-    ustride = np.uint64(stride)
-    for task in prange(ntasks):
-        start = np.uint64(task_start(task, chunk, positions, npos, control_mask))
-        if ustride == _ONE:
-            _swap_stretch(state, start, _ONE, np.uint64(chunk), np.uint64(0), np.uint64(1 << target))
-        else:
-            _swap_stretch(state, start, ustride, np.uint64(chunk), np.uint64(0), np.uint64(1 << target))
+    _swap_tasks(state, nqubits, targets, 1, control_mask, np.uint64(0), np.uint64(1 << target), group_begin, group_end)
 
 
-@numba.njit(parallel=True, nogil=True, cache=True)
-def apply_swap(state, nqubits, target0, target1, control_mask):
+@numba.njit(nogil=True, cache=True)
+def apply_swap(state, nqubits, target0, target1, control_mask, group_begin, group_end):
     """Swap the |01> and |10> amplitudes of (target0, target1) in every group where controls are 1."""
     targets = np.array([target0, target1], dtype=np.int32)
-    positions, npos, stride, chunk, ntasks = task_layout(nqubits, targets, 2, control_mask)
-    ustride = np.uint64(stride)
-    for task in prange(ntasks):
-        start = np.uint64(task_start(task, chunk, positions, npos, control_mask))
-        if ustride == _ONE:
-            _swap_stretch(state, start, _ONE, np.uint64(chunk), np.uint64(1 << target0), np.uint64(1 << target1))
-        else:
-            _swap_stretch(state, start, ustride, np.uint64(chunk), np.uint64(1 << target0), np.uint64(1 << target1))
+    offset_a, offset_b = np.uint64(1 << target0), np.uint64(1 << target1)
+    _swap_tasks(state, nqubits, targets, 2, control_mask, offset_a, offset_b, group_begin, group_end)

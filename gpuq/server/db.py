@@ -1,8 +1,9 @@
 """The job store's tables and the engine that reaches them, for SQLite and any SQLAlchemy URL.
 
-Four tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
+Five tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
 Qobj, its life cycle and its result), ``workers`` (who is polling the queue,
-and whether it has a GPU) and ``meta`` (the schema version). The
+and whether it has a GPU), ``user_service`` (when each user was last served,
+for fair share) and ``meta`` (the schema version). The
 same tables serve one SQLite file on a lab workstation and one PostgreSQL
 database shared by several hosts.
 
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -85,6 +88,14 @@ workers = sa.Table(
     sa.Column("has_gpu", sa.Boolean, nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("seen_at", sa.DateTime, nullable=False),
+)
+
+user_service = sa.Table(
+    "gpuq_user_service",
+    metadata,
+    # When the user's last job was claimed: fair share serves the least recently served first.
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("gpuq_users.id"), primary_key=True),
+    sa.Column("last_claim_at", sa.DateTime, nullable=False),
 )
 
 meta = sa.Table(
@@ -177,14 +188,32 @@ def _setup_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.Lock:
+    """The lock that queues this process's SQLite writers for ``engine``."""
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(engine, threading.Lock())
+
+
 @contextmanager
 def transaction(engine: Engine, write: bool = False) -> Iterator[Connection]:
     """A connection inside one transaction, committed on success and rolled back on error.
 
     ``write=True`` takes SQLite's write lock at the start; on PostgreSQL it
     changes nothing (row locks and conditional updates do the work there).
+
+    On SQLite, the threads of one process also queue for a lock of their own
+    before they ask for the database's: SQLite's busy handler makes a waiting
+    writer sleep and retry (up to 100 ms at a time), and with 20 threads
+    writing at once the unlucky ones kept losing the race, for seconds
+    (submission latency p99 2.9 s, max 4.3 s, with a median of 0.2 s).
+    A thread blocked on a lock is woken as soon as it is free.
     """
-    with engine.connect() as conn:
+    lock = _write_lock(engine) if write and engine.dialect.name == "sqlite" else nullcontext()
+    with lock, engine.connect() as conn:
         conn.execution_options(gpuq_write=write)
         with conn.begin():
             yield conn

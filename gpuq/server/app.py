@@ -1,6 +1,6 @@
 """The HTTP API: FastAPI routes over the job store; no simulation ever runs here.
 
-Every route but ``/health`` needs a bearer token. A user sees, fetches and
+Every route but ``/health`` and ``/metrics`` (counts only, no names) needs a bearer token. A user sees, fetches and
 cancels only their own jobs: someone else's job answers 404, exactly like a
 job that does not exist. Routes raise gpuq errors; ``errors`` turns each into
 its HTTP status and an ``ErrorBody`` (``detail``, and ``field`` / ``limit``
@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..exceptions import (
@@ -47,6 +48,7 @@ from .body import read_body
 from .catalog import Catalog
 from .db import DONE, STATUSES
 from .errors import error_response, json_error
+from .metrics import store_registry
 from .store import JobRecord, JobStore
 from .users import User
 
@@ -105,6 +107,12 @@ def create_app(
     def health() -> Health:
         return Health(version=version, jobs=store.active_counts(), workers=len(store.live_workers(lease)))
 
+    metrics = store_registry(store, lease)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(content=generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
+
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi(user: CurrentUser) -> dict[str, Any]:
         return _openapi(app)
@@ -146,7 +154,8 @@ def create_app(
             str(uuid.uuid4()),
             admitted.needs_gpu,
         )
-        log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
+        fields = {"user": user.name, "job_id": record.id, "backend": record.backend}
+        log.info("user %s queued job %s on %s", user.name, record.id, record.backend, extra=fields)
         return await run_in_threadpool(_info, store, record)
 
     @app.get(f"{API_PREFIX}/jobs", response_model=JobList)

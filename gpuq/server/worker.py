@@ -28,6 +28,7 @@ from ..providers.local.prepare import prepare
 from ..providers.local.runner import run_prepared
 from ..sim.devices.select import gpu_unavailable_reason
 from .db import CANCELLED, DONE, ERROR
+from .logs import setup_logging
 from .procs import die_with_parent, new_worker_id, process_space
 from .recovery import reap
 from .store import JobRecord, JobStore
@@ -117,7 +118,9 @@ class Worker:
             target=self._beat, args=(record.id, cancel, lost, finished), name="gpuq-heartbeat", daemon=True
         )
         beat.start()
-        log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
+        fields: dict[str, object] = {"job_id": record.id, "backend": record.backend, "worker": self.worker_id}
+        log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend, extra=fields)
+        started = time.monotonic()
         limit = self.settings.max_run_time
         deadline = time.monotonic() + limit if limit is not None else None
 
@@ -134,6 +137,8 @@ class Worker:
         finally:
             finished.set()
             beat.join()
+        fields.update(status=status or "QUEUED", seconds=round(time.monotonic() - started, 6))
+        log.info("job %s ended %s", record.id, fields["status"], extra=fields)
         if status is None:
             self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
         elif not self._finish(record.id, status, result_json, error):
@@ -220,11 +225,14 @@ def _outcome(result: Result) -> tuple[str, str, str | None]:
     return status, result.model_dump_json(), error
 
 
-def worker_main(db_url: str, settings: WorkerSettings, parent_pid: int | None = None) -> None:
-    """Entry point of a worker process: open the store, run until SIGTERM or SIGINT."""
+def worker_main(db_url: str, settings: WorkerSettings, parent_pid: int | None = None, log_format: str = "text") -> None:
+    """Entry point of a worker process: open the store, run until SIGTERM or SIGINT.
+
+    ``log_format`` is ``text`` or ``json`` (see ``logs``).
+    """
     if parent_pid is not None and not die_with_parent(parent_pid):
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_logging("info", log_format)
     store = JobStore(db_url)
     worker = Worker(store, settings, parent_pid)
     for signum in (signal.SIGTERM, signal.SIGINT):

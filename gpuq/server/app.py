@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,6 +42,8 @@ from ..models.api import (
     UserInfo,
 )
 from ..models.result import Result
+from ..models.result_wire import CONTENT_TYPE as RESULT_CONTENT_TYPE
+from ..models.result_wire import json_pieces
 from .admission import admit
 from .auth import authenticate
 from .body import read_body
@@ -177,9 +179,15 @@ def create_app(
         return _info(store, owned_job(job_id, user))
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}/result", responses={200: {"model": Result}, 409: {"model": ErrorBody}})
-    def get_result(job_id: str, user: CurrentUser) -> Response:
+    def get_result(job_id: str, user: CurrentUser, request: Request) -> Response:
+        """The Result, streamed a piece at a time: binary (``result_wire``) to clients that accept it, else JSON."""
         record = owned_job(job_id, user)
-        text = store.result_json(job_id) if record.status == DONE else None
+        if record.status == DONE and store.has_result_pieces(job_id):
+            pieces = store.result_pieces(job_id)
+            if RESULT_CONTENT_TYPE in request.headers.get("accept", ""):
+                return StreamingResponse(pieces, media_type=RESULT_CONTENT_TYPE)
+            return StreamingResponse(json_pieces(pieces), media_type="application/json")
+        text = store.result_json(job_id) if record.status == DONE else None  # kept by an earlier release
         if text is None:
             raise NoResultError(job_id, record.status, record.error)
         return Response(content=text, media_type="application/json")

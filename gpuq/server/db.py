@@ -1,9 +1,10 @@
 """The job store's tables and the engine that reaches them, for SQLite and any SQLAlchemy URL.
 
-Five tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
+Six tables: ``users`` (a name and the SHA-256 of each token), ``jobs`` (the
 Qobj, its life cycle and its result), ``workers`` (who is polling the queue,
-and whether it has a GPU), ``user_service`` (when each user was last served,
-for fair share) and ``meta`` (the schema version). The
+and whether it has a GPU), ``result_pieces`` (results, compressed, in pieces
+the API can stream), ``user_service`` (when each user was last served, for
+fair share) and ``meta`` (the schema version). The
 same tables serve one SQLite file on a lab workstation and one PostgreSQL
 database shared by several hosts.
 
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..exceptions import StoreError
+from .migrate import migrate
 
 QUEUED, RUNNING, DONE, ERROR, CANCELLED = "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"
 STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
@@ -33,7 +35,8 @@ STATUSES = (QUEUED, RUNNING, DONE, ERROR, CANCELLED)
 FINAL_STATUSES = frozenset({DONE, ERROR, CANCELLED})
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Kept in ``gpuq_meta`` for releases before migrations, which refuse a store newer than they know."""
 
 QOBJ_ID_LENGTH = 200
 """Longest ``qobj_id`` the jobs table keeps (admission refuses longer ones)."""
@@ -88,6 +91,15 @@ workers = sa.Table(
     sa.Column("has_gpu", sa.Boolean, nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("seen_at", sa.DateTime, nullable=False),
+)
+
+result_pieces = sa.Table(
+    "gpuq_result_pieces",
+    metadata,
+    # A finished job's result in the compressed format of gpuq.models.result_wire, one row per piece.
+    sa.Column("job_id", sa.String(36), sa.ForeignKey("gpuq_jobs.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 user_service = sa.Table(
@@ -220,7 +232,7 @@ def transaction(engine: Engine, write: bool = False) -> Iterator[Connection]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the tables if they are missing and check the schema version.
+    """Bring the store's schema up to this gpuq's: create it when empty, else run the migrations it lacks.
 
     Raises:
         StoreError: the database cannot be reached or read, or holds a schema newer than this gpuq knows.
@@ -236,16 +248,19 @@ def create_schema(engine: Engine) -> None:
 def _create_schema(engine: Engine) -> None:
     with transaction(engine, write=True) as conn:
         if conn.dialect.name == "postgresql":
-            # Several processes may start at once; one creates, the others wait.
+            # Several processes may start at once; one migrates, the others wait.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262001)"))
-        metadata.create_all(conn, checkfirst=True)
-        row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
-        if row is None:
-            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(row.value) > SCHEMA_VERSION:
-            raise StoreError(
-                f"the job store has schema version {row.value}, newer than this gpuq ({SCHEMA_VERSION}); upgrade gpuq"
-            )
+        tables = set(sa.inspect(conn).get_table_names())
+        if meta.name in tables:
+            row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
+            if row is not None and int(row.value) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the job store has schema version {row.value}, newer than this gpuq ({SCHEMA_VERSION}); "
+                    "upgrade gpuq"
+                )
+        migrate(conn, tables)
+        conn.execute(meta.delete().where(meta.c.key == "schema_version"))
+        conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
 
 
 def default_db_url() -> str:

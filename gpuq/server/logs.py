@@ -51,3 +51,5 @@ def setup_logging(level: str, log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic narrates every check of the schema; the store logs the upgrades that happen.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -38,6 +38,7 @@ from .db import (
 )
 from .queue_views import QueueViews
 from .registry import WorkerRegistry
+from .results import ResultPieces, write_pieces
 from .users import UserRegistry
 
 MAX_ATTEMPTS = 2
@@ -80,7 +81,7 @@ def _record(row: Any) -> JobRecord:
     return JobRecord(**{name: getattr(row, name) for name in JobRecord.__dataclass_fields__})
 
 
-class JobStore(QueueClaims, UserRegistry, QueueViews, WorkerRegistry):
+class JobStore(QueueClaims, ResultPieces, UserRegistry, QueueViews, WorkerRegistry):
     """Users and jobs in one SQLAlchemy database.
 
     Args:
@@ -211,13 +212,32 @@ class JobStore(QueueClaims, UserRegistry, QueueViews, WorkerRegistry):
             cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         return held == 1, bool(cancel)
 
+    def holding(self, job_id: str, worker: str) -> tuple[bool, bool]:
+        """Whether ``worker`` still holds the job, and whether its cancellation was requested (reads only)."""
+        query = sa.select(jobs.c.worker, jobs.c.status, jobs.c.cancel_requested).where(jobs.c.id == job_id)
+        with transaction(self.engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return False, False
+        return row.worker == worker and row.status == RUNNING, bool(row.cancel_requested)
+
     def finish(
-        self, job_id: str, worker: str, status: str, result_json: str | None = None, error: str | None = None
+        self,
+        job_id: str,
+        worker: str,
+        status: str,
+        result_json: str | None = None,
+        error: str | None = None,
+        pieces: list[bytes] | None = None,
     ) -> bool:
-        """Record the end of a job run by ``worker``; False when the job was no longer its own."""
+        """Record the end of a job run by ``worker``; False when the job was no longer its own.
+
+        The result is ``pieces`` (``result_wire.encode``), or ``result_json``
+        as earlier releases kept it.
+        """
         assert status in FINAL_STATUSES
         with transaction(self.engine, write=True) as conn:
-            return (
+            held = (
                 conn.execute(
                     jobs.update()
                     .where(*_held(job_id, worker))
@@ -225,6 +245,9 @@ class JobStore(QueueClaims, UserRegistry, QueueViews, WorkerRegistry):
                 ).rowcount
                 == 1
             )
+            if held and pieces:
+                write_pieces(conn, job_id, pieces)
+            return held
 
     def release(self, job_id: str, worker: str, reason: str) -> bool:
         """Put a job back in the queue without counting the attempt (its worker was asked to stop).

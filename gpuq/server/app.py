@@ -1,10 +1,10 @@
 """The HTTP API: FastAPI routes over the job store; no simulation ever runs here.
 
-Every route but ``/health`` and ``/metrics`` (counts only, no names) needs a bearer token. A user sees, fetches and
-cancels only their own jobs: someone else's job answers 404, exactly like a
-job that does not exist. Routes raise gpuq errors; ``errors`` turns each into
-its HTTP status and an ``ErrorBody`` (``detail``, and ``field`` / ``limit``
-when they apply).
+Every route but ``/health`` and ``/metrics`` (counts only, no names) needs a
+bearer token. A user sees, fetches and cancels only their own jobs: someone
+else's job answers 404, exactly like a job that does not exist. Routes raise
+gpuq errors; ``errors`` turns each into its HTTP status and an ``ErrorBody``
+(``detail``, and ``field`` / ``limit`` when they apply).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def create_app(
     ``body_timeout`` how long a submission's body may pause before it is refused;
     ``max_queued`` how many jobs one user may have waiting (None: no cap).
     """
-    # The schema is served to token holders only (every route but /health needs a token).
+    # The schema is served to token holders only (every route but /health and /metrics needs a token).
     app = FastAPI(
         title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None, redoc_url=None
     )

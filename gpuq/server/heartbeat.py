@@ -72,8 +72,8 @@ class HeartbeatProcess:
         """True while the companion runs."""
         return self._process is not None and self._process.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Close the pipe (the companion ends at once) and wait for it."""
+    def stop(self) -> None:
+        """End the companion now (it keeps nothing worth a graceful end; it may still be importing)."""
         if self._process is None:
             return
         if self._process.stdin is not None:
@@ -81,8 +81,9 @@ class HeartbeatProcess:
                 self._process.stdin.close()
             except OSError:
                 pass
+        self._process.terminate()
         try:
-            self._process.wait(timeout)
+            self._process.wait(5.0)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()

@@ -50,4 +50,7 @@ def migrate(conn: Connection, tables: set[str]) -> None:
                 f"the job store is at schema revision {current}, which this gpuq does not know; upgrade gpuq"
             ) from exc
     command.upgrade(config, "head")
-    log.info("job store schema upgraded from revision %s to %s", current, scripts.get_current_head())
+    if "gpuq_jobs" in tables:  # an existing store, not a new one
+        log.info(
+            "job store schema upgraded from revision %s to %s", current or BEFORE_MIGRATIONS, scripts.get_current_head()
+        )

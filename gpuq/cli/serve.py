@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 
@@ -58,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _worker_arguments(serve)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    _log_format_argument(serve)
     serve.set_defaults(handler=_serve)
 
     worker = subparsers.add_parser(
@@ -69,6 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _db_argument(worker)
     _worker_arguments(worker)
     worker.add_argument("--max-jobs", type=int, default=None, help="exit after running this many jobs")
+    _log_format_argument(worker)
     worker.set_defaults(handler=_worker)
 
     server = subparsers.add_parser("server", help="administer a job server (users and tokens)")
@@ -104,6 +105,15 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         default=None,
         help="SQLAlchemy URL or SQLite file of the job store (default: $GPUQ_SERVER_DB, else ~/.gpuq/server.db)",
+    )
+
+
+def _log_format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="log lines as text, or as one JSON object per line with job_id, user, backend fields (default text)",
     )
 
 
@@ -171,13 +181,14 @@ def _serve(args: argparse.Namespace) -> int:
     from ..server.catalog import Catalog
     from ..server.db import masked_url
     from ..server.limits import Limits
+    from ..server.logs import setup_logging
     from ..server.store import JobStore
     from ..server.supervisor import Supervisor
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_logging(args.log_level, args.log_format)
     store = JobStore(_db_url(args))
     catalog = Catalog(Limits.from_file(args.limits))
-    supervisor = Supervisor(store, args.workers, _settings(args), gpu_wait=args.gpu_wait)
+    supervisor = Supervisor(store, args.workers, _settings(args), gpu_wait=args.gpu_wait, log_format=args.log_format)
     supervisor.start()
     print(
         f"gpuq: serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
@@ -196,6 +207,8 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            # JSON logs: uvicorn's loggers go through our root handler instead of its own text ones.
+            log_config=None if args.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
             access_log=args.log_level == "debug",
             timeout_keep_alive=5,
             limit_concurrency=args.max_connections,
@@ -212,7 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from ..server.worker import worker_main
 
-    worker_main(_db_url(args), _settings(args))
+    worker_main(_db_url(args), _settings(args), log_format=args.log_format)
     return 0
 
 

@@ -1,10 +1,10 @@
 """The HTTP API: FastAPI routes over the job store; no simulation ever runs here.
 
-Every route but ``/health`` needs a bearer token. A user sees, fetches and
-cancels only their own jobs: someone else's job answers 404, exactly like a
-job that does not exist. Routes raise gpuq errors; ``errors`` turns each into
-its HTTP status and an ``ErrorBody`` (``detail``, and ``field`` / ``limit``
-when they apply).
+Every route but ``/health`` and ``/metrics`` (counts only, no names) needs a
+bearer token. A user sees, fetches and cancels only their own jobs: someone
+else's job answers 404, exactly like a job that does not exist. Routes raise
+gpuq errors; ``errors`` turns each into its HTTP status and an ``ErrorBody``
+(``detail``, and ``field`` / ``limit`` when they apply).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..exceptions import (
@@ -41,12 +42,15 @@ from ..models.api import (
     UserInfo,
 )
 from ..models.result import Result
+from ..models.result_wire import CONTENT_TYPE as RESULT_CONTENT_TYPE
+from ..models.result_wire import json_pieces
 from .admission import admit
 from .auth import authenticate
 from .body import read_body
 from .catalog import Catalog
 from .db import DONE, STATUSES
 from .errors import error_response, json_error
+from .metrics import store_registry
 from .store import JobRecord, JobStore
 from .users import User
 
@@ -85,7 +89,7 @@ def create_app(
     ``body_timeout`` how long a submission's body may pause before it is refused;
     ``max_queued`` how many jobs one user may have waiting (None: no cap).
     """
-    # The schema is served to token holders only (every route but /health needs a token).
+    # The schema is served to token holders only (every route but /health and /metrics needs a token).
     app = FastAPI(
         title="gpuq job server", version=version, responses=_ERRORS, openapi_url=None, docs_url=None, redoc_url=None
     )
@@ -104,6 +108,12 @@ def create_app(
     @app.get("/health", response_model=Health)
     def health() -> Health:
         return Health(version=version, jobs=store.active_counts(), workers=len(store.live_workers(lease)))
+
+    metrics = store_registry(store, lease)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(content=generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi(user: CurrentUser) -> dict[str, Any]:
@@ -146,7 +156,8 @@ def create_app(
             str(uuid.uuid4()),
             admitted.needs_gpu,
         )
-        log.info("user %s queued job %s on %s", user.name, record.id, record.backend)
+        fields = {"user": user.name, "job_id": record.id, "backend": record.backend}
+        log.info("user %s queued job %s on %s", user.name, record.id, record.backend, extra=fields)
         return await run_in_threadpool(_info, store, record)
 
     @app.get(f"{API_PREFIX}/jobs", response_model=JobList)
@@ -168,9 +179,15 @@ def create_app(
         return _info(store, owned_job(job_id, user))
 
     @app.get(f"{API_PREFIX}/jobs/{{job_id}}/result", responses={200: {"model": Result}, 409: {"model": ErrorBody}})
-    def get_result(job_id: str, user: CurrentUser) -> Response:
+    def get_result(job_id: str, user: CurrentUser, request: Request) -> Response:
+        """The Result, streamed a piece at a time: binary (``result_wire``) to clients that accept it, else JSON."""
         record = owned_job(job_id, user)
-        text = store.result_json(job_id) if record.status == DONE else None
+        if record.status == DONE and store.has_result_pieces(job_id):
+            pieces = store.result_pieces(job_id)
+            if RESULT_CONTENT_TYPE in request.headers.get("accept", ""):
+                return StreamingResponse(pieces, media_type=RESULT_CONTENT_TYPE)
+            return StreamingResponse(json_pieces(pieces), media_type="application/json")
+        text = store.result_json(job_id) if record.status == DONE else None  # kept by an earlier release
         if text is None:
             raise NoResultError(job_id, record.status, record.error)
         return Response(content=text, media_type="application/json")

@@ -8,8 +8,9 @@ workers on any number of hosts:
 - claiming is atomic: of two workers racing for a job, exactly one gets it;
 - a worker whose job was taken from it (it stopped sending heartbeats) cannot
   record a result afterwards;
-- the queue is first in, first out by ``queue_order``, and a requeued job goes
-  to the back, so a waiting job's position never grows.
+- ``queue_order`` is arrival order, and a requeued job goes to the back, so a
+  waiting job's position never grows; which job runs next is the fair share
+  of ``claims`` (first in, first out while one user waits).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .claims import QueueClaims
 from .db import (
     CANCELLED,
     ERROR,
@@ -36,6 +38,7 @@ from .db import (
 )
 from .queue_views import QueueViews
 from .registry import WorkerRegistry
+from .results import ResultPieces, write_pieces
 from .users import UserRegistry
 
 MAX_ATTEMPTS = 2
@@ -78,7 +81,7 @@ def _record(row: Any) -> JobRecord:
     return JobRecord(**{name: getattr(row, name) for name in JobRecord.__dataclass_fields__})
 
 
-class JobStore(UserRegistry, QueueViews, WorkerRegistry):
+class JobStore(QueueClaims, ResultPieces, UserRegistry, QueueViews, WorkerRegistry):
     """Users and jobs in one SQLAlchemy database.
 
     Args:
@@ -199,53 +202,6 @@ class JobStore(UserRegistry, QueueViews, WorkerRegistry):
         return self.get(job_id, user_id)
 
     # ---------------------------------------------------------------- workers
-    def claim(self, worker: str, worker_space: str, has_gpu: bool = True) -> JobRecord | None:
-        """Take the first queued job for ``worker``, or None when there is none it can run.
-
-        Atomic across processes and hosts: the row is locked where the
-        database can (``FOR UPDATE SKIP LOCKED``) and the update only applies
-        while the job is still QUEUED, so two workers never get the same job.
-
-        Args:
-            worker: the worker's name.
-            worker_space: where its pid means something (see ``procs.process_space``).
-            has_gpu: False leaves the jobs that need a GPU to workers that have one.
-        """
-        waiting = [jobs.c.status == QUEUED]
-        if not has_gpu:
-            waiting.append(jobs.c.needs_gpu == sa.false())
-        with transaction(self.engine) as conn:
-            # A cheap look without the write lock: idle workers poll often.
-            if conn.execute(sa.select(jobs.c.seq).where(*waiting).limit(1)).first() is None:
-                return None
-        for _ in range(20):
-            with transaction(self.engine, write=True) as conn:
-                head = conn.execute(
-                    sa.select(jobs.c.id)
-                    .where(*waiting)
-                    .order_by(jobs.c.queue_order, jobs.c.seq)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).first()
-                if head is None:
-                    return None
-                now = utcnow()
-                claimed = conn.execute(
-                    jobs.update()
-                    .where(jobs.c.id == head.id, jobs.c.status == QUEUED)
-                    .values(
-                        status=RUNNING,
-                        worker=worker,
-                        worker_space=worker_space,
-                        started_at=now,
-                        heartbeat_at=now,
-                        attempts=jobs.c.attempts + 1,
-                    )
-                ).rowcount
-            if claimed == 1:
-                return self.get(head.id)
-        return None
-
     def heartbeat(self, job_id: str, worker: str) -> tuple[bool, bool]:
         """Record that ``worker`` still runs the job.
 
@@ -256,13 +212,32 @@ class JobStore(UserRegistry, QueueViews, WorkerRegistry):
             cancel = conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         return held == 1, bool(cancel)
 
+    def holding(self, job_id: str, worker: str) -> tuple[bool, bool]:
+        """Whether ``worker`` still holds the job, and whether its cancellation was requested (reads only)."""
+        query = sa.select(jobs.c.worker, jobs.c.status, jobs.c.cancel_requested).where(jobs.c.id == job_id)
+        with transaction(self.engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return False, False
+        return row.worker == worker and row.status == RUNNING, bool(row.cancel_requested)
+
     def finish(
-        self, job_id: str, worker: str, status: str, result_json: str | None = None, error: str | None = None
+        self,
+        job_id: str,
+        worker: str,
+        status: str,
+        result_json: str | None = None,
+        error: str | None = None,
+        pieces: list[bytes] | None = None,
     ) -> bool:
-        """Record the end of a job run by ``worker``; False when the job was no longer its own."""
+        """Record the end of a job run by ``worker``; False when the job was no longer its own.
+
+        The result is ``pieces`` (``result_wire.encode``), or ``result_json``
+        as earlier releases kept it.
+        """
         assert status in FINAL_STATUSES
         with transaction(self.engine, write=True) as conn:
-            return (
+            held = (
                 conn.execute(
                     jobs.update()
                     .where(*_held(job_id, worker))
@@ -270,6 +245,9 @@ class JobStore(UserRegistry, QueueViews, WorkerRegistry):
                 ).rowcount
                 == 1
             )
+            if held and pieces:
+                write_pieces(conn, job_id, pieces)
+            return held
 
     def release(self, job_id: str, worker: str, reason: str) -> bool:
         """Put a job back in the queue without counting the attempt (its worker was asked to stop).

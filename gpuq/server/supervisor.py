@@ -43,12 +43,14 @@ class Supervisor:
         settings: WorkerSettings,
         watch_interval: float = 0.25,
         gpu_wait: float = 600.0,
+        log_format: str = "text",
     ):
         self.store = store
         self.gpu_wait = gpu_wait
         self.count = count
         self.settings = settings
         self.watch_interval = watch_interval
+        self.log_format = log_format
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[multiprocessing.process.BaseProcess | None] = [None] * count
         self._deaths = [0] * count
@@ -124,7 +126,7 @@ class Supervisor:
                     target=worker_main,
                     name=f"gpuq-worker-{slot}",
                     daemon=True,
-                    args=(self.store.url, self.settings, os.getpid()),
+                    args=(self.store.url, self.settings, os.getpid(), self.log_format),
                 )
                 process.start()
                 self._processes[slot] = process

@@ -2,8 +2,9 @@
 
 Run by ``gpuq serve`` (as child processes) or on its own with ``gpuq
 worker --db URL`` on any host that reaches the database. While a job runs, a
-heartbeat thread tells the store the worker is alive and picks up
-cancellation requests; the engine checks them at every gate boundary. Asked to
+companion process (``heartbeat``) tells the store the worker is alive, and a
+thread here picks up cancellation requests; the engine checks them at every
+gate boundary. Asked to
 stop (SIGTERM, Ctrl-C), a worker puts its job back in the queue.
 """
 
@@ -22,12 +23,15 @@ import sqlalchemy as sa
 
 from ..exceptions import JobCancelledError
 from ..models.result import Result
+from ..models.result_wire import encode
 from ..models.validation import load_qobj
 from ..providers.local import Local, LocalSimulator
 from ..providers.local.prepare import prepare
 from ..providers.local.runner import run_prepared
 from ..sim.devices.select import gpu_unavailable_reason
 from .db import CANCELLED, DONE, ERROR
+from .heartbeat import BeatConfig, HeartbeatProcess
+from .logs import setup_logging
 from .procs import die_with_parent, new_worker_id, process_space
 from .recovery import reap
 from .store import JobRecord, JobStore
@@ -57,7 +61,13 @@ class WorkerSettings:
 class Worker:
     """One worker process's loop."""
 
-    def __init__(self, store: JobStore, settings: WorkerSettings | None = None, parent_pid: int | None = None):
+    def __init__(
+        self,
+        store: JobStore,
+        settings: WorkerSettings | None = None,
+        parent_pid: int | None = None,
+        log_format: str = "text",
+    ):
         self.store = store
         self.settings = settings or WorkerSettings()
         self.worker_id = new_worker_id(parent_pid)
@@ -67,6 +77,17 @@ class Worker:
         reason = gpu_unavailable_reason()
         self.has_gpu = reason is None
         self._no_gpu_reason = reason
+        self._beats = HeartbeatProcess(
+            BeatConfig(
+                store.url,
+                self.worker_id,
+                socket.gethostname(),
+                self.has_gpu,
+                self.settings.heartbeat_interval,
+                self._touch_interval,
+                log_format,
+            )
+        )
 
     def stop(self) -> None:
         """Finish soon: a running job stops at its next gate boundary and goes back in the queue."""
@@ -78,6 +99,7 @@ class Worker:
         self.store.register_worker(self.worker_id, socket.gethostname(), self.has_gpu)
         gpu = "with a GPU" if self.has_gpu else f"without a GPU ({self._no_gpu_reason}): GPU jobs are left to others"
         log.info("worker %s started, %s", self.worker_id, gpu)
+        self._beats.start()
         try:
             while not self._stop.is_set() and not self._orphaned():
                 try:
@@ -100,6 +122,7 @@ class Worker:
                 if self.settings.max_jobs is not None and done >= self.settings.max_jobs:
                     break
         finally:
+            self._beats.stop()
             self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped after %d job(s)", self.worker_id, done)
         return done
@@ -113,11 +136,14 @@ class Worker:
 
     def _run_job(self, record: JobRecord) -> None:
         cancel, lost, finished = threading.Event(), threading.Event(), threading.Event()
+        self._beats.beat_for(record.id)
         beat = threading.Thread(
-            target=self._beat, args=(record.id, cancel, lost, finished), name="gpuq-heartbeat", daemon=True
+            target=self._watch, args=(record.id, cancel, lost, finished), name="gpuq-job-watch", daemon=True
         )
         beat.start()
-        log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend)
+        fields: dict[str, object] = {"job_id": record.id, "backend": record.backend, "worker": self.worker_id}
+        log.info("worker %s runs job %s on %s", self.worker_id, record.id, record.backend, extra=fields)
+        started = time.monotonic()
         limit = self.settings.max_run_time
         deadline = time.monotonic() + limit if limit is not None else None
 
@@ -125,7 +151,7 @@ class Worker:
             return deadline is not None and time.monotonic() > deadline
 
         try:
-            status, result_json, error = self._execute(
+            status, pieces, error = self._execute(
                 record,
                 lambda: cancel.is_set() or lost.is_set() or self._stop.is_set() or overdue(),
                 cancel.is_set,
@@ -134,32 +160,36 @@ class Worker:
         finally:
             finished.set()
             beat.join()
+            self._beats.beat_for(None)
+        fields.update(status=status or "QUEUED", seconds=round(time.monotonic() - started, 6))
+        log.info("job %s ended %s", record.id, fields["status"], extra=fields)
         if status is None:
             self.store.release(record.id, self.worker_id, f"worker {self.worker_id} was stopped; job requeued")
-        elif not self._finish(record.id, status, result_json, error):
+        elif not self._finish(record.id, status, pieces, error):
             log.warning(
                 "job %s was taken from worker %s (missed heartbeats); its outcome is dropped", record.id, self.worker_id
             )
 
-    def _finish(self, job_id: str, status: str, result_json: str | None, error: str | None) -> bool:
+    def _finish(self, job_id: str, status: str, pieces: list[bytes] | None, error: str | None) -> bool:
         """Record the outcome; a result the store refuses (too large for it) makes the job ERROR, saying so.
 
         Without this, the refusal would end the worker, and the job would be
         run again for the same refusal.
         """
         try:
-            return self.store.finish(job_id, self.worker_id, status, result_json, error)
+            return self.store.finish(job_id, self.worker_id, status, error=error, pieces=pieces)
         except sa.exc.DBAPIError as exc:
-            if result_json is None:
+            if pieces is None:
                 raise
-            log.warning("job %s: the store refused its result of %d bytes: %s", job_id, len(result_json), exc)
+            size = sum(len(piece) for piece in pieces)
+            log.warning("job %s: the store refused its result of %d bytes: %s", job_id, size, exc)
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
             return self.store.finish(
                 job_id,
                 self.worker_id,
                 ERROR,
                 None,
-                f"the job ran, but the job store could not keep its result ({len(result_json)} bytes): {reason}",
+                f"the job ran, but the job store could not keep its result ({size} bytes): {reason}",
             )
 
     def _execute(
@@ -168,8 +198,8 @@ class Worker:
         should_stop: Callable[[], bool],
         cancel_requested: Callable[[], bool],
         overdue: Callable[[], bool],
-    ) -> tuple[str | None, str | None, str | None]:
-        """Run the job; returns (final status or None to requeue, result JSON, error message)."""
+    ) -> tuple[str | None, list[bytes] | None, str | None]:
+        """Run the job; returns (final status or None to requeue, result pieces, error message)."""
         try:
             qobj = load_qobj(self.store.qobj_json(record.id))
             backend = Local.get_backend(record.backend)
@@ -193,40 +223,48 @@ class Worker:
             return ERROR, None, f"{type(exc).__name__}: {exc}"
         return _outcome(result)
 
-    def _beat(self, job_id: str, cancel: threading.Event, lost: threading.Event, finished: threading.Event) -> None:
-        last_touch = time.monotonic()
+    def _watch(self, job_id: str, cancel: threading.Event, lost: threading.Event, finished: threading.Event) -> None:
+        """Read, every heartbeat interval, whether the job is still ours and whether it should stop.
+
+        The heartbeats themselves come from the companion process; this
+        thread only reads, so when the work holds it up, a cancellation is
+        seen late but the job is never lost for it.
+        """
         while not finished.wait(self.settings.heartbeat_interval):
             try:
-                held, cancel_requested = self.store.heartbeat(job_id, self.worker_id)
-                if time.monotonic() - last_touch > self._touch_interval:
-                    last_touch = time.monotonic()
-                    self.store.touch_worker(self.worker_id, socket.gethostname(), self.has_gpu)
+                held, cancel_requested = self.store.holding(job_id, self.worker_id)
             except sa.exc.SQLAlchemyError as exc:
-                log.warning("heartbeat of job %s failed: %s", job_id, exc)
+                log.warning("cannot read the state of job %s: %s", job_id, exc)
                 continue
             if not held:
                 lost.set()
             if cancel_requested:
                 cancel.set()
+            if not self._beats.alive():
+                self._beats.beat_for(job_id)
             if self._orphaned():
                 # The server that started this worker is gone; let the restarted one requeue the job.
                 os._exit(1)
 
 
-def _outcome(result: Result) -> tuple[str, str, str | None]:
+def _outcome(result: Result) -> tuple[str, list[bytes], str | None]:
+    """The job's status, its result as the compressed pieces the store keeps, and the failures' message."""
     failures = [f"{r.header.name}: {r.status}" for r in result.results if not r.success]
     error = "; ".join(failures) or None
     status = ERROR if failures and len(failures) == len(result.results) else DONE
-    return status, result.model_dump_json(), error
+    return status, list(encode(result)), error
 
 
-def worker_main(db_url: str, settings: WorkerSettings, parent_pid: int | None = None) -> None:
-    """Entry point of a worker process: open the store, run until SIGTERM or SIGINT."""
+def worker_main(db_url: str, settings: WorkerSettings, parent_pid: int | None = None, log_format: str = "text") -> None:
+    """Entry point of a worker process: open the store, run until SIGTERM or SIGINT.
+
+    ``log_format`` is ``text`` or ``json`` (see ``logs``).
+    """
     if parent_pid is not None and not die_with_parent(parent_pid):
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_logging("info", log_format)
     store = JobStore(db_url)
-    worker = Worker(store, settings, parent_pid)
+    worker = Worker(store, settings, parent_pid, log_format)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     try:

@@ -17,11 +17,11 @@ from gpuq.server.worker import Worker, WorkerSettings
 def test_a_result_the_store_refuses_ends_the_job_in_error_once(tmp_path):
     store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
     try:
-        # A real refusal by the database: this store keeps no result over 2000 bytes.
+        # A real refusal by the database: this store keeps no result piece over 100 bytes.
         with transaction(store.engine, write=True) as conn:
             conn.exec_driver_sql(
-                "CREATE TRIGGER small_results BEFORE UPDATE OF result ON gpuq_jobs "
-                "WHEN length(NEW.result) > 2000 BEGIN SELECT RAISE(ABORT, 'result too big'); END"
+                "CREATE TRIGGER small_results BEFORE INSERT ON gpuq_result_pieces "
+                "WHEN length(NEW.data) > 100 BEGIN SELECT RAISE(ABORT, 'result too big'); END"
             )
         add_user(store, "alice")
         with transaction(store.engine) as conn:
@@ -36,6 +36,6 @@ def test_a_result_the_store_refuses_ends_the_job_in_error_once(tmp_path):
         record = store.get(job_id)
         assert (record.status, record.attempts) == (ERROR, 1), record
         assert "could not keep its result" in record.error and "result too big" in record.error, record.error
-        assert store.result_json(job_id) is None
+        assert store.result_json(job_id) is None and not store.has_result_pieces(job_id)
     finally:
         store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -52,9 +53,22 @@ class CloudClient:
         """GET ``path`` and return its JSON (retried on connection errors)."""
         return self._json(self._request("GET", path, idempotent=True, params=params))
 
-    def get_text(self, path: str) -> str:
-        """GET ``path`` and return its body as text (retried on connection errors)."""
-        return self._request("GET", path, idempotent=True).text
+    def get_pieces(self, path: str, accept: str, piece_bytes: int = 1 << 20) -> tuple[str, Iterator[bytes]]:
+        """GET ``path`` as a stream: its content type, and its body in pieces as they arrive.
+
+        The request is retried on connection errors; a connection lost while
+        the body arrives raises ``CloudError`` from the iterator.
+        """
+        response = self._request("GET", path, idempotent=True, stream=True, headers={"Accept": accept})
+
+        def pieces() -> Iterator[bytes]:
+            with response:
+                try:
+                    yield from response.iter_content(piece_bytes)
+                except requests.RequestException as exc:
+                    raise CloudError(f"the answer to GET {path} was cut off: {_root_cause(exc)}") from exc
+
+        return response.headers.get("content-type", ""), pieces()
 
     def post(self, path: str, body: bytes | None = None, idempotent: bool = False) -> Any:
         """POST a JSON body (already encoded) and return the answer's JSON."""

@@ -16,6 +16,8 @@ from urllib.parse import quote
 from ...exceptions import CloudError, JobCancelledError, JobError, JobTimeoutError
 from ...models.api import API_PREFIX, JobInfo
 from ...models.result import Result
+from ...models.result_wire import CONTENT_TYPE as RESULT_CONTENT_TYPE
+from ...models.result_wire import decode
 from ..base import BaseJob, JobStatus
 
 if TYPE_CHECKING:
@@ -95,8 +97,7 @@ class CloudJob(BaseJob):
             raise JobError(f"job {self.job_id()} failed: {self._info.error_message or 'no reason given'}")
         with self._lock:
             if self._result is None:
-                text = self._client.get_text(self._path("/result"))
-                self._result = Result.model_validate_json(text)
+                self._result = self._fetch_result()
             return self._result
 
     def cancel(self) -> bool:
@@ -152,6 +153,17 @@ class CloudJob(BaseJob):
     def info(self) -> JobInfo:
         """Everything the server last said about the job."""
         return self._info
+
+    def _fetch_result(self) -> Result:
+        """The Result, read as the server streams it: binary (``result_wire``) where offered, else JSON."""
+        accept = f"{RESULT_CONTENT_TYPE}, application/json"
+        content_type, pieces = self._client.get_pieces(self._path("/result"), accept)
+        try:
+            if content_type.startswith(RESULT_CONTENT_TYPE):
+                return decode(pieces)
+            return Result.model_validate_json(b"".join(pieces))
+        except ValueError as exc:
+            raise CloudError(f"the result of job {self.job_id()} from the server cannot be read: {exc}") from exc
 
     def _path(self, suffix: str = "") -> str:
         return f"{API_PREFIX}/jobs/{quote(self.job_id(), safe='')}{suffix}"

@@ -1,0 +1,1 @@
+"""One module per change of the job store's schema, oldest first (Alembic revisions)."""

@@ -53,7 +53,7 @@ GPUQ_FN int top_bit(mask_t value) {
 
 template <typename T>
 GPUQ_FN void expectation_groups(const Complex<T>* __restrict__ state, int nqubits, int ngroups,
-                                const mask_t* __restrict__ x_masks, const index_t* __restrict__ starts,
+                                const mask_t* __restrict__ x_masks, const long long* __restrict__ starts,
                                 const mask_t* __restrict__ z_masks, const int* __restrict__ imag_part, int nstrings,
                                 int chunk_bits, int lane_bits, double* __restrict__ partial) {
     const index_t items = (index_t)1 << (nqubits - chunk_bits);
@@ -113,7 +113,7 @@ GPUQ_FN void apply_pauli_sum(const Complex<T>* __restrict__ state, int nqubits, 
 }  // namespace gpuq
 
 GPUQ_KERNEL void expectation_groups_c64(const gpuq::Complex<float>* state, int nqubits, int ngroups,
-                                        const gpuq::mask_t* x_masks, const gpuq::index_t* starts,
+                                        const gpuq::mask_t* x_masks, const long long* starts,
                                         const gpuq::mask_t* z_masks, const int* imag_part, int nstrings,
                                         int chunk_bits, int lane_bits, double* partial) {
     gpuq::expectation_groups<float>(state, nqubits, ngroups, x_masks, starts, z_masks, imag_part, nstrings,
@@ -121,7 +121,7 @@ GPUQ_KERNEL void expectation_groups_c64(const gpuq::Complex<float>* state, int n
 }
 
 GPUQ_KERNEL void expectation_groups_c128(const gpuq::Complex<double>* state, int nqubits, int ngroups,
-                                         const gpuq::mask_t* x_masks, const gpuq::index_t* starts,
+                                         const gpuq::mask_t* x_masks, const long long* starts,
                                          const gpuq::mask_t* z_masks, const int* imag_part, int nstrings,
                                          int chunk_bits, int lane_bits, double* partial) {
     gpuq::expectation_groups<double>(state, nqubits, ngroups, x_masks, starts, z_masks, imag_part, nstrings,

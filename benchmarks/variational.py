@@ -24,7 +24,8 @@ waits, which would measure the neighbours, not Aer. Each worker warms up on the
 runs and reports the median; circuits and observables are built before the clock
 starts. gpuq runs first and its numbers are the reference: every peer's output
 must agree within ``TOLERANCE``. ``--small`` shrinks every size, for a quick check.
-The JSON goes to ``benchmarks/results/variational-<machine>-<date>.json``.
+The JSON goes to ``benchmarks/results/variational-<machine>-<date>.json``, saved
+after every workload (``"complete": false`` until the run ends).
 """
 
 from __future__ import annotations
@@ -299,6 +300,9 @@ def main(argv: list[str] | None = None) -> None:
         "targets": TARGETS,
         "results": [],
     }
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    kind = "variational-small" if args.small else "variational"
+    out = args.results_dir / f"{kind}-{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
     with tempfile.TemporaryDirectory(prefix="gpuq-variational-") as tmpdir:
         for name in args.workloads:
             work, warmup = workload(name, sizes), workload(name, SMALL)
@@ -331,11 +335,9 @@ def main(argv: list[str] | None = None) -> None:
                 ours.update(fastest_peer=fastest, ratio=ratio, meets_target=ratio <= TARGETS[name])
                 verdict = "meets" if ratio <= TARGETS[name] else "misses"
                 print(f"{'':26s} gpuq / {fastest} = {ratio:.2f} ({verdict} the target {TARGETS[name]})")
+            out.write_text(json.dumps({**data, "complete": False}, indent=1, default=str))  # kept if interrupted
     data["machine"]["load_at_end"] = os.getloadavg()
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    kind = "variational-small" if args.small else "variational"
-    out = args.results_dir / f"{kind}-{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
-    out.write_text(json.dumps(data, indent=1, default=str))
+    out.write_text(json.dumps({**data, "complete": True}, indent=1, default=str))
     print(f"wrote {out}")
 
 

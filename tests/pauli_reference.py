@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from reference import embed
+from reference import apply, embed
 
 SINGLE = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
 
@@ -18,6 +18,15 @@ def pauli_sum_matrix(terms: list[tuple[str, complex]]) -> np.ndarray:
             term = embed(n, [qubit], SINGLE[char]) @ term
         total += coeff * term
     return total
+
+
+def string_expectation(label: str, state: np.ndarray) -> complex:
+    """``<state|P|state>`` of one string, applied qubit by qubit (matrix-vector products: cheap at 10+ qubits)."""
+    image = np.asarray(state, dtype=complex)
+    for qubit, char in enumerate(reversed(label)):
+        if char != "I":
+            image = apply(image, [qubit], SINGLE[char])
+    return complex(np.vdot(np.asarray(state, dtype=complex), image))
 
 
 def random_terms(

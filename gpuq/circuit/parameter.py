@@ -125,6 +125,17 @@ class ParameterExpression:
             raise CircuitError(f"no value for parameter(s) {sorted(p.name for p in missing)} of {self}")
         return _evaluate(self._tree, values)
 
+    def evaluate_columns(self, columns: Mapping[Parameter, np.ndarray]) -> np.ndarray:
+        """The expression's values for many bindings at once: ``columns`` maps each parameter to its values.
+
+        Division by zero gives NaN, as ``evaluate`` does; the caller checks finiteness.
+        """
+        missing = self.parameters - set(columns)
+        if missing:
+            raise CircuitError(f"no value for parameter(s) {sorted(p.name for p in missing)} of {self}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(_evaluate_columns(self._tree, columns), dtype=np.float64)
+
     def derivative(self, parameter: Parameter) -> Value:
         """d(self)/d(parameter), as an expression (or a float when constant)."""
         tree = _derivative(self._tree, parameter)
@@ -282,6 +293,20 @@ def _evaluate(tree: tuple, values: Mapping[Parameter, float]) -> float:
     if kind == "div" and right == 0:
         return math.nan
     return _BINARY[kind](_evaluate(tree[1], values), right)
+
+
+def _evaluate_columns(tree: tuple, columns: Mapping[Parameter, np.ndarray]) -> Any:
+    kind = tree[0]
+    if kind == "const":
+        return tree[1]
+    if kind == "param":
+        return np.asarray(columns[tree[1]], dtype=np.float64)
+    if kind == "neg":
+        return -_evaluate_columns(tree[1], columns)
+    left, right = _evaluate_columns(tree[1], columns), _evaluate_columns(tree[2], columns)
+    if kind == "div":
+        return np.where(np.asarray(right) == 0, np.nan, np.divide(left, right))
+    return _BINARY[kind](left, right)
 
 
 def _derivative(tree: tuple, parameter: Parameter) -> tuple:

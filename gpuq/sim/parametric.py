@@ -93,6 +93,8 @@ class FusedTemplate:
     Only circuits of gates and barriers are templated (variational runs with
     observables have no measurement, reset or condition). ``built`` counts the
     plans made in this process, so a run can report how many it needed.
+    ``blocks`` holds each pass's gate positions, ``fixed`` its merged
+    operation when no slot is in it (None otherwise).
     """
 
     built = 0
@@ -114,7 +116,7 @@ class FusedTemplate:
             run_gates = [gate_at[i] for i in run]
             self.blocks.extend([run[j] for j in block] for block in plan_blocks(run_gates, max_qubits))
         slotted = {slot.position for slot in circuit.slots}
-        self._fixed = [
+        self.fixed: list[GateOp | None] = [
             None if slotted.intersection(block) else merge_block([gate_at[i] for i in block]) for block in self.blocks
         ]
         self.gates = len(gate_at)
@@ -123,7 +125,7 @@ class FusedTemplate:
         """The fused passes for one binding's operations (``ParametricCircuit.bound_ops``)."""
         return [
             fixed if fixed is not None else merge_block([_gate(ops[i]) for i in block])
-            for fixed, block in zip(self._fixed, self.blocks)
+            for fixed, block in zip(self.fixed, self.blocks)
         ]
 
 

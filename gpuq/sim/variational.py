@@ -3,7 +3,8 @@
 With observables, each binding evolves |0...0> through the circuit's fused
 plan (built once, ``parametric.FusedTemplate``), evaluates every observable
 exactly on the final state and, when asked, runs the adjoint pass
-(``adjoint.py``); the result is one outcome with arrays of shape
+(``adjoint.py``). Without gradients the passes of all bindings are built at
+once (``batched.py``) and swept by ``sweep.py``; the result is one outcome with arrays of shape
 (bindings, observables) and (bindings, observables, parameters). Without
 observables, each binding is an ordinary run (counts or statevector) and
 gives one outcome; gates followed only by measurements keep one fusion plan
@@ -21,11 +22,13 @@ import numpy as np
 from ..exceptions import JobCancelledError
 from ..quantum_info import SparsePauliOp
 from .adjoint import adjoint_gradients, hermitian_parts
+from .batched import batched_passes
 from .engine import ExperimentOutcome, RunSettings, apply_gate, run_experiment
 from .expectation import PauliTable, expectation_values
 from .memory import check_memory, run_memory
 from .ops import BarrierOp, GateOp, MeasureOp
 from .parametric import FusedTemplate, ParametricCircuit
+from .sweep import string_values
 
 
 @dataclass
@@ -79,7 +82,13 @@ def run_variational(
     nbind, nparams = spec.bindings.shape
     values = np.zeros((nbind, len(spec.observables)), dtype=complex)
     gradients = np.zeros((nbind, len(spec.observables), nparams), dtype=complex) if spec.gradient else None
-    for b, row in enumerate(spec.bindings):
+    passes = None if spec.gradient else batched_passes(template, spec.bindings)
+    if passes is not None:
+        strings = string_values(
+            device, passes, nbind, nqubits, settings.precision, table, should_stop, settings.max_memory_mb
+        )
+        values = strings @ table.weights.T
+    for b, row in enumerate(spec.bindings if passes is None else ()):
         ops = spec.circuit.bound_ops(row)
         psi = device.zero_state(nqubits, settings.precision)
         for op in template.plan(ops):
@@ -98,6 +107,7 @@ def run_variational(
             "passes": len(template.blocks),
             "plans_built": FusedTemplate.built - plans_before,
             "bindings": nbind,
+            "batched": passes is not None,
         },
         "engine_time": time.perf_counter() - started,
     }

@@ -7,8 +7,6 @@ contiguous arrays of the state's dtype; the kernels then only move amplitudes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numba
@@ -28,26 +26,10 @@ from .base import (
     state_dtype,
 )
 from .cpu_pauli import CpuPauliMixin
-
-_SERIAL_BELOW = 1 << 14
-"""States with fewer amplitudes run on one thread: waking the pool costs more than the pass."""
-
+from .cpu_sweep import CpuSweepMixin
+from .cpu_threads import threads_for as _threads_for
 
 _SWAP = np.array([0, 2, 1, 3])
-
-
-@contextmanager
-def _threads_for(state: np.ndarray) -> Iterator[None]:
-    """Run the enclosed kernels on one thread for small states (threads are per calling thread in Numba)."""
-    if state.shape[0] >= _SERIAL_BELOW:
-        yield
-        return
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
 
 
 def _launch(kernel, state: np.ndarray, *args) -> None:
@@ -64,7 +46,7 @@ def _check_state(state: object) -> np.ndarray:
     return state
 
 
-class CpuDevice(CpuPauliMixin, Device):
+class CpuDevice(CpuPauliMixin, CpuSweepMixin, Device):
     """The host CPU, with Numba kernels running on Numba's thread pool.
 
     ``fusion_limit`` is 4: measured on the project's 2-core machine, one pass

@@ -2,7 +2,7 @@
 
 A mixin, so that the device module stays about gate kernels; the kernels are
 ``cpu_kernels/pauli.py`` (twins of ``kernels/pauli.cu``). Nothing here copies
-the state: each X-mask group is one pass that writes small partial sums.
+the state: one kernel call serves every X-mask group and writes small partial sums.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 
 from ...exceptions import SimulationError
 from .cpu_kernels import pauli as kernels
-from .pauli_groups import chunk_bits_for, folded_coefficients, group_by_x
+from .cpu_threads import threads_for
+from .pauli_groups import chunk_bits_for, folded_coefficients, grouped_strings
 
 CHUNK_BITS = 12
 """Amplitudes per work item (log2) on the CPU: a contiguous 64 KiB chunk (double), many items per thread."""
@@ -32,15 +33,27 @@ class CpuPauliMixin:
         """``<state|P_j|state>`` for every string ``(x_masks[j], z_masks[j])``, as float64."""
         state = _state(state)
         nqubits = state.shape[0].bit_length() - 1
+        groups = grouped_strings(x_masks, z_masks)
         values = np.zeros(len(x_masks), dtype=np.float64)
-        for group in group_by_x(x_masks, z_masks):
-            nterms = len(group.positions)
-            chunk_bits = chunk_bits_for(nqubits, nterms, 0, min(nqubits, CHUNK_BITS))
-            partial = np.empty((1 << (nqubits - chunk_bits)) * nterms, dtype=np.float64)
-            kernels.expectation_group(
-                state, nqubits, np.int64(group.x_mask), group.z_masks, group.imag_part, nterms, chunk_bits, 0, partial
+        if not groups.nstrings:
+            return values
+        chunk_bits = chunk_bits_for(nqubits, groups.nstrings, 0, min(nqubits, CHUNK_BITS))
+        partial = np.empty((1 << (nqubits - chunk_bits)) * groups.nstrings, dtype=np.float64)
+        with threads_for(state):
+            kernels.expectation_groups(
+                state,
+                nqubits,
+                len(groups.x_masks),
+                groups.x_masks,
+                groups.starts,
+                groups.z_masks,
+                groups.imag_part,
+                groups.nstrings,
+                chunk_bits,
+                0,
+                partial,
             )
-            values[group.positions] = group.weights * partial.reshape(-1, nterms).sum(axis=0)
+        values[groups.positions] = groups.weights * partial.reshape(-1, groups.nstrings).sum(axis=0)
         return values
 
     def apply_pauli_sum(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...exceptions import SimulationError
-from .pauli_groups import chunk_bits_for, folded_coefficients, group_by_x
+from .pauli_groups import chunk_bits_for, folded_coefficients, grouped_strings
 
 LANE_BITS = 5
 """Work items of one tile (log2): a warp reads 32 consecutive amplitudes."""
@@ -43,28 +43,31 @@ class GpuPauliMixin:
     def pauli_expectations(self, state: Any, x_masks: np.ndarray, z_masks: np.ndarray) -> np.ndarray:
         """``<state|P_j|state>`` for every string ``(x_masks[j], z_masks[j])``, as float64 on the host."""
         cupy, nqubits = self._pauli_state(state)
+        groups = grouped_strings(x_masks, z_masks)
         values = np.zeros(len(x_masks), dtype=np.float64)
+        if not groups.nstrings:
+            return values
         lane_bits = min(LANE_BITS, nqubits)
-        for group in group_by_x(x_masks, z_masks):
-            nterms = len(group.positions)
-            chunk_bits = chunk_bits_for(nqubits, nterms, lane_bits, min(nqubits - lane_bits, CHUNK_BITS))
-            items = 1 << (nqubits - chunk_bits)
-            partial = cupy.empty(items * nterms, dtype=cupy.float64)
-            self._launch(
-                "expectation_group",
-                state,
-                items,
-                nqubits,
-                group.x_mask,
-                group.z_masks.view(np.uint64),
-                group.imag_part,
-                nterms,
-                chunk_bits,
-                lane_bits,
-                partial,
-            )
-            sums = cupy.sum(partial.reshape(items, nterms), axis=0).get()
-            values[group.positions] = group.weights * sums
+        chunk_bits = chunk_bits_for(nqubits, groups.nstrings, lane_bits, min(nqubits - lane_bits, CHUNK_BITS))
+        items = 1 << (nqubits - chunk_bits)
+        partial = cupy.empty(items * groups.nstrings, dtype=cupy.float64)
+        self._launch(
+            "expectation_groups",
+            state,
+            items,
+            nqubits,
+            len(groups.x_masks),
+            groups.x_masks.view(np.uint64),
+            groups.starts,
+            groups.z_masks.view(np.uint64),
+            groups.imag_part,
+            groups.nstrings,
+            chunk_bits,
+            lane_bits,
+            partial,
+        )
+        sums = cupy.sum(partial.reshape(items, groups.nstrings), axis=0).get()
+        values[groups.positions] = groups.weights * sums
         return values
 
     def apply_pauli_sum(

@@ -63,8 +63,8 @@ KERNELS = {
     "apply_swap": KernelEntry("permute", ("state", "int", "int", "int", "mask", *_GROUPS)),
     "probabilities": KernelEntry("measure", ("state", "int", "real")),
     "collapse": KernelEntry("measure", ("state", "int", "mask", "mask", "double")),
-    "expectation_group": KernelEntry(
-        "pauli", ("state", "int", "mask", "masks", "int32s", "int", "int", "int", "doubles")
+    "expectation_groups": KernelEntry(
+        "pauli", ("state", "int", "int", "masks", "int64s", "masks", "int32s", "int", "int", "int", "doubles")
     ),
     "apply_pauli_sum": KernelEntry("pauli", ("state", "int", "masks", "masks", "complex128s", "int", "state")),
 }

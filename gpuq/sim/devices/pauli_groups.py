@@ -1,8 +1,8 @@
-"""Pauli strings grouped by X mask: what one ``expectation_group`` pass over the state serves.
+"""Pauli strings grouped by X mask: the layout one ``expectation_groups`` call over the state serves.
 
 Shared by both devices (``cpu_pauli.py``, ``gpu_pauli.py``). Strings with the
-same X mask pair the same amplitudes, so one pass computes all of them; all
-Z-only strings (X mask 0) are one group, hence one pass. The kernel sums the
+same X mask pair the same amplitudes, so the kernel computes them together; all
+Z-only strings (X mask 0) are one group. The kernel sums the
 real or the imaginary part of ``conj(psi[b ^ x]) psi[b]`` with a sign per
 string; ``weights`` turn that into ``<P>``: ``Re(i^y S)`` is ``S_re``,
 ``-S_im``, ``-S_re`` or ``S_im`` for ``y % 4`` = 0, 1, 2, 3.
@@ -10,6 +10,7 @@ string; ``weights`` turn that into ``<P>``: ``Re(i^y S)`` is ``S_re``,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,53 @@ def group_by_x(x_masks: np.ndarray, z_masks: np.ndarray) -> list[PauliGroup]:
             )
         )
     return groups
+
+
+@dataclass(frozen=True)
+class GroupedStrings:
+    """Every group laid out flat for one ``expectation_groups`` call.
+
+    Attributes:
+        x_masks: int64 X mask of each group.
+        starts: int64, group g's strings are ``[starts[g], starts[g + 1])`` of the arrays below.
+        z_masks: int64 Z mask of each string, group by group.
+        imag_part: int32 per string (see ``PauliGroup``).
+        weights: float64 ±1 per string.
+        positions: each string's index in the caller's list.
+    """
+
+    x_masks: np.ndarray
+    starts: np.ndarray
+    z_masks: np.ndarray
+    imag_part: np.ndarray
+    weights: np.ndarray
+    positions: np.ndarray
+
+    @property
+    def nstrings(self) -> int:
+        """How many strings the groups hold."""
+        return len(self.positions)
+
+
+def grouped_strings(x_masks: np.ndarray, z_masks: np.ndarray) -> GroupedStrings:
+    """The groups of ``group_by_x``, flat; cached, since a sweep evaluates the same strings on every binding."""
+    x = np.ascontiguousarray(x_masks, dtype=np.int64)
+    z = np.ascontiguousarray(z_masks, dtype=np.int64)
+    return _grouped(x.tobytes(), z.tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped(x_bytes: bytes, z_bytes: bytes) -> GroupedStrings:
+    groups = group_by_x(np.frombuffer(x_bytes, dtype=np.int64), np.frombuffer(z_bytes, dtype=np.int64))
+    sizes = [len(group.positions) for group in groups]
+    return GroupedStrings(
+        np.array([group.x_mask for group in groups], dtype=np.int64),
+        np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        np.ascontiguousarray(np.concatenate([group.z_masks for group in groups])),
+        np.ascontiguousarray(np.concatenate([group.imag_part for group in groups])),
+        np.concatenate([group.weights for group in groups]),
+        np.concatenate([group.positions for group in groups]),
+    )
 
 
 def chunk_bits_for(nqubits: int, nterms: int, lane_bits: int, preferred: int) -> int:

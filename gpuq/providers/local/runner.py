@@ -53,6 +53,12 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
         if should_stop():
             raise JobCancelledError("cancelled")
         results.extend(_run_one(job, prepared, experiment_seed(job.options, prepared.index, base_seed), should_stop))
+    return job_result(job, job_id, results, started)
+
+
+def job_result(job: PreparedJob, job_id: str, results: list[ExperimentResult], started: float) -> Result:
+    """The Result of ``job`` from its experiments' results, in order (``started``: its perf_counter start):
+    COMPLETED, PARTIAL COMPLETED or ERROR by how many experiments succeeded."""
     success = all(r.success for r in results)
     return Result(
         backend_name=job.backend_name,

@@ -21,7 +21,6 @@ parallel kernels may not ``fork()`` (GNU OpenMP ends the child).
 
 from __future__ import annotations
 
-import datetime
 import secrets
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from typing import Any, cast
 from ...exceptions import JobCancelledError, JobError
 from ...models.result import ExperimentResult, Result
 from .prepare import PreparedJob
-from .runner import BACKEND_VERSION, experiment_seed
+from .runner import experiment_seed, job_result
 
 POLL_S = 0.2
 """How often the job checks for cancellation while its sub-jobs run."""
@@ -59,19 +58,7 @@ def run_split(job: PreparedJob, executor: Executor, should_stop: Callable[[], bo
     finally:
         for future in futures:
             future.cancel()
-    success = all(r.success for r in results)
-    return Result(
-        backend_name=job.backend_name,
-        backend_version=BACKEND_VERSION,
-        qobj_id=job.qobj.qobj_id,
-        job_id=job_id,
-        success=success,
-        status="COMPLETED" if success else "PARTIAL COMPLETED" if any(r.success for r in results) else "ERROR",
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
-        time_taken=time.perf_counter() - started,
-        header=job.qobj.header.model_dump(),
-        results=results,
-    )
+    return job_result(job, job_id, results, started)
 
 
 def _wait(future: Future, should_stop: Callable[[], bool]) -> list[dict[str, Any]]:

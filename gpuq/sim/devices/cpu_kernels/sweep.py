@@ -54,25 +54,38 @@ _serial_permutation = _serial_twin(apply_permutation, "_serial_permutation")
 
 
 @numba.njit(nogil=True, cache=True)
+def _group_count(nqubits, ntargets, control_mask):
+    """All the groups of a pass (``base.group_count``): one per value of the qubits that are neither
+    targets nor controls; a whole-state pass is the range ``[0, count)``."""
+    controls = 0
+    mask = control_mask
+    while mask:
+        controls += mask & 1
+        mask >>= 1
+    return np.int64(1) << (nqubits - ntargets - controls)
+
+
+@numba.njit(nogil=True, cache=True)
 def _apply_passes(state, nqubits, binding, kinds, targets, ntargets, control_masks, operands, starts, strides):
     """Apply every pass of one binding to ``state`` on the calling thread."""
     for k in range(kinds.shape[0]):
         nt = ntargets[k]
         first = starts[k] + binding * strides[k]
         mask = control_masks[k]
+        groups = _group_count(nqubits, nt, mask)
         if kinds[k] == MATRIX:
             operand = operands[first : first + (1 << (2 * nt))]
             if nt == 1:
-                _serial_matrix_1(state, nqubits, targets[k], mask, operand)
+                _serial_matrix_1(state, nqubits, targets[k], mask, operand, 0, groups)
             else:
-                _serial_matrix_k(state, nqubits, targets[k], nt, mask, operand)
+                _serial_matrix_k(state, nqubits, targets[k], nt, mask, operand, 0, groups)
         elif kinds[k] == DIAGONAL:
             _serial_diagonal(state, nqubits, targets[k], nt, mask, operands[first : first + (1 << nt)])
         else:
             perm = np.empty(1 << nt, dtype=np.int64)
             for m in range(1 << nt):
                 perm[m] = np.int64(operands[first + m].real)
-            _serial_permutation(state, nqubits, targets[k], nt, mask, perm)
+            _serial_permutation(state, nqubits, targets[k], nt, mask, perm, 0, groups)
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)

@@ -154,3 +154,8 @@ def test_a_bad_model_on_the_wire_is_a_validation_error_naming_the_option_and_the
         validate_options({"noise_model": data}, "config")
     with pytest.raises(QobjValidationError, match="config.method: input should be"):
         validate_options({"method": "stabilizer"}, "config")
+
+
+def test_a_model_with_an_unknown_key_is_refused_not_run_ideal():
+    with pytest.raises(QobjValidationError, match="unknown noise model key 'errors'"):
+        validate_options({"noise_model": {"errors": 3}})

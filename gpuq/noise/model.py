@@ -177,6 +177,11 @@ class NoiseModel:
         """
         if not isinstance(data, dict):
             raise NoiseError("a noise model must be a JSON object")
+        unknown = sorted(set(data) - {"basis_gates", "quantum_errors", "readout_errors"})
+        if unknown:
+            raise NoiseError(
+                f"unknown noise model key {unknown[0]!r}; keys are basis_gates, quantum_errors, readout_errors"
+            )
         model = cls(basis_gates=data.get("basis_gates"))
         for kind in ("quantum_errors", "readout_errors"):
             entries = data.get(kind) or []

@@ -28,9 +28,11 @@ PROGRAMS = Path(__file__).parent / "mpi_programs"
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def mpirun(ranks: int, *argv: str) -> subprocess.CompletedProcess:
-    """Run ``python argv...`` on ``ranks`` real MPI ranks with this checkout's gpuq; fail with its output."""
+def mpirun(ranks: int, *argv: str, **environment: str) -> subprocess.CompletedProcess:
+    """Run ``python argv...`` on ``ranks`` real MPI ranks with this checkout's gpuq (and ``environment``
+    added to its environment); fail with its output."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPOSITORY), os.environ.get("PYTHONPATH", "")]))
+    env.update(environment)
     command = [MPIEXEC, "-n", str(ranks), sys.executable, *argv]
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
@@ -86,8 +88,8 @@ def _compare_cases(ranks: int, single_process: dict, tmp_path: Path, *flags: str
     assert (swaps > 0) == (ranks > 1)  # gates did land on global qubits, and were swapped in
 
 
-def _checks(ranks: int, tmp_path: Path, *flags: str) -> dict:
-    mpirun(ranks, str(PROGRAMS / "checks.py"), str(tmp_path / "checks.json"), *flags)
+def _checks(ranks: int, tmp_path: Path, *flags: str, **environment: str) -> dict:
+    mpirun(ranks, str(PROGRAMS / "checks.py"), str(tmp_path / "checks.json"), *flags, **environment)
     return json.loads((tmp_path / "checks.json").read_text())
 
 
@@ -108,6 +110,9 @@ def _assert_checks(facts: dict, ranks: int) -> None:
     assert expected in facts["gather"], facts["gather"]
     assert facts["small_messages_error"] < 1e-12
     assert (facts["small_messages_swaps"] > 0) == (ranks > 1)
+    if facts["device"] == "cpu" and ranks > 1:
+        assert facts["small_messages_path"] == "host memory"
+    assert isinstance(facts["cuda_aware"], bool)
     # A 3-qubit gate on 3 qubits: too small to split over 4 ranks, so every rank runs it whole.
     assert facts["width"] == ["DONE", ranks > 1]
     assert "the unitary simulator does not run distributed" in facts["unitary"]
@@ -126,17 +131,40 @@ def test_pieces_refusals_and_statevector_on_rank_0(ranks, tmp_path):
     assert facts["device"] == "cpu"
 
 
-def test_gpu_ranks_through_the_device_seam(request, tmp_path):
-    """The GPU rank path (device slices, host-staged exchanges): on the CuPy stand-in under
-    ``--gpu-standin``, on real GPUs where CuPy has them."""
+@pytest.mark.parametrize(
+    ("cuda_aware", "path"), [("0", "pinned host buffers"), ("1", "device buffers (CUDA-aware MPI)")]
+)
+def test_gpu_ranks_through_the_device_seam(request, tmp_path, cuda_aware, path):
+    """The GPU rank path (device slices; exchanges through pinned host buffers, or in device memory
+    for a CUDA-aware MPI): on the CuPy stand-in under ``--gpu-standin``, on real GPUs where CuPy has
+    them (there ``GPUQ_MPI_CUDA_AWARE=1`` needs an MPI that really is CUDA-aware)."""
     from gpuq.sim.devices.select import gpu_unavailable_reason
 
     flags = ("--gpu-standin",) if request.config.getoption("--gpu-standin") else ()
     if not flags and gpu_unavailable_reason() is not None:
         pytest.skip(f"no usable GPU and no --gpu-standin: {gpu_unavailable_reason()}")
-    facts = _checks(2, tmp_path, *flags)
+    facts = _checks(2, tmp_path, *flags, GPUQ_MPI_CUDA_AWARE=cuda_aware)
     _assert_checks(facts, 2)
     assert facts["device"] == "gpu"
+    assert facts["cuda_aware"] is (cuda_aware == "1")
+    assert facts["small_messages_path"] == path
+    if flags:  # the stand-in counts page-locked allocations: only the host-staged path makes them
+        assert (facts["pinned_bytes"] > 0) == (cuda_aware == "0")
+
+
+def test_a_bad_cuda_aware_setting_is_refused(tmp_path):
+    program = tmp_path / "setting.py"
+    program.write_text(
+        "import gpuq\n"
+        "qc = gpuq.QuantumCircuit(3)\n"
+        "qc.h(2)\n"
+        "try:\n"
+        "    gpuq.execute(qc, 'statevector_simulator', mpi=True, device='cpu').result()\n"
+        "except gpuq.GpuqError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = mpirun(2, str(program), GPUQ_MPI_CUDA_AWARE="yes")
+    assert done.stdout.count("GPUQ_MPI_CUDA_AWARE must be 0 or 1, not 'yes'") == 2
 
 
 def test_a_rank_count_that_is_not_a_power_of_two_is_refused(tmp_path):
@@ -172,3 +200,25 @@ def test_gpuq_run_mpi_prints_the_counts_of_one_process_once(tmp_path):
 
     assert table(ranks) == table(alone)
     assert ranks.count("outcome      count") == 1  # rank 0 prints, the others do not
+
+
+def test_the_hostfile_recipe_on_one_machine(tmp_path):
+    """docs/distributed.md's hostfile recipe (MPICH's ``host:slots``), with this machine named twice."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("localhost:1\n127.0.0.1:1\n")
+    source = tmp_path / "ghz.qasm"
+    source.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg c[5];\nh q[4];\n')
+    with source.open("a") as qasm:
+        qasm.writelines(f"cx q[4],q[{q}];\n" for q in range(4))
+        qasm.write("measure q -> c;\n")
+    command = ["-m", "gpuq", "run", str(source), "--seed", "2", "--shots", "500"]
+    env = dict(os.environ, PYTHONPATH=str(REPOSITORY))
+    alone = subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env, check=True).stdout
+    done = subprocess.run(
+        [MPIEXEC, "-f", str(hosts), "-n", "2", sys.executable, *command, "--mpi"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout[done.stdout.index("outcome") :] == alone[alone.index("outcome") :]

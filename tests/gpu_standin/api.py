@@ -31,9 +31,20 @@ class ndarray(np.ndarray):
             return out[0] if len(out) == 1 else out
         return _device(getattr(ufunc, method)(*plain, **kwargs))
 
-    def get(self) -> np.ndarray:
-        """Copy to a host NumPy array."""
-        return np.array(self, copy=True, subok=False)
+    def get(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Copy to a host NumPy array (into ``out``, of the same shape, when given)."""
+        if out is None:
+            return np.array(self, copy=True, subok=False)
+        if out.shape != self.shape or not out.flags.c_contiguous or isinstance(out, ndarray):
+            raise ValueError("out must be a contiguous host array of the same shape")
+        out[...] = np.asarray(self)
+        return out
+
+    def set(self, array: np.ndarray) -> None:
+        """Copy a host array of the same shape into this contiguous device array."""
+        if array.shape != self.shape or not self.flags.c_contiguous or isinstance(array, ndarray):
+            raise ValueError("set needs a contiguous device array and a host array of the same shape")
+        np.asarray(self)[...] = array
 
     def copy(self, order: str = "C") -> ndarray:
         memory.reserve(self.nbytes)

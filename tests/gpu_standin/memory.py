@@ -7,7 +7,7 @@ import weakref
 import numpy as np
 
 _live: dict[int, int] = {}
-_state = {"used": 0, "peak": 0, "capacity": None}
+_state = {"used": 0, "peak": 0, "capacity": None, "pinned": 0}
 
 
 def used_bytes() -> int:
@@ -61,3 +61,13 @@ def track(array: np.ndarray) -> None:
     _state["used"] += root.nbytes
     _state["peak"] = max(_state["peak"], _state["used"])
     weakref.finalize(root, _release, key, root.nbytes)
+
+
+def count_pinned(nbytes: int) -> None:
+    """Record an allocation of page-locked host memory (``cupy.cuda.alloc_pinned_memory``)."""
+    _state["pinned"] += nbytes
+
+
+def pinned_bytes() -> int:
+    """Page-locked host bytes allocated so far in this process."""
+    return _state["pinned"]

@@ -12,7 +12,8 @@ what ``test_distributed.py`` asserts:
 
 With ``--gpu-standin`` every rank runs on ``GpuDevice`` over the host
 stand-in of CuPy (``tests/gpu_standin``), so the GPU rank path (device slices
-exchanged through host buffers) runs without a GPU.
+exchanged through pinned host buffers, or as device buffers when
+``GPUQ_MPI_CUDA_AWARE=1``) runs without a GPU.
 """
 
 import json
@@ -78,6 +79,10 @@ split = gpuq.execute(small, "statevector_simulator", mpi=True, device=device_nam
 if comm.rank == 0:
     facts["small_messages_error"] = float(np.abs(split.get_statevector() - alone).max())
 facts["small_messages_swaps"] = split.results[0].metadata["distributed"]["swaps"]
+facts["small_messages_path"] = split.results[0].metadata["distributed"]["exchange_path"]
+facts["cuda_aware"] = world().cuda_aware
+if device_name == "gpu":
+    facts["pinned_bytes"] = sum(comm.allgather(gpu_standin.memory.pinned_bytes()))
 world().message_amplitudes = 1 << 20
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -248,3 +248,28 @@ class Device(ABC):
 
     def synchronize(self) -> None:  # noqa: B027 - a no-op default; a device with queued work overrides it
         """Wait for queued work to finish (a no-op on the CPU)."""
+
+    def exchange_stage(self, amplitudes: int, dtype: np.dtype, device_buffers: bool) -> ExchangeStage:
+        """The buffers through which parts of a state (at most ``amplitudes`` of ``dtype``) reach MPI.
+
+        A host state needs none; a device overrides this (``device_buffers``: the
+        MPI library takes device memory itself, a CUDA-aware MPI).
+        """
+        return ExchangeStage()
+
+
+class ExchangeStage:
+    """Hands a part of a state to an in-place MPI exchange and writes what comes back into the state.
+
+    The host form: a contiguous part goes to MPI as it is, any other through one copy.
+    """
+
+    path = "host memory"
+    """How the parts travel, for a distributed run's metadata."""
+
+    def trade(self, part: Any, swap: Callable[[Any], None]) -> None:
+        """Call ``swap(buffer)`` on a contiguous buffer holding ``part``; then ``part`` holds what it left there."""
+        buffer = part if part.flags.c_contiguous else np.ascontiguousarray(part)
+        swap(buffer)
+        if buffer is not part:
+            part[...] = buffer

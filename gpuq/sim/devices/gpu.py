@@ -34,6 +34,7 @@ from .base import (
 )
 from .gpu_pauli import GpuPauliMixin
 from .gpu_probabilities import CHUNK_MAX_BITS, ChunkWalk, chunk_bits, outcome_bits
+from .gpu_stage import DeviceStage, PinnedStage
 from .kernel_sources import KERNELS, kernel_source, kernels_dir
 
 _BLOCK_THREADS = 256
@@ -346,6 +347,11 @@ class GpuDevice(GpuPauliMixin, Device):
 
     def synchronize(self) -> None:
         _cupy().cuda.get_current_stream().synchronize()
+
+    @_wrap_cuda_errors("exchange buffers")
+    def exchange_stage(self, amplitudes, dtype, device_buffers):
+        stage = DeviceStage if device_buffers else PinnedStage
+        return stage(_cupy(), amplitudes, np.dtype(dtype))
 
 
 def _cast(cupy: Any, kind: str, value: Any, dtype: np.dtype) -> Any:

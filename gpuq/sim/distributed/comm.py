@@ -13,12 +13,18 @@ ranks in step.
 
 from __future__ import annotations
 
-from functools import cache
+import ctypes
+import os
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
 
 from ...exceptions import BackendUnavailableError, QobjValidationError
+
+CUDA_AWARE_ENV = "GPUQ_MPI_CUDA_AWARE"
+"""Environment setting that says whether the MPI library takes GPU memory (``1``) or not (``0``),
+for an MPI whose support the library query below cannot see (it reads MPICH's and Open MPI's)."""
 
 EXCHANGE_CHUNK = 1 << 20
 """Amplitudes moved per message of a qubit swap or a gather: 16 MiB in double, so buffers stay small."""
@@ -48,6 +54,21 @@ class Communicator:
         self.global_qubits = size.bit_length() - 1
         self.local_rank = comm.Split_type(_mpi().COMM_TYPE_SHARED).Get_rank()
         self.message_amplitudes = EXCHANGE_CHUNK
+
+    @cached_property
+    def cuda_aware(self) -> bool:
+        """Whether the MPI library reads and writes GPU memory itself (a CUDA-aware build).
+
+        ``GPUQ_MPI_CUDA_AWARE=1`` or ``0`` decides; otherwise the library is asked
+        (``MPIX_Query_cuda_support``, which MPICH and Open MPI export). Every rank
+        asks the same library, so the ranks agree.
+        """
+        setting = os.environ.get(CUDA_AWARE_ENV)
+        if setting is None:
+            return _library_cuda_support()
+        if setting not in ("0", "1"):
+            raise QobjValidationError(f"{CUDA_AWARE_ENV} must be 0 or 1, not {setting!r}", "mpi")
+        return setting == "1"
 
     def bit(self, position: int) -> int:
         """Bit ``position`` of this rank's number: the value of global qubit ``local qubits + position``."""
@@ -92,6 +113,20 @@ def _mpi() -> Any:
             f"mpi=True needs mpi4py and an MPI library ({exc}); install them with pip install 'gpuq-sim[mpi]'"
         ) from None
     return MPI
+
+
+def _library_cuda_support() -> bool:
+    """``MPIX_Query_cuda_support()`` of the loaded MPI library; False where it has no such query."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "libmpi" in line.rsplit("/", 1)[-1]}
+    except OSError:
+        return False
+    for path in sorted(paths):
+        query = getattr(ctypes.CDLL(path), "MPIX_Query_cuda_support", None)
+        if query is not None:
+            return bool(query())
+    return False
 
 
 @cache

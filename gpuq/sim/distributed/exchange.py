@@ -10,9 +10,10 @@ every rank's slice, pairwise, in place, in messages of at most
 sent as they are when they are long, or packed a few at a time into one
 buffer when they are short.
 
-Host states (the CPU) go to MPI directly. Device states (CuPy arrays) go
-through host copies (``Device.to_host`` / ``from_host``) of each message, so
-any MPI build works; a CUDA-aware MPI could take device buffers directly.
+Each swap hands its messages to MPI through the device's ``ExchangeStage``:
+a host state (the CPU) goes as it is; a GPU state goes in device memory to a
+CUDA-aware MPI, and through one page-locked host buffer to any other
+(``devices/gpu_stage.py``).
 """
 
 from __future__ import annotations
@@ -27,26 +28,31 @@ from .comm import EXCHANGE_CHUNK, Communicator
 
 
 def exchange_bytes(local_qubits: int, itemsize: int, on_host: bool) -> int:
-    """Workspace of one swap: a message (at most half a slice) packed on the host, MPI's own copy for the
-    in-place exchange, and for a device state the message's copy back on the device."""
+    """Workspace of one swap: a message (at most half a slice) packed into a buffer, MPI's own copy for the
+    in-place exchange, and for a device state its page-locked host buffer."""
     message = min(EXCHANGE_CHUNK, 1 << max(local_qubits - 1, 0)) * itemsize
     return message * (2 if on_host else 3)
 
 
-def swap_qubits(device: Device, comm: Communicator, state: Any, global_position: int, local: int) -> int:
+def swap_qubits(
+    device: Device, comm: Communicator, state: Any, global_position: int, local: int, device_buffers: bool = False
+) -> tuple[int, str]:
     """Exchange rank bit ``global_position`` with local qubit ``local`` of every rank's slice ``state``.
 
-    Returns the bytes this rank sent (as many as it received).
+    ``device_buffers``: a GPU state goes to MPI in device memory (a CUDA-aware MPI). Returns the
+    bytes this rank sent (as many as it received) and how they travelled.
     """
     partner = comm.rank ^ (1 << global_position)
     keep = comm.bit(global_position)
     low = 1 << local
     view = state.reshape(-1, 2, low)[:, 1 - keep, :]  # the half that moves: bit ``local`` is 1 - keep
+    most = comm.message_amplitudes
+    stage = device.exchange_stage(min(most, view.size), state.dtype, device_buffers)
     sent = 0
-    for part in _messages(view, low, comm.message_amplitudes):
-        _trade(device, comm, part, partner)
+    for part in _messages(view, low, most):
+        stage.trade(part, lambda buffer: comm.sendrecv_replace(buffer, partner))
         sent += part.nbytes
-    return sent
+    return sent, stage.path
 
 
 def _messages(view: Any, low: int, most: int) -> Iterator[Any]:
@@ -59,19 +65,6 @@ def _messages(view: Any, low: int, most: int) -> Iterator[Any]:
     rows = most // low
     for start in range(0, view.shape[0], rows):
         yield view[start : start + rows]
-
-
-def _trade(device: Device, comm: Communicator, part: Any, partner: int) -> None:
-    """Replace ``part`` with the partner's part of the same shape (and give it ours)."""
-    if type(part) is np.ndarray:  # a host state (a device array, even a NumPy subclass, is staged)
-        buffer = part if part.flags.c_contiguous else np.ascontiguousarray(part)
-        comm.sendrecv_replace(buffer, partner)
-        if buffer is not part:
-            part[...] = buffer
-        return
-    buffer = np.ascontiguousarray(device.to_host(part))
-    comm.sendrecv_replace(buffer, partner)
-    part[...] = device.from_host(buffer.reshape(-1)).reshape(part.shape)
 
 
 def host_pieces(device: Device, state: Any, most: int) -> Iterator[np.ndarray]:

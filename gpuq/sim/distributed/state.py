@@ -74,10 +74,18 @@ class DistributedPasses:
         self.nqubits = nqubits
         self.local_qubits = nqubits - comm.global_qubits
         self.precision = precision
+        cuda_aware = comm.cuda_aware  # read on every run, so that a bad setting is refused on any device
+        self.device_buffers = device.kind == "gpu" and cuda_aware
         self.local = Chunker(device, self.local_qubits, precision, should_stop)
         self.placement = Placement(plan, nqubits, comm.global_qubits)
         self.positions = {id(op): i for i, op in enumerate(plan)}
-        self.stats: dict[str, Any] = {"swaps": 0, "restore_swaps": 0, "exchanged_bytes": 0, "communication_time": 0.0}
+        self.stats: dict[str, Any] = {
+            "swaps": 0,
+            "restore_swaps": 0,
+            "exchanged_bytes": 0,
+            "communication_time": 0.0,
+            "exchange_path": None,  # how the swaps' messages travelled (ExchangeStage.path); None: no swap
+        }
 
     def new_state(self) -> Slice:
         """``|0…0⟩``: amplitude 1 on rank 0, zeros elsewhere, in the planner's first layout."""
@@ -140,7 +148,15 @@ class DistributedPasses:
         self.local.check()
         self.device.synchronize()
         started = time.perf_counter()
-        sent = swap_qubits(self.device, self.comm, state.local, global_physical - self.local_qubits, local_physical)
+        sent, path = swap_qubits(
+            self.device,
+            self.comm,
+            state.local,
+            global_physical - self.local_qubits,
+            local_physical,
+            self.device_buffers,
+        )
+        self.stats["exchange_path"] = path
         self.device.synchronize()
         self.stats["communication_time"] += time.perf_counter() - started
         self.stats["exchanged_bytes"] += sent

@@ -54,3 +54,11 @@ _STREAM = Stream()
 
 def get_current_stream() -> Stream:
     return _STREAM
+
+
+def alloc_pinned_memory(nbytes: int) -> bytearray:
+    """Page-locked host memory, as host bytes; counted in ``gpu_standin.memory.pinned_bytes``."""
+    from .. import memory as device_memory
+
+    device_memory.count_pinned(nbytes)
+    return bytearray(nbytes)

@@ -125,7 +125,7 @@ def test_outcomes_of_probability_zero_are_never_drawn(gpu):
     assert gpu.sample(gpu.from_host(host), [0], 0, seed=1).shape == (0,)
 
 
-def test_bad_requests_are_gpuq_errors(gpu):
+def test_bad_requests_are_simulation_errors(gpu):
     state = gpu.zero_state(3, "single")
     with pytest.raises(SimulationError, match="non-negative"):
         gpu.sample(state, [0], -1, seed=1)

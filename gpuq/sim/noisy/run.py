@@ -45,14 +45,42 @@ def run_noisy(
     walker: Walker
     if method == "density_matrix":
         plan = density_plan(ops, nqubits, settings.fusion_max_qubits)
-        width = 2 * nqubits
-        chunks = Chunker(device, width, settings.precision, should_stop)
+        chunks = Chunker(device, 2 * nqubits, settings.precision, should_stop)
         walker = DensityWalker(plan, chunks, rng, nqubits)
     else:
         plan = trajectory_plan(ops, settings.fusion_max_qubits)
-        width = nqubits
-        chunks = Chunker(device, width, settings.precision, should_stop)
+        chunks = Chunker(device, nqubits, settings.precision, should_stop)
         walker = TrajectoryWalker(plan, chunks, rng)
+    leaves, branching = walk(walker, plan, nqubits, settings, device, method)
+    outcome = _outcome(leaves, settings.memory, rng)
+    outcome.metadata.update(
+        {
+            "method": method,
+            "walk": "shots grouped by outcome" if branching else "one shot at a time (copies do not fit)",
+            "walks": walker.walks,
+            "precision": settings.precision,
+            "fusion": {
+                "max_qubits": settings.fusion_max_qubits,
+                "passes": sum(isinstance(op, GateOp) for op in plan),
+                "channels": sum(isinstance(op, ChannelOp) for op in ops),
+            },
+            "engine_time": time.perf_counter() - started,
+        }
+    )
+    return outcome
+
+
+def walk(
+    walker: Walker, plan: Sequence[NoisyOp], nqubits: int, settings: RunSettings, device: Device, method: str
+) -> tuple[list[tuple[int, int]], bool]:
+    """Run ``walker`` for ``settings.shots`` shots: its (value, shots) leaves, and whether shots were grouped.
+
+    Memory is checked for one state first; the shots are grouped (branching) when the copies
+    ``states_bound`` allows fit too, else walked one at a time.
+
+    Raises:
+        InsufficientMemoryError: before allocating, when even one state does not fit.
+    """
     branches = max((_branches(op) for op in plan[: walker.tail_from]), default=1)
     copies = states_bound(branches, settings.shots)
 
@@ -71,23 +99,8 @@ def run_noisy(
         need(1), device.free_bytes(), device.kind, method, settings.max_memory_mb, precision=settings.precision
     )
     branching = need(copies).total <= memory_limit(device.free_bytes(), settings.max_memory_mb)
-    leaves = walker.run(lambda: device.zero_state(width, settings.precision), settings.shots, branching)
-    outcome = _outcome(leaves, settings.memory, rng)
-    outcome.metadata.update(
-        {
-            "method": method,
-            "walk": "shots grouped by outcome" if branching else "one shot at a time (copies do not fit)",
-            "walks": walker.walks,
-            "precision": settings.precision,
-            "fusion": {
-                "max_qubits": settings.fusion_max_qubits,
-                "passes": sum(isinstance(op, GateOp) for op in plan),
-                "channels": sum(isinstance(op, ChannelOp) for op in ops),
-            },
-            "engine_time": time.perf_counter() - started,
-        }
-    )
-    return outcome
+    width = 2 * nqubits if method == "density_matrix" else nqubits
+    return walker.run(lambda: device.zero_state(width, settings.precision), settings.shots, branching), branching
 
 
 def _branches(op: NoisyOp) -> int:

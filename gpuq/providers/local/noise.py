@@ -51,7 +51,7 @@ def lower_noise(
         raise QobjValidationError(
             "gradients are not computed under a noise model or the density-matrix method (the adjoint "
             "method needs a pure state); run without gradient=True to get the noisy expectation values",
-            "gradient",
+            "config.gradient",
         )
     path = f"experiments.{index}"
     noisy: list[NoisyOp] = list(ops)

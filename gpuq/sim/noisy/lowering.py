@@ -10,6 +10,7 @@ trajectories draw one of its terms per group of shots.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,6 +56,11 @@ class ChannelOp:
     terms: tuple[KrausTerm, ...]
     condition: Condition = None
     name: str = ""
+
+    @functools.cached_property
+    def probabilities(self) -> np.ndarray:
+        """The terms' probabilities, as the array a multinomial draw takes."""
+        return np.array([term.probability for term in self.terms])
 
     def superoperator(self) -> np.ndarray:
         """The channel on rho's 2k qubits (columns, then rows): ``sum_t p_t sum_j K (x) conj(K)``."""
@@ -151,10 +157,19 @@ def _pauli_weights(kraus: tuple[np.ndarray, ...]) -> tuple[tuple[tuple[int, int]
     """Pauli strings and coefficients with ``weight_j = sum_P c_jP <P>``, ``c_jP = Tr(P K_j^dag K_j) / 2**k``."""
     k = int(kraus[0].shape[0]).bit_length() - 1
     strings = [(x, z) for x in range(1 << k) for z in range(1 << k)]
-    effects = [m.conj().T @ m for m in kraus]
-    coefficients = np.array([[np.trace(local_pauli(x, z, k) @ e).real / (1 << k) for x, z in strings] for e in effects])
+    effects = np.array([m.conj().T @ m for m in kraus])
+    coefficients = np.einsum("pab,jba->jp", _pauli_basis(k), effects).real / (1 << k)
     keep = np.flatnonzero(np.any(np.abs(coefficients) > 1e-14, axis=0))
     return tuple(strings[i] for i in keep), coefficients[:, keep]
+
+
+@functools.cache
+def _pauli_basis(k: int) -> np.ndarray:
+    """``local_pauli(x, z, k)`` for every ``(x, z)``, x major, read-only: built once per k (building the
+    matrices for every channel of every plan was most of a small trajectory run's time)."""
+    basis = np.array([local_pauli(x, z, k) for x in range(1 << k) for z in range(1 << k)])
+    basis.setflags(write=False)
+    return basis
 
 
 def local_pauli(x: int, z: int, k: int) -> np.ndarray:

@@ -138,7 +138,7 @@ def test_density_matrix_expectation_values_equal_the_dense_reference(device_name
 
 def test_trajectory_expectation_values_are_within_the_stated_bound(device_name, precision):
     qc, t, model, program = _circuit_and_models()
-    trajectories = 1500
+    trajectories = 1000
     result = _run(qc, t, model, "trajectory", device=device_name, precision=precision, shots=trajectories)
     values = np.asarray(result.get_expectation_values(0))
     errors = np.asarray(result.results[0].metadata["standard_errors"])
@@ -225,9 +225,10 @@ def test_estimator_with_a_noise_model_agrees_with_aer(device_name, precision, at
         assert np.max(np.abs(ours_.data.evs - expected)) < 20 * atol
         assert np.all(ours_.data.stds == 0)
         return
-    precision_target = 0.03  # ceil(1 / 0.03**2) = 1112 trajectories
+    precision_target = 0.04  # ceil(1 / 0.04**2) = 625 trajectories
     ours_ = EstimatorV2(backend=backend).run([pub], precision=precision_target).result()[0]
-    assert ours_.metadata["trajectories"] == 1112
+    assert ours_.metadata["trajectories"] == 625
     scale = np.array([[np.abs(o.coeffs).sum()] for o in OBSERVABLES])
-    assert np.all(np.abs(ours_.data.evs - expected) < 4 * scale / np.sqrt(1112))
-    assert np.all((ours_.data.stds > 0) & (ours_.data.stds <= scale / np.sqrt(1111)))
+    assert np.all(np.abs(ours_.data.evs - expected) < 4 * scale / np.sqrt(625))
+    assert np.all((ours_.data.stds > 0) & (ours_.data.stds <= scale / np.sqrt(624)))
+    assert np.all(np.abs(ours_.data.evs - expected) < 5 * ours_.data.stds)

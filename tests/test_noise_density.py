@@ -234,10 +234,6 @@ def test_noise_is_refused_where_it_cannot_run():
     model.add_all_qubit_quantum_error(depolarizing_error(0.1, 2), "cx")
     with pytest.raises(QobjValidationError, match="need the qasm simulator, not the statevector"):
         gpuq.execute(qc, "statevector_simulator", noise_model=model)
-    wide = NoiseModel()
-    wide.add_readout_error(ReadoutError(np.kron([[0.9, 0.1], [0.1, 0.9]], [[0.9, 0.1], [0.1, 0.9]])), [0, 1])
-    with pytest.raises(QobjValidationError, match="readout errors on several qubits"):
-        gpuq.execute(qc, "qasm_simulator", noise_model=wide)
     pytest.importorskip("mpi4py", reason="the test extra brings mpi4py")
     with pytest.raises(QobjValidationError, match="a noise model does not run distributed yet"):
         gpuq.execute(qc, "qasm_simulator", noise_model=model, mpi=True)

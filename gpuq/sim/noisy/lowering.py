@@ -3,7 +3,8 @@
 ``add_noise`` walks an experiment's lowered operations once and inserts,
 with Aer's placement, a ``ChannelOp`` after each gate or reset that has a
 quantum error (before a measurement), and a ``ReadoutOp`` after each
-measurement whose qubits have a readout error. Both simulation methods read
+measurement whose qubit has a readout error, or after a run of measurements
+that reads every qubit of a joint readout error. Both simulation methods read
 the same list: the density matrix applies a channel as one superoperator,
 trajectories draw one of its terms per group of shots.
 """
@@ -93,8 +94,15 @@ def add_noise(ops: tuple[Op, ...] | list[Op], model: NoiseModel, path: str) -> l
         QobjValidationError: an error whose size does not match the instruction it follows.
     """
     noisy: list[NoisyOp] = []
-    default_readout, local_readout = model.readout_errors()
+    run: list[MeasureOp] = []
     for op in ops:
+        if isinstance(op, MeasureOp) and op.condition is None:
+            run.append(op)
+            continue
+        if isinstance(op, BarrierOp):
+            continue
+        noisy.extend(_measurements(run, model, path))
+        run = []
         if isinstance(op, GateOp):
             noisy.append(op)
             qubits = op.controls + op.targets  # the instruction's own order
@@ -103,22 +111,40 @@ def add_noise(ops: tuple[Op, ...] | list[Op], model: NoiseModel, path: str) -> l
             noisy.append(op)
             noisy.extend(_channel(model.quantum_error("reset", (op.qubit,)), (op.qubit,), op.condition, "reset", path))
         elif isinstance(op, MeasureOp):
-            error = model.quantum_error("measure", (op.qubit,))
-            noisy.extend(_channel(error, (op.qubit,), op.condition, "measure", path))
+            noisy.extend(_measurements([op], model, path))
+        else:
             noisy.append(op)
-            readout = local_readout.get((op.qubit,), default_readout)
-            if readout is not None:
-                noisy.append(ReadoutOp((op.clbit,), readout.probabilities, op.condition))
-        elif not isinstance(op, BarrierOp):
-            noisy.append(op)
-    unused = [key for key in local_readout if len(key) > 1]
-    if unused:
-        raise QobjValidationError(
-            f"readout errors on several qubits ({[list(k) for k in unused]}) are not supported; "
-            "give each qubit its own readout error",
-            f"{path}.config.noise_model",
-        )
+    noisy.extend(_measurements(run, model, path))
     return noisy
+
+
+def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str) -> list[NoisyOp]:
+    """A run of measurements (nothing but barriers between them, one condition) with their errors.
+
+    Each measurement is preceded by its quantum error. A readout error on several qubits
+    (``add_readout_error(error, [q0, q1, ...])``) misreads them jointly when the run measures all
+    of them (bit j of its outcomes is ``q_j``'s clbit, as in Aer's ``ReadoutError``), after the run;
+    every other measured qubit is misread by its own one-qubit error right after its measurement.
+    A measurement whose clbit a later one of the run overwrites takes no part in a joint error.
+    """
+    default_readout, local_readout = model.readout_errors()
+    final = {op.clbit: op for op in run}  # the last write to each clbit
+    clbit_of = {op.qubit: op.clbit for op in final.values()}
+    joint: list[NoisyOp] = []
+    covered: set[int] = set()  # qubits, then clbits, read by a joint error
+    for key, error in local_readout.items():
+        if len(key) > 1 and all(q in clbit_of for q in key) and not covered.intersection(key):
+            joint.append(ReadoutOp(tuple(clbit_of[q] for q in key), error.probabilities, run[0].condition))
+            covered.update(key)
+    covered = {clbit_of[q] for q in covered}
+    out: list[NoisyOp] = []
+    for op in run:
+        out.extend(_channel(model.quantum_error("measure", (op.qubit,)), (op.qubit,), op.condition, "measure", path))
+        out.append(op)
+        readout = local_readout.get((op.qubit,), default_readout)
+        if readout is not None and not (op.clbit in covered and final[op.clbit] is op):
+            out.append(ReadoutOp((op.clbit,), readout.probabilities, op.condition))
+    return out + joint
 
 
 def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Condition, name: str, path: str) -> list:

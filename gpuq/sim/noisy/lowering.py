@@ -95,30 +95,33 @@ def add_noise(ops: tuple[Op, ...] | list[Op], model: NoiseModel, path: str) -> l
     """
     noisy: list[NoisyOp] = []
     run: list[MeasureOp] = []
+    terms: dict[int, tuple[KrausTerm, ...]] = {}
     for op in ops:
         if isinstance(op, MeasureOp) and op.condition is None:
             run.append(op)
             continue
         if isinstance(op, BarrierOp):
             continue
-        noisy.extend(_measurements(run, model, path))
+        noisy.extend(_measurements(run, model, path, terms))
         run = []
         if isinstance(op, GateOp):
             noisy.append(op)
             qubits = op.controls + op.targets  # the instruction's own order
-            noisy.extend(_channel(model.quantum_error(op.name, qubits), qubits, op.condition, op.name, path))
+            error = model.quantum_error(op.name, qubits)
+            noisy.extend(_channel(error, qubits, op.condition, op.name, path, terms))
         elif isinstance(op, ResetOp):
             noisy.append(op)
-            noisy.extend(_channel(model.quantum_error("reset", (op.qubit,)), (op.qubit,), op.condition, "reset", path))
+            error = model.quantum_error("reset", (op.qubit,))
+            noisy.extend(_channel(error, (op.qubit,), op.condition, "reset", path, terms))
         elif isinstance(op, MeasureOp):
-            noisy.extend(_measurements([op], model, path))
+            noisy.extend(_measurements([op], model, path, terms))
         else:
             noisy.append(op)
-    noisy.extend(_measurements(run, model, path))
+    noisy.extend(_measurements(run, model, path, terms))
     return noisy
 
 
-def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str) -> list[NoisyOp]:
+def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str, terms: dict) -> list[NoisyOp]:
     """A run of measurements (nothing but barriers between them, one condition) with their errors.
 
     Each measurement is preceded by its quantum error. A readout error on several qubits
@@ -132,14 +135,15 @@ def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str) -> lis
     clbit_of = {op.qubit: op.clbit for op in final.values()}
     joint: list[NoisyOp] = []
     covered: set[int] = set()  # qubits, then clbits, read by a joint error
-    for key, error in local_readout.items():
+    for key, misread in local_readout.items():
         if len(key) > 1 and all(q in clbit_of for q in key) and not covered.intersection(key):
-            joint.append(ReadoutOp(tuple(clbit_of[q] for q in key), error.probabilities, run[0].condition))
+            joint.append(ReadoutOp(tuple(clbit_of[q] for q in key), misread.probabilities, run[0].condition))
             covered.update(key)
     covered = {clbit_of[q] for q in covered}
     out: list[NoisyOp] = []
     for op in run:
-        out.extend(_channel(model.quantum_error("measure", (op.qubit,)), (op.qubit,), op.condition, "measure", path))
+        error = model.quantum_error("measure", (op.qubit,))
+        out.extend(_channel(error, (op.qubit,), op.condition, "measure", path, terms))
         out.append(op)
         readout = local_readout.get((op.qubit,), default_readout)
         if readout is not None and not (op.clbit in covered and final[op.clbit] is op):
@@ -147,7 +151,11 @@ def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str) -> lis
     return out + joint
 
 
-def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Condition, name: str, path: str) -> list:
+def _channel(
+    error: QuantumError | None, qubits: tuple[int, ...], condition: Condition, name: str, path: str, terms: dict
+) -> list:
+    """The channel of ``error`` after an instruction, its terms analysed once per error (``terms``, by id:
+    the model holds the errors for the whole lowering)."""
     if error is None:
         return []
     if error.num_qubits != len(qubits):
@@ -156,7 +164,9 @@ def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Con
             f"{len(qubits)} qubit(s) {list(qubits)}",
             f"{path}.instructions",
         )
-    return [channel_op(error, qubits, condition, name)]
+    if id(error) not in terms:
+        terms[id(error)] = channel_op(error, qubits).terms
+    return [ChannelOp(tuple(qubits), terms[id(error)], condition, name)]
 
 
 def channel_op(error: QuantumError, qubits: tuple[int, ...], condition: Condition = None, name: str = "") -> ChannelOp:

@@ -38,7 +38,7 @@ from ..variational import VariationalOutcome, VariationalSpec
 from .choice import NoisySpec
 from .density import density_plan
 from .lowering import NoisyOp, add_noise
-from .run import run_noisy, walk
+from .run import run_noisy, serial_if_small, walk
 from .trajectories import TrajectoryWalker, trajectory_plan
 
 GATHER_ENTRIES = 1 << 22
@@ -114,9 +114,10 @@ def density_expectations(
     check_memory(need, device.free_bytes(), device.kind, "density matrix", settings.max_memory_mb)
     chunks = Chunker(device, 2 * nqubits, settings.precision, should_stop)
     state = device.zero_state(2 * nqubits, settings.precision)
-    for op in density_plan(ops, nqubits, settings.fusion_max_qubits):
-        assert isinstance(op, GateOp), "observables are refused on circuits with measurements or conditions"
-        chunks.apply(state, op)
+    with serial_if_small(device, "density_matrix", nqubits):
+        for op in density_plan(ops, nqubits, settings.fusion_max_qubits):
+            assert isinstance(op, GateOp), "observables are refused on circuits with measurements or conditions"
+            chunks.apply(state, op)
     return table.weights @ pauli_traces(device, state, nqubits, table.x_masks, table.z_masks)
 
 

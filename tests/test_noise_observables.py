@@ -110,18 +110,18 @@ def _circuit_and_models():
     return qc, t, model, program
 
 
-def _exact_values(program) -> np.ndarray:
-    return np.array([[np.trace(final_density(3, program(v)) @ _dense(o)).real for o in OBSERVABLES] for v in BINDINGS])
+def _exact_values(program, bindings=BINDINGS) -> np.ndarray:
+    return np.array([[np.trace(final_density(3, program(v)) @ _dense(o)).real for o in OBSERVABLES] for v in bindings])
 
 
-def _run(qc, t, model, method, **options):
+def _run(qc, t, model, method, bindings=BINDINGS, **options):
     return gpuq.execute(
         qc,
         "qasm_simulator",
         noise_model=model,
         method=method,
         observables=OBSERVABLES,
-        parameter_binds=[{t: BINDINGS}],
+        parameter_binds=[{t: bindings}],
         seed_simulator=11,
         **options,
     ).result()
@@ -138,12 +138,12 @@ def test_density_matrix_expectation_values_equal_the_dense_reference(device_name
 
 def test_trajectory_expectation_values_are_within_the_stated_bound(device_name, precision):
     qc, t, model, program = _circuit_and_models()
-    trajectories = 1000
-    result = _run(qc, t, model, "trajectory", device=device_name, precision=precision, shots=trajectories)
+    trajectories, bindings = 1000, BINDINGS[:2]  # nearly every trajectory draws its own noise: ~1000 walks each
+    result = _run(qc, t, model, "trajectory", bindings, device=device_name, precision=precision, shots=trajectories)
     values = np.asarray(result.get_expectation_values(0))
     errors = np.asarray(result.results[0].metadata["standard_errors"])
     scale = np.array([np.abs(o.coeffs).sum() for o in OBSERVABLES])
-    deviation = np.abs(values - _exact_values(program))
+    deviation = np.abs(values - _exact_values(program, bindings))
     assert np.all(deviation < 4 * scale / np.sqrt(trajectories))
     assert np.all(errors > 0) and np.all(errors <= scale / np.sqrt(trajectories - 1))
     assert np.all(deviation < 5 * errors)  # the reported standard error describes the spread
@@ -225,10 +225,10 @@ def test_estimator_with_a_noise_model_agrees_with_aer(device_name, precision, at
         assert np.max(np.abs(ours_.data.evs - expected)) < 20 * atol
         assert np.all(ours_.data.stds == 0)
         return
-    precision_target = 0.04  # ceil(1 / 0.04**2) = 625 trajectories
+    precision_target = 0.05  # ceil(1 / 0.05**2) = 400 trajectories
     ours_ = EstimatorV2(backend=backend).run([pub], precision=precision_target).result()[0]
-    assert ours_.metadata["trajectories"] == 625
+    assert ours_.metadata["trajectories"] == 400
     scale = np.array([[np.abs(o.coeffs).sum()] for o in OBSERVABLES])
-    assert np.all(np.abs(ours_.data.evs - expected) < 4 * scale / np.sqrt(625))
-    assert np.all((ours_.data.stds > 0) & (ours_.data.stds <= scale / np.sqrt(624)))
+    assert np.all(np.abs(ours_.data.evs - expected) < 4 * scale / np.sqrt(400))
+    assert np.all((ours_.data.stds > 0) & (ours_.data.stds <= scale / np.sqrt(399)))
     assert np.all(np.abs(ours_.data.evs - expected) < 5 * ours_.data.stds)

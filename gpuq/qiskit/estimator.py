@@ -120,7 +120,7 @@ class EstimatorV2(BaseEstimatorV2):
 
     @property
     def backend(self) -> GpuqSimulator:
-        """The statevector backend the PUBs run on."""
+        """The backend the PUBs run on: the statevector simulator, or the qasm simulator under a noise model."""
         return self._backend
 
     def run(

@@ -232,3 +232,21 @@ def test_estimator_with_a_noise_model_agrees_with_aer(device_name, precision, at
     assert np.all(np.abs(ours_.data.evs - expected) < 4 * scale / np.sqrt(400))
     assert np.all((ours_.data.stds > 0) & (ours_.data.stds <= scale / np.sqrt(399)))
     assert np.all(np.abs(ours_.data.evs - expected) < 5 * ours_.data.stds)
+
+
+def test_auto_averages_trajectories_above_the_density_matrix_limit():
+    """Above 13 qubits "auto" estimates by trajectories; <X_0> after H and a depolarizing error of
+    parameter p is exactly 1 - p (each of the N = 400 trajectories gives +1 or -1: bound 4 / sqrt(N))."""
+    qc = QuantumCircuit(14)
+    qc.h(range(14))
+    model = ours.NoiseModel()
+    model.add_quantum_error(ours.depolarizing_error(0.2, 1), "h", [0])  # one channel: a few walks, not 400
+    result = gpuq.execute(
+        qc, "qasm_simulator", noise_model=model, observables=[SparsePauliOp(["X"])], shots=400, seed_simulator=2
+    ).result()
+    metadata = result.results[0].metadata
+    assert metadata["method"] == "trajectory"
+    assert "more than 13 qubits" in metadata["method_reason"]
+    assert metadata["walks"] <= 4
+    assert abs(result.get_expectation_values(0)[0, 0] - 0.8) < 4 / np.sqrt(400)
+    assert 0 < metadata["standard_errors"][0][0] <= 1 / np.sqrt(399)

@@ -234,10 +234,6 @@ def test_noise_is_refused_where_it_cannot_run():
     model.add_all_qubit_quantum_error(depolarizing_error(0.1, 2), "cx")
     with pytest.raises(QobjValidationError, match="need the qasm simulator, not the statevector"):
         gpuq.execute(qc, "statevector_simulator", noise_model=model)
-    wide = NoiseModel()
-    wide.add_readout_error(ReadoutError(np.kron([[0.9, 0.1], [0.1, 0.9]], [[0.9, 0.1], [0.1, 0.9]])), [0, 1])
-    with pytest.raises(QobjValidationError, match="readout errors on several qubits"):
-        gpuq.execute(qc, "qasm_simulator", noise_model=wide)
     pytest.importorskip("mpi4py", reason="the test extra brings mpi4py")
     with pytest.raises(QobjValidationError, match="a noise model does not run distributed yet"):
         gpuq.execute(qc, "qasm_simulator", noise_model=model, mpi=True)
@@ -277,3 +273,28 @@ def test_the_density_matrix_runs_ideal_circuits_too():
     counts = result.get_counts()
     assert set(counts) == {"00", "11"} and abs(counts["00"] - 2000) < 4 * 50
     assert result.results[0].metadata["method"] == "density_matrix"
+
+
+def test_small_cpu_density_matrices_run_on_one_thread_and_give_the_threads_back():
+    import numba
+
+    from gpuq.providers.local.runner import run_prepared
+    from gpuq.sim.devices.select import cpu_device
+    from gpuq.sim.noisy.run import SERIAL_DENSITY_QUBITS, serial_if_small
+
+    device = cpu_device()
+    before = numba.get_num_threads()
+    with serial_if_small(device, "density_matrix", SERIAL_DENSITY_QUBITS):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with serial_if_small(device, "density_matrix", SERIAL_DENSITY_QUBITS + 1):
+        assert numba.get_num_threads() == before
+    with serial_if_small(device, "trajectory", 3):
+        assert numba.get_num_threads() == before
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.measure([0, 1], [0, 1])
+    backend = Local.get_backend("qasm_simulator_cpu")
+    job = prepare(gpuq.compile(qc, backend, method="density_matrix", shots=10), backend)
+    run_prepared(job, lambda: False, "in-this-thread")  # the walk runs here, on one thread
+    assert numba.get_num_threads() == before

@@ -2,8 +2,9 @@
 
 A run is noisy when it has a ``noise_model``, or asks for
 ``method="density_matrix"`` (which is exact for ideal circuits too). Both
-need the qasm simulator and a circuit without parameters or observables;
-each refusal is a ``QobjValidationError`` naming the option.
+need the qasm simulator; parameter bindings and observables are run per
+binding (``sim/noisy/observables.py``), gradients are refused. Each refusal
+is a ``QobjValidationError`` naming the option.
 """
 
 from __future__ import annotations
@@ -15,16 +16,27 @@ from ...noise import NoiseModel
 from ...sim.noisy.choice import NoisySpec, choose_method
 from ...sim.noisy.lowering import NoisyOp, add_noise
 from ...sim.ops import Op
+from ...sim.variational import VariationalSpec
 
 
 def lower_noise(
-    ops: tuple[Op, ...], experiment: Experiment, index: int, backend_method: str, options: RunOptions, shots: int
+    ops: tuple[Op, ...],
+    experiment: Experiment,
+    index: int,
+    backend_method: str,
+    options: RunOptions,
+    shots: int,
+    variational: VariationalSpec | None = None,
 ) -> NoisySpec | None:
     """The noisy form of an experiment's operations, or None for an ordinary run.
 
+    ``ops`` of a circuit with parameters hold placeholder angles: the runner lowers the
+    model again into each binding (``NoisySpec.model``), and this lowering picks the method
+    and checks that every error fits its instruction.
+
     Raises:
         QobjValidationError: noise or the density matrix on a simulator other than qasm, or
-            with parameters or observables; an error that does not fit its instruction.
+            with gradients; an error that does not fit its instruction.
     """
     if options.noise_model is None and options.method != "density_matrix":
         return None
@@ -35,18 +47,21 @@ def lower_noise(
             option,
         )
     config = experiment.config
-    if config.parameters or config.parameter_binds is not None or config.observables is not None:
+    if variational is not None and variational.gradient:
         raise QobjValidationError(
-            "noise models and the density-matrix method do not take parameters or observables; bind the "
-            "parameters first and measure",
-            option,
+            "gradients are not computed under a noise model or the density-matrix method (the adjoint "
+            "method needs a pure state); run without gradient=True to get the noisy expectation values",
+            "config.gradient",
         )
+    path = f"experiments.{index}"
     noisy: list[NoisyOp] = list(ops)
+    model = None
     if options.noise_model is not None:
         try:
             model = NoiseModel.from_dict(options.noise_model)
         except NoiseError as exc:  # the option's validator already checked it; a hand-built RunOptions may not
             raise QobjValidationError(str(exc), "config.noise_model") from exc
-        noisy = add_noise(ops, model, f"experiments.{index}")
-    method, reason = choose_method(options.method, noisy, config.n_qubits, shots)
-    return NoisySpec(tuple(noisy), method, reason)
+        noisy = add_noise(ops, model, path)
+    observables = variational is not None and variational.observables is not None
+    method, reason = choose_method(options.method, noisy, config.n_qubits, shots, observables)
+    return NoisySpec(tuple(noisy), method, reason, model, path)

@@ -110,7 +110,7 @@ def prepare(
     experiments = []
     for index, experiment in enumerate(loaded.experiments):
         ops, variational = lower_variational(experiment, index, backend.method, resolved)
-        noise = lower_noise(ops, experiment, index, backend.method, resolved, resolved.shots)
+        noise = lower_noise(ops, experiment, index, backend.method, resolved, resolved.shots, variational)
         experiments.append(PreparedExperiment(index, experiment, ops, variational, noise))
     job = PreparedJob(
         loaded, backend.name(), backend.method, backend.pin, resolved, request, source, tuple(experiments)

@@ -23,6 +23,7 @@ from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
 from ...sim.distributed import run_distributed, world
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
+from ...sim.noisy.observables import run_noisy_variational
 from ...sim.noisy.run import run_noisy
 from ...sim.variational import run_variational
 from .distributed import rank_device
@@ -177,6 +178,8 @@ def _run_on(
     nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
     if options.mpi:
         return [run_distributed(prepared.ops, nqubits, settings, device, world(), should_stop, phase)]
+    if prepared.noise is not None and prepared.variational is not None:
+        return run_noisy_variational(prepared.variational, prepared.noise, nqubits, settings, device, should_stop)
     if prepared.noise is not None:
         outcome = run_noisy(prepared.noise.ops, nqubits, settings, device, prepared.noise.method, should_stop)
         outcome.metadata["method_reason"] = prepared.noise.reason

@@ -184,6 +184,12 @@ class Device(ABC):
         matrix of n qubits stored as a state of 2n when ``stride = 2**n + 1``."""
         return self.to_host(state[::stride])
 
+    def gather(self, state: Any, indices: np.ndarray) -> np.ndarray:
+        """Host copy of the amplitudes at ``indices`` (int64): the entries ``rho[r, r ^ x]`` that Pauli
+        traces of a density matrix read, ``2**n`` per X mask. This default copies the whole state; the
+        devices index in place."""
+        return self.to_host(state)[indices]
+
     @abstractmethod
     def copy(self, state: Any) -> Any:
         """A new state on the device equal to ``state`` (used for measurement branching)."""

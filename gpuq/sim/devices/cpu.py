@@ -112,6 +112,9 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, Device):
     def diagonal(self, state: np.ndarray, stride: int) -> np.ndarray:
         return np.array(_check_state(state)[::stride])
 
+    def gather(self, state: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        return _check_state(state)[indices]
+
     def copy(self, state: np.ndarray) -> np.ndarray:
         return np.array(_check_state(state), copy=True)
 

@@ -22,6 +22,14 @@ def threads_for(state: np.ndarray) -> Iterator[None]:
     if state.shape[0] >= SERIAL_BELOW:
         yield
         return
+    with one_thread():
+        yield
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run every kernel called in the enclosed block on one thread: for a whole run of small passes,
+    where waking the pool for each pass costs more than the pass on a busy machine."""
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:

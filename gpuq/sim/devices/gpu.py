@@ -251,6 +251,11 @@ class GpuDevice(GpuPauliMixin, Device):
     def to_host(self, state: Any) -> np.ndarray:
         return _cupy().asnumpy(state)
 
+    @_wrap_cuda_errors("gathering amplitudes to the host")
+    def gather(self, state: Any, indices: np.ndarray) -> np.ndarray:
+        cupy = _cupy()  # CuPy indexes with device arrays only
+        return cupy.asnumpy(state[cupy.asarray(np.asarray(indices, dtype=np.int64))])
+
     @_wrap_cuda_errors("statevector copy")
     def copy(self, state: Any) -> Any:
         _make_room(_cupy(), state.nbytes)

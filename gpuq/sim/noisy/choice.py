@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...noise import NoiseModel
 from .lowering import ChannelOp, NoisyOp
 
 AUTO_DENSITY_MAX_QUBITS = 13
@@ -34,20 +35,37 @@ class NoisySpec:
         ops: the lowered operations with channels and readout flips.
         method: "density_matrix" or "trajectory".
         reason: why that method, for the result's metadata.
+        model: the noise model, lowered again into each binding of a circuit with parameters.
+        path: the experiment's place in the Qobj, for errors.
     """
 
     ops: tuple[NoisyOp, ...]
     method: str
     reason: str
+    model: NoiseModel | None = None
+    path: str = ""
 
 
-def choose_method(requested: str, ops: Sequence[NoisyOp], nqubits: int, shots: int) -> tuple[str, str]:
-    """``(method, reason)`` for a run that asked for ``requested`` ("auto", "trajectory" or "density_matrix")."""
+def choose_method(
+    requested: str, ops: Sequence[NoisyOp], nqubits: int, shots: int, observables: bool = False
+) -> tuple[str, str]:
+    """``(method, reason)`` for a run that asked for ``requested`` ("auto", "trajectory" or "density_matrix").
+
+    With ``observables``, "auto" takes the density matrix whenever it is at most
+    ``AUTO_DENSITY_MAX_QUBITS`` qubits: its values are exact, where trajectories only estimate them.
+    """
     if requested != "auto":
         return requested, "requested"
     channels = [op for op in ops if isinstance(op, ChannelOp)]
     if not channels:
         return "trajectory", "auto: no quantum errors, so one statevector per outcome is exact"
+    if observables:
+        if nqubits <= AUTO_DENSITY_MAX_QUBITS:
+            return "density_matrix", "auto: exact expectation values from the density matrix"
+        return "trajectory", (
+            f"auto: a density matrix of more than {AUTO_DENSITY_MAX_QUBITS} qubits is too large; "
+            "expectation values are averaged over trajectories"
+        )
     clean = math.prod(_main_probability(op) for op in channels)
     draws = min(shots, 1 + shots * (1 - clean))
     if nqubits <= AUTO_DENSITY_MAX_QUBITS and 2 * 4**nqubits < draws * 2**nqubits:

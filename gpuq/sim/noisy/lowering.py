@@ -3,13 +3,15 @@
 ``add_noise`` walks an experiment's lowered operations once and inserts,
 with Aer's placement, a ``ChannelOp`` after each gate or reset that has a
 quantum error (before a measurement), and a ``ReadoutOp`` after each
-measurement whose qubits have a readout error. Both simulation methods read
+measurement whose qubit has a readout error, or after a run of measurements
+that reads every qubit of a joint readout error. Both simulation methods read
 the same list: the density matrix applies a channel as one superoperator,
 trajectories draw one of its terms per group of shots.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,6 +58,11 @@ class ChannelOp:
     condition: Condition = None
     name: str = ""
 
+    @functools.cached_property
+    def probabilities(self) -> np.ndarray:
+        """The terms' probabilities, as the array a multinomial draw takes."""
+        return np.array([term.probability for term in self.terms])
+
     def superoperator(self) -> np.ndarray:
         """The channel on rho's 2k qubits (columns, then rows): ``sum_t p_t sum_j K (x) conj(K)``."""
         return superoperator([np.sqrt(term.probability) * k for term in self.terms for k in term.kraus])
@@ -87,35 +94,68 @@ def add_noise(ops: tuple[Op, ...] | list[Op], model: NoiseModel, path: str) -> l
         QobjValidationError: an error whose size does not match the instruction it follows.
     """
     noisy: list[NoisyOp] = []
-    default_readout, local_readout = model.readout_errors()
+    run: list[MeasureOp] = []
+    terms: dict[int, tuple[KrausTerm, ...]] = {}
     for op in ops:
+        if isinstance(op, MeasureOp) and op.condition is None:
+            run.append(op)
+            continue
+        if isinstance(op, BarrierOp):
+            continue
+        noisy.extend(_measurements(run, model, path, terms))
+        run = []
         if isinstance(op, GateOp):
             noisy.append(op)
             qubits = op.controls + op.targets  # the instruction's own order
-            noisy.extend(_channel(model.quantum_error(op.name, qubits), qubits, op.condition, op.name, path))
+            error = model.quantum_error(op.name, qubits)
+            noisy.extend(_channel(error, qubits, op.condition, op.name, path, terms))
         elif isinstance(op, ResetOp):
             noisy.append(op)
-            noisy.extend(_channel(model.quantum_error("reset", (op.qubit,)), (op.qubit,), op.condition, "reset", path))
+            error = model.quantum_error("reset", (op.qubit,))
+            noisy.extend(_channel(error, (op.qubit,), op.condition, "reset", path, terms))
         elif isinstance(op, MeasureOp):
-            error = model.quantum_error("measure", (op.qubit,))
-            noisy.extend(_channel(error, (op.qubit,), op.condition, "measure", path))
+            noisy.extend(_measurements([op], model, path, terms))
+        else:
             noisy.append(op)
-            readout = local_readout.get((op.qubit,), default_readout)
-            if readout is not None:
-                noisy.append(ReadoutOp((op.clbit,), readout.probabilities, op.condition))
-        elif not isinstance(op, BarrierOp):
-            noisy.append(op)
-    unused = [key for key in local_readout if len(key) > 1]
-    if unused:
-        raise QobjValidationError(
-            f"readout errors on several qubits ({[list(k) for k in unused]}) are not supported; "
-            "give each qubit its own readout error",
-            f"{path}.config.noise_model",
-        )
+    noisy.extend(_measurements(run, model, path, terms))
     return noisy
 
 
-def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Condition, name: str, path: str) -> list:
+def _measurements(run: Sequence[MeasureOp], model: NoiseModel, path: str, terms: dict) -> list[NoisyOp]:
+    """A run of measurements (nothing but barriers between them, one condition) with their errors.
+
+    Each measurement is preceded by its quantum error. A readout error on several qubits
+    (``add_readout_error(error, [q0, q1, ...])``) misreads them jointly when the run measures all
+    of them (bit j of its outcomes is ``q_j``'s clbit, as in Aer's ``ReadoutError``), after the run;
+    every other measured qubit is misread by its own one-qubit error right after its measurement.
+    A measurement whose clbit a later one of the run overwrites takes no part in a joint error.
+    """
+    default_readout, local_readout = model.readout_errors()
+    final = {op.clbit: op for op in run}  # the last write to each clbit
+    clbit_of = {op.qubit: op.clbit for op in final.values()}
+    joint: list[NoisyOp] = []
+    covered: set[int] = set()  # qubits, then clbits, read by a joint error
+    for key, misread in local_readout.items():
+        if len(key) > 1 and all(q in clbit_of for q in key) and not covered.intersection(key):
+            joint.append(ReadoutOp(tuple(clbit_of[q] for q in key), misread.probabilities, run[0].condition))
+            covered.update(key)
+    covered = {clbit_of[q] for q in covered}
+    out: list[NoisyOp] = []
+    for op in run:
+        error = model.quantum_error("measure", (op.qubit,))
+        out.extend(_channel(error, (op.qubit,), op.condition, "measure", path, terms))
+        out.append(op)
+        readout = local_readout.get((op.qubit,), default_readout)
+        if readout is not None and not (op.clbit in covered and final[op.clbit] is op):
+            out.append(ReadoutOp((op.clbit,), readout.probabilities, op.condition))
+    return out + joint
+
+
+def _channel(
+    error: QuantumError | None, qubits: tuple[int, ...], condition: Condition, name: str, path: str, terms: dict
+) -> list:
+    """The channel of ``error`` after an instruction, its terms analysed once per error (``terms``, by id:
+    the model holds the errors for the whole lowering)."""
     if error is None:
         return []
     if error.num_qubits != len(qubits):
@@ -124,7 +164,9 @@ def _channel(error: QuantumError | None, qubits: tuple[int, ...], condition: Con
             f"{len(qubits)} qubit(s) {list(qubits)}",
             f"{path}.instructions",
         )
-    return [channel_op(error, qubits, condition, name)]
+    if id(error) not in terms:
+        terms[id(error)] = channel_op(error, qubits).terms
+    return [ChannelOp(tuple(qubits), terms[id(error)], condition, name)]
 
 
 def channel_op(error: QuantumError, qubits: tuple[int, ...], condition: Condition = None, name: str = "") -> ChannelOp:
@@ -151,10 +193,19 @@ def _pauli_weights(kraus: tuple[np.ndarray, ...]) -> tuple[tuple[tuple[int, int]
     """Pauli strings and coefficients with ``weight_j = sum_P c_jP <P>``, ``c_jP = Tr(P K_j^dag K_j) / 2**k``."""
     k = int(kraus[0].shape[0]).bit_length() - 1
     strings = [(x, z) for x in range(1 << k) for z in range(1 << k)]
-    effects = [m.conj().T @ m for m in kraus]
-    coefficients = np.array([[np.trace(local_pauli(x, z, k) @ e).real / (1 << k) for x, z in strings] for e in effects])
+    effects = np.array([m.conj().T @ m for m in kraus])
+    coefficients = np.einsum("pab,jba->jp", _pauli_basis(k), effects).real / (1 << k)
     keep = np.flatnonzero(np.any(np.abs(coefficients) > 1e-14, axis=0))
     return tuple(strings[i] for i in keep), coefficients[:, keep]
+
+
+@functools.cache
+def _pauli_basis(k: int) -> np.ndarray:
+    """``local_pauli(x, z, k)`` for every ``(x, z)``, x major, read-only: built once per k (building the
+    matrices for every channel of every plan was most of a small trajectory run's time)."""
+    basis = np.array([local_pauli(x, z, k) for x in range(1 << k) for z in range(1 << k)])
+    basis.setflags(write=False)
+    return basis
 
 
 def local_pauli(x: int, z: int, k: int) -> np.ndarray:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
 from ..chunks import Chunker
 from ..devices.base import Device
+from ..devices.cpu_threads import one_thread
 from ..engine import ExperimentOutcome, RunSettings
 from ..memory import check_memory, memory_limit, run_memory
 from ..ops import GateOp, MeasureOp, ResetOp
@@ -24,6 +26,14 @@ from .density import DensityWalker, density_plan
 from .lowering import ChannelOp, NoisyOp, ReadoutOp
 from .trajectories import TrajectoryWalker, trajectory_plan
 from .walker import Walker, states_bound
+
+SERIAL_DENSITY_QUBITS = 8
+"""Largest density matrix the CPU runs on one thread for the whole run (2**16 amplitudes, 1 MiB in
+double). Its passes are above the pool's per-pass cut (``cpu_threads.SERIAL_BELOW``), so each one woke
+the pool: on the loaded 2-core EPYC (load 10) the 8-qubit benchmark run took 0.68 s that way and 0.21 s on
+one thread, 7 qubits 0.39 and 0.12 s. At 9 and 10 qubits one thread was faster there too (0.37 / 0.71,
+0.87 / 1.16 s); the cut stays at 8 because two threads may win there on an idle machine, which could
+not be measured."""
 
 
 def run_noisy(
@@ -45,14 +55,50 @@ def run_noisy(
     walker: Walker
     if method == "density_matrix":
         plan = density_plan(ops, nqubits, settings.fusion_max_qubits)
-        width = 2 * nqubits
-        chunks = Chunker(device, width, settings.precision, should_stop)
+        chunks = Chunker(device, 2 * nqubits, settings.precision, should_stop)
         walker = DensityWalker(plan, chunks, rng, nqubits)
     else:
         plan = trajectory_plan(ops, settings.fusion_max_qubits)
-        width = nqubits
-        chunks = Chunker(device, width, settings.precision, should_stop)
+        chunks = Chunker(device, nqubits, settings.precision, should_stop)
         walker = TrajectoryWalker(plan, chunks, rng)
+    with serial_if_small(device, method, nqubits):
+        leaves, branching = walk(walker, plan, nqubits, settings, device, method)
+    outcome = _outcome(leaves, settings.memory, rng)
+    outcome.metadata.update(
+        {
+            "method": method,
+            "walk": "shots grouped by outcome" if branching else "one shot at a time (copies do not fit)",
+            "walks": walker.walks,
+            "precision": settings.precision,
+            "fusion": {
+                "max_qubits": settings.fusion_max_qubits,
+                "passes": sum(isinstance(op, GateOp) for op in plan),
+                "channels": sum(isinstance(op, ChannelOp) for op in ops),
+            },
+            "engine_time": time.perf_counter() - started,
+        }
+    )
+    return outcome
+
+
+def serial_if_small(device: Device, method: str, nqubits: int) -> AbstractContextManager:
+    """One thread for a whole CPU density-matrix run of at most ``SERIAL_DENSITY_QUBITS`` qubits, else nothing."""
+    if device.kind == "cpu" and method == "density_matrix" and nqubits <= SERIAL_DENSITY_QUBITS:
+        return one_thread()
+    return nullcontext()
+
+
+def walk(
+    walker: Walker, plan: Sequence[NoisyOp], nqubits: int, settings: RunSettings, device: Device, method: str
+) -> tuple[list[tuple[int, int]], bool]:
+    """Run ``walker`` for ``settings.shots`` shots: its (value, shots) leaves, and whether shots were grouped.
+
+    Memory is checked for one state first; the shots are grouped (branching) when the copies
+    ``states_bound`` allows fit too, else walked one at a time.
+
+    Raises:
+        InsufficientMemoryError: before allocating, when even one state does not fit.
+    """
     branches = max((_branches(op) for op in plan[: walker.tail_from]), default=1)
     copies = states_bound(branches, settings.shots)
 
@@ -71,23 +117,8 @@ def run_noisy(
         need(1), device.free_bytes(), device.kind, method, settings.max_memory_mb, precision=settings.precision
     )
     branching = need(copies).total <= memory_limit(device.free_bytes(), settings.max_memory_mb)
-    leaves = walker.run(lambda: device.zero_state(width, settings.precision), settings.shots, branching)
-    outcome = _outcome(leaves, settings.memory, rng)
-    outcome.metadata.update(
-        {
-            "method": method,
-            "walk": "shots grouped by outcome" if branching else "one shot at a time (copies do not fit)",
-            "walks": walker.walks,
-            "precision": settings.precision,
-            "fusion": {
-                "max_qubits": settings.fusion_max_qubits,
-                "passes": sum(isinstance(op, GateOp) for op in plan),
-                "channels": sum(isinstance(op, ChannelOp) for op in ops),
-            },
-            "engine_time": time.perf_counter() - started,
-        }
-    )
-    return outcome
+    width = 2 * nqubits if method == "density_matrix" else nqubits
+    return walker.run(lambda: device.zero_state(width, settings.precision), settings.shots, branching), branching
 
 
 def _branches(op: NoisyOp) -> int:

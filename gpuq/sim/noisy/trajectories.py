@@ -157,10 +157,9 @@ class TrajectoryWalker(Walker):
 
     def _channel(self, state: Any, op: ChannelOp, shots: int, value: int) -> list[Group]:
         groups = []
-        counts = self.rng.multinomial(shots, [term.probability for term in op.terms])
-        for term, count in zip(op.terms, counts):
-            if not count:
-                continue
+        counts = self.rng.multinomial(shots, op.probabilities)
+        for index in np.flatnonzero(counts).tolist():  # most terms draw no shot: skip them in C
+            term, count = op.terms[index], counts[index]
             if term.unitary:
                 settle = None if term.identity else self._apply(op.qubits, term.kraus[0])
                 groups.append(Group(int(count), settle, value))

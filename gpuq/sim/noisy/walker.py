@@ -105,6 +105,10 @@ class Walker(ABC):
     def sample_tail(self, state: Any, start: int, shots: int, value: int) -> list[tuple[int, int]]:
         """Run ``plan[start:]`` (terminal measurements) for ``shots`` shots: (value, shots) pairs."""
 
+    def finish(self, state: Any, shots: int) -> None:  # noqa: B027 - a no-op default, overridden to read final states
+        """Called with each walked state and its shots once the whole plan has run on it (not after a
+        sampled tail): the expectation-value walk reads its observables here."""
+
     # ----------------------------------------------------------------- walk
     def run(self, new_state: Callable[[], Any], shots: int, branching: bool) -> list[tuple[int, int]]:
         """Every shot's final classical value, as (value, shots) pairs, readout flips drawn.
@@ -160,6 +164,7 @@ class Walker(ABC):
             if first.settle is not None:
                 first.settle(state)
             shots, value = first.shots, first.value
+        self.finish(state, shots)
         leaves.append((value, shots, deferred))
 
     def readout_groups(self, op: ReadoutOp, shots: int, value: int) -> list[Group]:

@@ -41,8 +41,9 @@ ALIAS_SPAN = 1 << 28
 ALIAS_WINDOW = 1 << 15
 """Distances within this many bytes of a multiple of ``ALIAS_SPAN`` alias too: a pass keeps about an L1
 (32 KiB) of each stream in flight, so partners a few lines off a multiple collide with a neighbour."""
-TILE = 256
-"""Groups per tile: the tile's amplitudes and its scratch (8 KiB in double) stay within L1."""
+TILE = 1024
+"""Groups per tile: the tile's amplitudes and its scratch (16 KiB each in double) stay within L1. Measured
+against 256, 512 and 2048 (docs/benchmarks.md): 256 and 512 were 5 to 25 % slower, 2048 within noise."""
 
 _SHARES = 64
 """Scratch-holding shares of a pass: enough to balance 2 to 64 threads."""

@@ -1,12 +1,13 @@
 """Numba twins of the CUDA kernel families in ``kernels/*.cu``.
 
 One module per family (``matrix``, ``diagonal``, ``permute``, ``measure``), plus
-``sample`` (host-side chunked sampling, no CUDA twin); each
+``sample`` (host-side chunked sampling, no CUDA twin) and ``aliasing`` (pair
+passes walked in tiles where the paired streams alias in the L1 cache); each
 entry has the name and argument order of its CUDA twin without the ``_c64`` /
 ``_c128`` suffix (Numba dispatches on the state's dtype). Kernels compile on
 first use, per kernel and precision; an entry that chooses between variants
-(``apply_matrix``, ``marginal_probabilities``) is plain Python, so that a job
-compiles only the variants it runs.
+(``apply_matrix``, ``apply_x``, ``apply_swap``, ``marginal_probabilities``) is
+plain Python, so that a job compiles only the variants it runs.
 
 Numba's on-disk cache (``cache=True``) is written next to the sources. Where the
 installed package directory is read-only, point it at a per-user directory

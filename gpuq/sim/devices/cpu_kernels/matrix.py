@@ -16,7 +16,9 @@ lanes, multiplies four matrix columns per pass over the lanes (the loop LLVM
 vectorises), and scatters each row back; its scratch is allocated once per
 thread share, not per group. A range whose ends fall inside tasks has its
 partial tasks updated one group at a time (``_one_by_one``, as the CUDA
-kernel does); the engine's ranges are whole tasks.
+kernel does); the engine's ranges are whole tasks. A 1-qubit matrix whose
+pairs alias in the L1 cache (``aliasing.aliased``: a multiple of 256 MiB apart)
+runs ``aliasing.matrix_1_tiled``, the same tasks walked in tiles.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from numba import prange
 
 from ._layout import BLOCK, FASTMATH, local_offsets, real_view, task_layout, task_range, task_span, task_start
+from .aliasing import TILE, aliased, matrix_1_tiled
 from .diagonal import apply_diagonal
 
 _ONE = np.uint64(1)
@@ -251,6 +254,8 @@ def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_
         apply_diagonal(state, nqubits, targets, 0, control_mask, matrix)  # a whole controlled phase: streamed
     elif ntargets == 0:
         _matrix_groups(state, nqubits, targets, 0, control_mask, matrix, group_begin, group_end)
+    elif ntargets == 1 and aliased(state.itemsize << int(targets[0])):  # partners a multiple of 256 MiB apart
+        matrix_1_tiled(state, nqubits, targets, control_mask, matrix, group_begin, group_end, TILE)
     elif ntargets == 1:
         _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_end)
     else:

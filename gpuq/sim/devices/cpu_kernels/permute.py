@@ -8,7 +8,9 @@ one group of ``2**k`` amplitudes (the grouping of ``apply_matrix``); the
 amplitude at ``base + offset(m)`` moves to ``base + offset(perm[m])``. The Numba
 kernel moves runs of consecutive groups at once (same result, vectorised copies).
 ``apply_x`` is the case ``perm = [1, 0]`` on one target, ``apply_swap`` the case
-``perm = [0, 2, 1, 3]`` on two; both walk stretches of equally spaced groups.
+``perm = [0, 2, 1, 3]`` on two; both walk stretches of equally spaced groups
+(in tiles, ``aliasing.swap_tiled``, when the swapped amplitudes alias in the
+L1 cache: a multiple of 256 MiB apart).
 Every entry updates the groups (pairs) in ``[group_begin, group_end)`` only.
 """
 
@@ -19,6 +21,7 @@ import numpy as np
 from numba import prange
 
 from ._layout import local_offsets, task_layout, task_range, task_span, task_start
+from .aliasing import TILE, aliased, swap_tiled
 
 _ONE = np.uint64(1)
 
@@ -113,16 +116,21 @@ def _swap_tasks(state, nqubits, targets, ntargets, control_mask, offset_a, offse
             _swap_stretch(state, start, ustride, uchunk, offset_a, offset_b)
 
 
-@numba.njit(nogil=True, cache=True)
+def _swap(state, nqubits, targets, control_mask, offset_a, offset_b, group_begin, group_end):
+    """``_swap_tasks``, or its tiled twin when the two offsets' amplitudes alias in the L1 cache."""
+    targets = np.array(targets, dtype=np.int32)
+    ua, ub = np.uint64(offset_a), np.uint64(offset_b)
+    if aliased(state.itemsize * abs(offset_b - offset_a)):  # a multiple of 256 MiB apart: see aliasing.py
+        swap_tiled(state, nqubits, targets, len(targets), control_mask, ua, ub, group_begin, group_end, TILE)
+    else:
+        _swap_tasks(state, nqubits, targets, len(targets), control_mask, ua, ub, group_begin, group_end)
+
+
 def apply_x(state, nqubits, target, control_mask, group_begin, group_end):
     """Swap the amplitudes of every pair (base, base | 1 << target) where controls are 1."""
-    targets = np.array([target], dtype=np.int32)
-    _swap_tasks(state, nqubits, targets, 1, control_mask, np.uint64(0), np.uint64(1 << target), group_begin, group_end)
+    _swap(state, nqubits, [target], control_mask, 0, 1 << target, group_begin, group_end)
 
 
-@numba.njit(nogil=True, cache=True)
 def apply_swap(state, nqubits, target0, target1, control_mask, group_begin, group_end):
     """Swap the |01> and |10> amplitudes of (target0, target1) in every group where controls are 1."""
-    targets = np.array([target0, target1], dtype=np.int32)
-    offset_a, offset_b = np.uint64(1 << target0), np.uint64(1 << target1)
-    _swap_tasks(state, nqubits, targets, 2, control_mask, offset_a, offset_b, group_begin, group_end)
+    _swap(state, nqubits, [target0, target1], control_mask, 1 << target0, 1 << target1, group_begin, group_end)

@@ -203,3 +203,51 @@ def test_gradient_of_every_gate_on_every_placement(name, device_name, precision)
         order = [int(p.name[1:]) for p in qc.parameters]  # qc.parameters is sorted by name
         atol = 1e-7 if precision == "double" else 1e-4
         assert np.allclose(got, np.array(expected)[order], atol=atol, rtol=0), (qubits, got, expected)
+
+
+@pytest.mark.parametrize("max_qubits", [1, 2, 3])
+def test_sweeps_of_wider_blocks_give_the_same_gradients(device, max_qubits):
+    """Blocks of several qubits (merged undo, D = W dM W'^dagger for every angle inside) against central
+    differences of the dense reference, on the random circuit of every parameterised gate."""
+    from test_variational import NQUBITS as WIDTH
+    from test_variational import _random_circuit, _reference_state
+
+    from gpuq.providers.local.prepare import prepare
+    from gpuq.sim.adjoint import adjoint_gradients
+    from gpuq.sim.engine import apply_gate
+    from gpuq.sim.expectation import PauliTable
+
+    rng = np.random.default_rng(11)
+    params = [Parameter(f"p{j}") for j in range(3)]
+    qc = _random_circuit(WIDTH, rng, params)
+    terms = random_terms(WIDTH, 8, rng)
+    row = rng.uniform(-np.pi, np.pi, 3)
+    backend = Local.get_backend("statevector_simulator")
+    qobj = gpuq.compile(
+        qc,
+        backend,
+        parameter_binds=[{p: [float(v)] for p, v in zip(params, row)}],
+        observables=[SparsePauliOp.from_list(terms)],
+        gradient=True,
+    )
+    spec = prepare(qobj, backend).experiments[0].variational
+    ops = spec.circuit.bound_ops(spec.bindings[0])
+    psi = device.zero_state(WIDTH, "double")
+    for op in ops:
+        apply_gate(device, psi, op)
+    got = adjoint_gradients(
+        device, psi, spec.circuit, ops, spec.bindings[0], PauliTable.build(spec.observables), lambda: False, max_qubits
+    )[0].real
+    matrix = pauli_sum_matrix(terms)
+    step = 1e-6
+    expected = []
+    for j in range(3):
+        values = []
+        for sign in (1, -1):
+            point = row.copy()
+            point[j] += sign * step
+            state = _reference_state(qc, {p: v for p, v in zip(params, point)})
+            values.append(np.vdot(state, matrix @ state).real)
+        expected.append((values[0] - values[1]) / (2 * step))
+    order = [int(p.name[1:]) for p in spec.circuit.parameters]
+    assert np.allclose(got, np.array(expected)[order], atol=1e-7, rtol=0)

@@ -38,7 +38,7 @@ def cuda_entries(path: Path) -> dict[str, int]:
 
 def test_every_family_has_sources():
     families = sorted(p.stem for p in KERNELS.glob("*.cu"))
-    assert families == ["diagonal", "matrix", "measure", "pauli", "permute"]
+    assert families == ["adjoint", "diagonal", "matrix", "measure", "pauli", "permute"]
 
 
 @pytest.mark.parametrize("path", sorted(KERNELS.glob("*.cu")), ids=lambda p: p.name)

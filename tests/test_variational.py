@@ -16,7 +16,7 @@ from gpuq import (
     SparsePauliOp,
 )
 from gpuq.circuit.gates import GATES, base_operator, gate_matrix
-from gpuq.sim.adjoint import DERIVATIVE_FORMS, derivative_operand
+from gpuq.sim.adjoint_forms import DERIVATIVE_FORMS, derivative_operand
 from gpuq.sim.fusion import fuse
 from gpuq.sim.parametric import FusedTemplate
 

@@ -4,83 +4,37 @@ As PennyLane Lightning does it. With ``|psi> = U_N ... U_1 |0>`` and
 ``lambda = O |psi>``, walk the gates backwards; before undoing gate i,
 ``lambda`` is ``U_{i+1}^dag ... U_N^dag O |psi>`` and, once it is undone,
 ``psi`` is ``U_{i-1} ... U_1 |0>``, so ``d<O>/d theta_i = 2 Re <lambda| dU_i/d theta_i |psi>``.
-States alive: ``psi``, one scratch state, and one ``lambda`` per Hermitian part
-of the observables (a sum with complex coefficients is two: its real and
-imaginary coefficients, recombined by linearity).
+States alive: ``psi`` and one ``lambda`` per Hermitian part of the observables
+(a sum with complex coefficients is two: its real and imaginary coefficients,
+recombined by linearity), held as one stack.
 
-A gate's derivative is exact and taken from the library's own matrices: an
-angle of *half* frequency (``cos/sin(theta/2)``, no constant term: every
-rotation, and the theta of ``u``/``u3``/``cu``) has ``dU/dtheta = U(theta + pi) / 2``;
-a *phase* angle (``A + e^{i phi} B``: ``p``, ``u1``, the phi and lambda of ``u``,
-``cu``'s gamma) has ``dU/dphi = i (U(phi) - U(phi + pi)) / 2``. A controlled gate's
-derivative is that on the controls' all-ones subspace and zero elsewhere.
+The walk goes a block at a time (``adjoint_blocks.py``): a block without
+parameterised gates is merged and undone on every state with the ordinary
+kernels; a block with some is one fused pass (``Device.adjoint_step``) that
+reads ``psi`` and every ``lambda`` once, adds up ``<lambda| D |psi>`` for each
+of the block's angles and writes the undone states: four state traffics for
+one lambda where the unfused walk made about ten per angle (undo psi, copy
+it, apply the derivative, an inner product, undo lambda). The derivatives are
+exact and come from the library's own matrices (``adjoint_forms.py``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..circuit.gates import base_operator
 from ..exceptions import JobCancelledError
+from .adjoint_blocks import ADJOINT_MAX_QUBITS, plan_sweep, step_matrices
 from .engine import apply_gate
 from .expectation import PauliTable
+from .fusion import _dense, merge_block
 from .ops import GateOp, Op
 from .parametric import ParametricCircuit
 
-HALF, PHASE = "half", "phase"
-
-DERIVATIVE_FORMS: dict[str, tuple[str, ...]] = {
-    "rx": (HALF,),
-    "ry": (HALF,),
-    "rz": (HALF,),
-    "crx": (HALF,),
-    "cry": (HALF,),
-    "crz": (HALF,),
-    "rxx": (HALF,),
-    "ryy": (HALF,),
-    "rzz": (HALF,),
-    "p": (PHASE,),
-    "u1": (PHASE,),
-    "cp": (PHASE,),
-    "cu1": (PHASE,),
-    "u2": (PHASE, PHASE),
-    "u3": (HALF, PHASE, PHASE),
-    "u": (HALF, PHASE, PHASE),
-    "cu3": (HALF, PHASE, PHASE),
-    "cu": (HALF, PHASE, PHASE, PHASE),
-}
-"""How each angle of each parameterised library gate enters its matrix (see the module docstring)."""
-
-
-def derivative_operand(name: str, angles: Sequence[float], which: int) -> np.ndarray:
-    """d(base operand)/d(angles[which]) of gate ``name``: a matrix, or a diagonal for diagonal gates."""
-    shifted = list(angles)
-    shifted[which] += math.pi
-    moved = base_operator(name, shifted).operand
-    if DERIVATIVE_FORMS[name][which] == HALF:
-        return 0.5 * moved
-    return 0.5j * (base_operator(name, angles).operand - moved)
-
-
-def derivative_op(op: GateOp, operand: np.ndarray) -> GateOp:
-    """The derivative as an operation on targets + controls: ``operand`` where every control is 1, else 0."""
-    ntargets, ncontrols = len(op.targets), len(op.controls)
-    qubits = op.targets + op.controls
-    if ncontrols == 0:
-        return GateOp(op.kind, qubits, (), operand)
-    dim = 1 << ntargets
-    on = ((1 << ncontrols) - 1) << ntargets
-    if op.kind == "diagonal":
-        diag = np.zeros(dim << ncontrols, dtype=complex)
-        diag[on : on + dim] = operand
-        return GateOp("diagonal", qubits, (), diag)
-    matrix = np.zeros((dim << ncontrols,) * 2, dtype=complex)
-    matrix[on : on + dim, on : on + dim] = operand
-    return GateOp("matrix", qubits, (), matrix)
+_NONE = np.zeros((0, 2, 2), dtype=complex)
+"""No derivative: a fused step that only undoes a one-target block on psi and every lambda."""
 
 
 def inverse_op(op: GateOp) -> GateOp:
@@ -112,6 +66,7 @@ def adjoint_gradients(
     row: np.ndarray,
     table: PauliTable,
     should_stop: Any,
+    max_qubits: int = ADJOINT_MAX_QUBITS,
 ) -> np.ndarray:
     """Gradients (observables x parameters) at binding ``row``; ``psi`` is the final state and is consumed.
 
@@ -122,41 +77,46 @@ def adjoint_gradients(
         ops: its operations bound to ``row`` (gates only).
         row: the binding's parameter values.
         table: the observables' strings and weights.
-        should_stop: cancellation check, called once per gate.
+        should_stop: cancellation check, called once per block.
+        max_qubits: widest block of the sweep (``adjoint_blocks.plan_sweep``).
     """
     gradients = np.zeros((table.weights.shape[0], len(circuit.parameters)), dtype=complex)
     parts = hermitian_parts(table)
-    lambdas = []
-    for _, _, real in parts:
-        out = device.copy(psi)
+    nqubits = int(psi.shape[0]).bit_length() - 1
+    lambdas = device.adjoint_states(len(parts), nqubits, "single" if psi.dtype == np.complex64 else "double")
+    for lam, (_, _, real) in zip(lambdas, parts):
         used = np.nonzero(real)[0]
-        device.apply_pauli_sum(psi, table.x_masks[used], table.z_masks[used], real[used], out)
-        lambdas.append(out)
+        device.apply_pauli_sum(psi, table.x_masks[used], table.z_masks[used], real[used], lam)
     slot_at = {slot.position: s for s, slot in enumerate(circuit.slots)}
+    names = [slot.name for slot in circuit.slots]
     angles = circuit.angles(row)
     chains = circuit.angle_derivatives(row)
-    scratch = device.copy(psi)
-    for position in range(len(ops) - 1, -1, -1):
-        op = ops[position]
-        if not isinstance(op, GateOp):
-            continue
+    wanted = [[bool(chain) for chain in per_slot] for per_slot in chains]
+    factors = np.array([factor for _, factor, _ in parts])
+    observables = [k for k, _, _ in parts]
+    for block in reversed(plan_sweep(ops, max_qubits)):
         if should_stop():
             raise JobCancelledError("cancelled")
-        undo = inverse_op(op)
-        apply_gate(device, psi, undo)
-        s = slot_at.get(position)
-        if s is not None:
-            slot = circuit.slots[s]
-            for which, chain in enumerate(chains[s]):
-                if not chain:
-                    continue
-                step = derivative_op(op, derivative_operand(slot.name, angles[s], which))
-                scratch[...] = psi  # NumPy and CuPy arrays alike: a copy into memory already held
-                apply_gate(device, scratch, step)
-                for (k, factor, _), lam in zip(parts, lambdas):
-                    d_angle = 2.0 * device.inner_product(lam, scratch).real
-                    for j, d_param in chain.items():
-                        gradients[k, j] += factor * d_angle * d_param
-        for lam in lambdas:
-            apply_gate(device, lam, undo)
+        if not any(position in slot_at for position in block):
+            undo = inverse_op(merge_block([_gate(ops[i]) for i in block]))
+            if len(undo.targets) == 1:  # one call for every state: a pass costs a thread wake-up on the CPU
+                device.adjoint_step(psi, lambdas, undo.targets, undo.controls, _dense(undo), _NONE, should_stop)
+                continue
+            apply_gate(device, psi, undo)
+            for lam in lambdas:
+                apply_gate(device, lam, undo)
+            continue
+        step = step_matrices(ops, block, slot_at, names, angles, wanted)
+        values = device.adjoint_step(
+            psi, lambdas, step.targets, step.controls, step.undo, step.derivatives, should_stop
+        )
+        for (slot, which), column in zip(step.angles, values.T):
+            d_angle = 2.0 * column.real * factors  # one per part
+            for j, d_param in chains[slot][which].items():
+                np.add.at(gradients[:, j], observables, d_angle * d_param)
     return gradients
+
+
+def _gate(op: Op) -> GateOp:
+    assert isinstance(op, GateOp)  # sweep blocks hold gate positions only
+    return op

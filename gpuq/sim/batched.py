@@ -7,7 +7,7 @@ computed for all bindings together, and each such block is merged once with
 batched matrix products, so a sweep of 1000 bindings pays the Python once.
 
 A gate's operand is multilinear in its angles' basis functions, the forms the
-adjoint also relies on (``adjoint.DERIVATIVE_FORMS``): a *half* angle enters
+adjoint also relies on (``adjoint_forms.DERIVATIVE_FORMS``): a *half* angle enters
 as ``cos(t/2) U(0) + sin(t/2) U(pi)``, a *phase* angle as
 ``(1 + e^{it})/2 U(0) + (1 - e^{it})/2 U(pi)``. So the operand at any angles
 is a weighted sum of the operands at the corners ``{0, pi}^m`` (``m``
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..circuit.gates import base_operator
 from ..circuit.parameter import ParameterExpression
-from .adjoint import DERIVATIVE_FORMS, HALF
+from .adjoint_forms import DERIVATIVE_FORMS, HALF
 from .fusion import _gather, _local_masks, _row_groups
 from .ops import GateOp
 from .parametric import FusedTemplate, ParametricCircuit

@@ -56,10 +56,10 @@ class VariationalSpec:
     gradient: bool
 
     def states_needed(self) -> int:
-        """Statevectors alive at once: psi, plus a scratch state and one per Hermitian part when differentiating."""
+        """Statevectors alive at once: psi, plus one per Hermitian part when differentiating."""
         if not self.gradient or self.observables is None:
             return 1
-        return 2 + len(hermitian_parts(PauliTable.build(self.observables)))
+        return 1 + len(hermitian_parts(PauliTable.build(self.observables)))
 
 
 def run_variational(

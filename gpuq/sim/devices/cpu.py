@@ -25,6 +25,7 @@ from .base import (
     nqubits_of,
     state_dtype,
 )
+from .cpu_adjoint import CpuAdjointMixin
 from .cpu_pauli import CpuPauliMixin
 from .cpu_sweep import CpuSweepMixin
 from .cpu_threads import threads_for as _threads_for
@@ -46,7 +47,7 @@ def _check_state(state: object) -> np.ndarray:
     return state
 
 
-class CpuDevice(CpuPauliMixin, CpuSweepMixin, Device):
+class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
     """The host CPU, with Numba kernels running on Numba's thread pool.
 
     ``fusion_limit`` is 4: measured on the project's 2-core machine, one pass

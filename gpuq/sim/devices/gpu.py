@@ -32,6 +32,7 @@ from .base import (
     group_range,
     state_dtype,
 )
+from .gpu_adjoint import GpuAdjointMixin
 from .gpu_pauli import GpuPauliMixin
 from .gpu_probabilities import CHUNK_MAX_BITS, ChunkWalk, chunk_bits, outcome_bits
 from .gpu_stage import DeviceStage, PinnedStage
@@ -169,7 +170,7 @@ def _grid_cap(cupy: Any) -> int:
     return int(attributes["MultiProcessorCount"]) * per_sm * _WAVES
 
 
-class GpuDevice(GpuPauliMixin, Device):
+class GpuDevice(GpuPauliMixin, GpuAdjointMixin, Device):
     """The current CUDA device, with CuPy arrays and NVRTC-compiled ``kernels/*.cu``.
 
     ``fusion_limit`` is 5: a GPU's dense-matrix kernel stays memory-bound for

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ...exceptions import SimulationError
 
-FAMILIES = ("matrix", "diagonal", "permute", "measure", "pauli")
+FAMILIES = ("matrix", "diagonal", "permute", "measure", "pauli", "adjoint")
 """Kernel families: one ``<family>.cu`` each."""
 
 ARG_KINDS = {
@@ -67,6 +67,10 @@ KERNELS = {
         "pauli", ("state", "int", "int", "masks", "int64s", "masks", "int32s", "int", "int", "int", "doubles")
     ),
     "apply_pauli_sum": KernelEntry("pauli", ("state", "int", "masks", "masks", "complex128s", "int", "state")),
+    "adjoint_step": KernelEntry(
+        "adjoint",
+        (*_OPERAND, "complex", "complex128s", "int", "state", "int", "int", "int", "index", "index", "doubles"),
+    ),
 }
 """Entry name → family and argument kinds; each entry exists as ``<name>_c64`` and ``<name>_c128``."""
 

@@ -19,12 +19,13 @@ permuted by every such ``d``; controls on lane bits make the lanes whose
 control bits are 0 multiply by the identity. Both live in a per-lane *table*
 of matrix entries built once per call (``build_table``): entry
 ``(row, column, d)`` is a pair of vectors, the real parts and the signed
-imaginary parts, so that ``M x = re * x + im * swap(x)`` (``swap`` exchanges
-each amplitude's re and im) costs two FMAs per vector and matrix entry, the
-least a complex product needs.
+imaginary parts, so that ``M x = sum(re * x) + swap(sum(im * x))`` (``swap``
+exchanges each amplitude's re and im, once per output vector) costs two FMAs
+per vector and matrix entry, the least a complex product needs, and keeps
+only the inputs and two accumulators live (AVX2 has 16 vector registers).
 
 Determinism: every output is summed in a fixed order (columns, then ``d``)
-with explicit FMAs, so results do not depend on the thread count.
+with explicit FMAs in two chains per output, so results do not depend on the thread count.
 
 Group-range contract (as ``matrix.py``): a call updates the groups
 ``[group_begin, group_end)`` of the scalar grouping. A vector group holds
@@ -100,27 +101,26 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
             offset = builder.load(builder.gep(oa.data, [ir.Constant(i64, c)]))
             pointers.append(vector_at(fa.data, builder.add(args[1], offset)))
         loaded = [builder.load(p, align=align) for p in pointers]
-        permuted = []  # permuted[c][di] = (x, swap(x)) with lanes l ^ d
+        swap = ir.Constant(mask_type, [i ^ 1 for i in range(reals)])
+        permuted = []  # permuted[c][di]: vector c with lanes l ^ d
         for x in loaded:
             row = []
             for d in ds:
                 lanes = [2 * ((i // 2) ^ d) + i % 2 for i in range(reals)]
-                swapped = [2 * ((i // 2) ^ d) + 1 - i % 2 for i in range(reals)]
-                p = x if d == 0 else builder.shuffle_vector(x, x, ir.Constant(mask_type, lanes))
-                s = builder.shuffle_vector(x, x, ir.Constant(mask_type, swapped))
-                row.append((p, s))
+                row.append(x if d == 0 else builder.shuffle_vector(x, x, ir.Constant(mask_type, lanes)))
             permuted.append(row)
         for r in range(dim):
-            acc = None
+            acc_re = acc_im = None  # sums of re * x and of im * x: the output is acc_re + swap(acc_im)
             for c in range(dim):
                 for di in range(len(ds)):
                     entry = ((r * dim + c) * len(ds) + di) * 2 * reals
                     re = builder.load(vector_at(ta.data, ir.Constant(i64, entry)), align=align)
                     im = builder.load(vector_at(ta.data, ir.Constant(i64, entry + reals)), align=align)
-                    p, s = permuted[c][di]
-                    acc = builder.fmul(re, p) if acc is None else builder.call(fma, [re, p, acc])
-                    acc = builder.call(fma, [im, s, acc])
-            builder.store(acc, pointers[r], align=align)
+                    p = permuted[c][di]
+                    acc_re = builder.fmul(re, p) if acc_re is None else builder.call(fma, [re, p, acc_re])
+                    acc_im = builder.fmul(im, p) if acc_im is None else builder.call(fma, [im, p, acc_im])
+            out = builder.fadd(acc_re, builder.shuffle_vector(acc_im, acc_im, swap))
+            builder.store(out, pointers[r], align=align)
         return context.get_dummy_value()
 
     return sig, codegen
@@ -139,18 +139,25 @@ def _kernel(kh: int, low_mask: int):
     compile-time constants of the intrinsic (Numba's on-disk cache keys a
     closure by the values it holds). Vector group ``vg``'s first vector is
     ``vg`` with zero bits inserted at ``vpositions``, OR ``vctrl`` (vector
-    indices: amplitude index >> lane bits).
+    indices: amplitude index >> lane bits); below the lowest of
+    ``vpositions`` consecutive groups have consecutive vectors, so each such
+    run computes its base once.
     """
 
     def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend):
         f = real_view(state)
-        nblocks = (vend - vbegin + _BLOCK - 1) // _BLOCK
-        for b in prange(nblocks):
-            lo = vbegin + b * _BLOCK
-            hi = min(lo + _BLOCK, vend)
-            for vg in range(lo, hi):
-                v = insert_zero_bits(vg, vpositions, vnpos) | vctrl
-                _vector_group(f, np.uint64(v) * reals, voffsets, table, kh, low_mask)
+        run = _BLOCK if vnpos == 0 else min(_BLOCK, 1 << vpositions[0])  # groups with consecutive vectors
+        first = vbegin // _BLOCK
+        for b in prange((vend + _BLOCK - 1) // _BLOCK - first):
+            vg = max(vbegin, (first + b) * _BLOCK)
+            hi = min(vend, (first + b + 1) * _BLOCK)
+            while vg < hi:
+                start = vg - vg % run
+                v0 = np.uint64(insert_zero_bits(start, vpositions, vnpos) | vctrl) - np.uint64(start)
+                end = min(hi, start + run)
+                for g in range(vg, end):
+                    _vector_group(f, (v0 + np.uint64(g)) * reals, voffsets, table, kh, low_mask)
+                vg = end
 
     return numba.njit(parallel=True, nogil=True, cache=True)(kernel)
 
@@ -170,7 +177,7 @@ def build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table):
 
     Entry ``(r, c, di)`` (``r, c`` indices of the high targets, ``di`` the
     ``di``-th submask ``d`` of ``low_mask``) is two vectors: lane ``l`` of the
-    first holds ``Re M[row, col]`` twice, of the second ``(-Im, +Im)``, where
+    first holds ``Re M[row, col]`` twice, of the second ``(+Im, -Im)``, where
     ``row`` joins ``r`` with lane ``l``'s low-target bits and ``col`` joins
     ``c`` with those of ``l ^ d``; lanes whose lane-control bits are not all
     1 hold the identity's entries instead.
@@ -207,8 +214,8 @@ def build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table):
                         value = matrix.dtype.type(1.0 if row == col else 0.0)
                     table[entry + 2 * lane] = value.real
                     table[entry + 2 * lane + 1] = value.real
-                    table[entry + reals + 2 * lane] = -value.imag
-                    table[entry + reals + 2 * lane + 1] = value.imag
+                    table[entry + reals + 2 * lane] = value.imag
+                    table[entry + reals + 2 * lane + 1] = -value.imag
 
 
 def simd_layout(nqubits, targets, ntargets, control_mask, lbits):
@@ -232,9 +239,20 @@ def simd_layout(nqubits, targets, ntargets, control_mask, lbits):
     return len(vhigh), low_mask, lane_ctrl, vpositions, vnpos, vctrl, vhigh, free_lane_bits
 
 
-def simd_covers(state, nqubits) -> bool:
-    """Whether the state holds at least one whole vector (the kernels read whole vectors)."""
-    return nqubits >= lane_bits(state.itemsize // 2)
+_MIN_RUN_BITS = 2
+"""Fewest free low bits of the vector index (runs of ``2**_MIN_RUN_BITS`` groups at consecutive vectors)
+for the SIMD kernel to be chosen: below that (high targets or controls on the first vector bits) the
+scalar kernels were faster (``benchmarks/pass_bound.py``, docs/benchmarks.md)."""
+
+
+def simd_covers(state, nqubits, targets, ntargets, control_mask) -> bool:
+    """Whether ``apply_matrix`` uses the SIMD kernel: the state holds whole vectors, and the operand
+    leaves the first ``_MIN_RUN_BITS`` bits of the vector index free."""
+    lbits = lane_bits(state.itemsize // 2)
+    if nqubits < lbits + _MIN_RUN_BITS:
+        return False
+    special = int(control_mask) | sum(1 << int(targets[j]) for j in range(ntargets))
+    return (special >> lbits) & ((1 << _MIN_RUN_BITS) - 1) == 0
 
 
 def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):

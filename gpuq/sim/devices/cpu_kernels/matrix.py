@@ -253,7 +253,9 @@ def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_
     elif ntargets == 0:
         _matrix_groups(state, nqubits, targets, 0, control_mask, matrix, group_begin, group_end)
     elif simd_covers(state, nqubits, targets, ntargets, control_mask):
-        done_begin, done_end = apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end)
+        done_begin, done_end = apply_matrix_simd(
+            state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end
+        )
         for begin, end in ((group_begin, done_begin), (done_end, group_end)):  # partial vector groups at the ends
             if begin < end:
                 _scalar_matrix(state, nqubits, targets, ntargets, control_mask, matrix, begin, end)

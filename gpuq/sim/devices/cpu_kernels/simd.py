@@ -44,7 +44,7 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
-from ._layout import insert_zero_bits, local_offsets, mask_positions, real_view, task_layout
+from ._layout import insert_zero_bits, mask_positions, real_view
 
 __all__ = ["SIMD_BITS", "apply_matrix_simd", "build_table", "lane_bits", "simd_covers", "simd_layout"]
 
@@ -55,10 +55,6 @@ SIMD_BITS = 512 if llvm.get_host_cpu_features().get("avx512f", False) else 256
 def lane_bits(itemsize: int) -> int:
     """``log2`` of the complex amplitudes per vector for reals of ``itemsize`` bytes (4 or 8)."""
     return (SIMD_BITS // (8 * itemsize)).bit_length() - 2
-
-
-_LANE_BITS_64 = lane_bits(8)
-_LANE_BITS_32 = lane_bits(4)
 
 
 def _submasks(mask: int) -> list[int]:
@@ -124,7 +120,6 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
         return context.get_dummy_value()
 
     return sig, codegen
-
 
 
 _BLOCK = 512
@@ -270,6 +265,8 @@ def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, g
     nd = 1 << low_mask.bit_count()
     table = np.empty(((1 << kh) ** 2) * nd * 2 * reals, dtype=np.float32 if state.itemsize == 8 else np.float64)
     build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table)
-    voffsets = np.array([sum(((c >> i) & 1) << b for i, b in enumerate(vhigh)) * reals for c in range(1 << kh)], dtype=np.uint64)
+    voffsets = np.array(
+        [sum(((c >> i) & 1) << b for i, b in enumerate(vhigh)) * reals for c in range(1 << kh)], dtype=np.uint64
+    )
     _kernel(kh, low_mask)(state, np.uint64(reals), vpositions, vnpos, vctrl, voffsets, table, vbegin, vend)
     return vbegin << free, vend << free

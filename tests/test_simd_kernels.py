@@ -124,3 +124,16 @@ def test_result_does_not_depend_on_the_thread_count(dtype):
         numba.set_num_threads(before)
     assert np.array_equal(results[0], results[1])
     assert not np.array_equal(results[0], start)
+
+
+@DTYPES
+def test_dispatch_keeps_scalar_kernels_where_they_were_faster(dtype):
+    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets that leave the first two vector-index bits
+    free; the scalar kernels for bigger operands, operands on those bits and states of a few vectors."""
+    lbits = simd.lane_bits(np.dtype(dtype).itemsize // 2)
+    state = np.zeros(1 << 10, dtype=dtype)
+    assert simd.simd_covers(state, 10, np.array([0, 7]), 2, 1 << 9)
+    assert not simd.simd_covers(state, 10, np.array([lbits]), 1, 0)
+    assert not simd.simd_covers(state, 10, np.array([0]), 1, 1 << (lbits + 1))
+    assert not simd.simd_covers(state, 10, np.arange(5, 10), 5, 0)
+    assert not simd.simd_covers(np.zeros(1 << (lbits + 1), dtype=dtype), lbits + 1, np.array([0]), 1, 0)

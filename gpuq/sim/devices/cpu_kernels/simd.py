@@ -46,7 +46,7 @@ from numba.extending import intrinsic
 
 from ._layout import insert_zero_bits, mask_positions, real_view
 
-__all__ = ["SIMD_BITS", "apply_matrix_simd", "build_table", "lane_bits", "simd_covers", "simd_layout"]
+__all__ = ["MAX_TARGETS", "SIMD_BITS", "apply_matrix_simd", "build_table", "lane_bits", "simd_covers", "simd_layout"]
 
 SIMD_BITS = 512 if llvm.get_host_cpu_features().get("avx512f", False) else 256
 """Width of the vectors the kernels are written with: AVX-512 when the host has it, else AVX2's 256 bits."""
@@ -240,11 +240,16 @@ for the SIMD kernel to be chosen: below that (high targets or controls on the fi
 scalar kernels were faster (``benchmarks/pass_bound.py``, docs/benchmarks.md)."""
 
 
+MAX_TARGETS = 4
+"""Most targets the SIMD kernel takes: the CPU's fusion limit. Its code is unrolled (``4**k`` FMA pairs
+per group), so a larger operand (a user's unitary, a GPU-sized fusion) goes to the scalar kernels."""
+
+
 def simd_covers(state, nqubits, targets, ntargets, control_mask) -> bool:
-    """Whether ``apply_matrix`` uses the SIMD kernel: the state holds whole vectors, and the operand
-    leaves the first ``_MIN_RUN_BITS`` bits of the vector index free."""
+    """Whether ``apply_matrix`` uses the SIMD kernel: at most ``MAX_TARGETS`` targets, the state holds
+    whole vectors, and the operand leaves the first ``_MIN_RUN_BITS`` bits of the vector index free."""
     lbits = lane_bits(state.itemsize // 2)
-    if nqubits < lbits + _MIN_RUN_BITS:
+    if ntargets > MAX_TARGETS or nqubits < lbits + _MIN_RUN_BITS:
         return False
     special = int(control_mask) | sum(1 << int(targets[j]) for j in range(ntargets))
     return (special >> lbits) & ((1 << _MIN_RUN_BITS) - 1) == 0

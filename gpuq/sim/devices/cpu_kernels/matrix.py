@@ -30,6 +30,7 @@ from numba import prange
 from ._layout import BLOCK, FASTMATH, local_offsets, real_view, task_layout, task_range, task_span, task_start
 from .aliasing import TILE, aliased, matrix_1_tiled
 from .diagonal import apply_diagonal
+from .simd import apply_matrix_simd, simd_covers
 
 _ONE = np.uint64(1)
 _TWO = np.uint64(2)
@@ -256,7 +257,20 @@ def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_
         _matrix_groups(state, nqubits, targets, 0, control_mask, matrix, group_begin, group_end)
     elif ntargets == 1 and aliased(state.itemsize << int(targets[0])):  # partners a multiple of 256 MiB apart
         matrix_1_tiled(state, nqubits, targets, control_mask, matrix, group_begin, group_end, TILE)
-    elif ntargets == 1:
+    elif simd_covers(state, nqubits, targets, ntargets, control_mask):
+        done_begin, done_end = apply_matrix_simd(
+            state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end
+        )
+        for begin, end in ((group_begin, done_begin), (done_end, group_end)):  # partial vector groups at the ends
+            if begin < end:
+                _scalar_matrix(state, nqubits, targets, ntargets, control_mask, matrix, begin, end)
+    else:
+        _scalar_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end)
+
+
+def _scalar_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):
+    """The kernels of this module for k >= 1 (an aliased 1-qubit pass is dispatched before these)."""
+    if ntargets == 1:
         _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_end)
     else:
         _matrix_k(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end)

@@ -1,0 +1,139 @@
+"""The explicit-SIMD dense kernels (``cpu_kernels/simd.py``) against the dense reference and the host CUDA build.
+
+Every target position as the first target (so low targets, on the vector's lane bits, and high ones are
+both covered, alone and mixed), k = 1 to 4, with zero, one and two controls (controls on lane bits
+included), in both precisions, on seeded random states of 7 qubits: ``apply_matrix_simd`` on the whole
+range must update every group, and match ``tests/reference.py`` (no code shared with gpuq.sim) and the
+host build of ``kernels/matrix.cu``. Partial group ranges check that the SIMD kernel updates exactly the
+whole vector groups inside a range and reports them. The result does not depend on the thread count,
+bit for bit.
+"""
+
+from __future__ import annotations
+
+import hostbuild
+import numba
+import numpy as np
+import pytest
+import reference
+
+from gpuq.sim.devices.base import control_mask
+from gpuq.sim.devices.cpu_kernels import apply_matrix, simd
+from gpuq.sim.devices.cpu_kernels.matrix import _scalar_matrix
+
+NQUBITS = 7
+TOLERANCE = {np.complex64: 2e-6, np.complex128: 1e-13}
+DTYPES = pytest.mark.parametrize("dtype", [np.complex64, np.complex128], ids=["c64", "c128"])
+SIZES = pytest.mark.parametrize("k, ncontrols", [(k, c) for k in range(1, 5) for c in range(3)])
+
+
+@pytest.fixture(scope="module")
+def host():
+    reason = hostbuild.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    return hostbuild.HostKernels("matrix")
+
+
+def cases(k: int, ncontrols: int, seed: int):
+    """(targets, controls) with each qubit once as targets[0]; the rest random and unsorted."""
+    rng = np.random.default_rng(seed)
+    for first in range(NQUBITS):
+        others = [int(q) for q in rng.permutation(NQUBITS) if q != first]
+        yield [first] + others[: k - 1], others[k - 1 : k - 1 + ncontrols]
+
+
+def arguments(targets, controls, matrix, dtype):
+    return np.array(targets, dtype=np.int32), len(targets), control_mask(controls), matrix.astype(dtype).reshape(-1)
+
+
+def error(got, want) -> float:
+    return float(np.max(np.abs(np.asarray(got, dtype=complex) - np.asarray(want, dtype=complex))))
+
+
+@DTYPES
+@SIZES
+def test_simd_matches_reference_and_host_build(host, dtype, k, ncontrols):
+    ngroups = 1 << (NQUBITS - k - ncontrols)
+    for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=k * 10 + ncontrols)):
+        rng = np.random.default_rng(index)
+        matrix = reference.random_unitary(k, rng)
+        start = reference.random_state(NQUBITS, rng).astype(dtype)
+        args = arguments(targets, controls, matrix, dtype)
+        got, on_host = start.copy(), start.copy()
+        assert simd.apply_matrix_simd(got, NQUBITS, *args, 0, ngroups) == (0, ngroups)
+        want = reference.apply(start.astype(complex), targets, matrix, controls)
+        assert error(got, want) <= TOLERANCE[dtype], f"simd on {targets} ctrl {controls}"
+        host.apply_matrix(on_host, NQUBITS, *args, 0, ngroups)
+        assert error(on_host, got) <= TOLERANCE[dtype], f"host CUDA vs simd on {targets} ctrl {controls}"
+
+
+def vector_group_size(dtype, targets, controls) -> int:
+    """Scalar groups per vector group: 2 to the number of lane bits that are neither target nor control."""
+    lbits = simd.lane_bits(np.dtype(dtype).itemsize // 2)
+    special = sum(1 << q for q in [*targets, *controls] if q < lbits)
+    return 1 << (lbits - special.bit_count())
+
+
+@DTYPES
+@SIZES
+def test_partial_ranges_update_whole_vector_groups(dtype, k, ncontrols):
+    """A range with ends inside vector groups: the SIMD kernel does exactly the whole ones and says which
+    (the scalar kernels on the rest complete the pass); the dispatcher (``cpu_kernels.apply_matrix``)
+    applied range by range equals the reference."""
+    ngroups = 1 << (NQUBITS - k - ncontrols)
+    for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=50 + k * 10 + ncontrols)):
+        rng = np.random.default_rng(index)
+        matrix = reference.random_unitary(k, rng)
+        start = reference.random_state(NQUBITS, rng).astype(dtype)
+        args = arguments(targets, controls, matrix, dtype)
+        size = vector_group_size(dtype, targets, controls)
+        begin, end = 1, ngroups - 1
+        got = start.copy()
+        done = simd.apply_matrix_simd(got, NQUBITS, *args, begin, end)
+        first, last = -(-begin // size) * size, end // size * size
+        assert done == ((first, last) if first < last else (begin, begin))
+        whole = reference.apply(start.astype(complex), targets, matrix, controls)
+        for lo, hi in ((0, done[0]), (done[1], ngroups)):  # the rest by the scalar kernels: the whole pass
+            _scalar_matrix(got, NQUBITS, *args, lo, hi)
+        assert error(got, whole) <= TOLERANCE[dtype], f"simd range {done} on {targets} ctrl {controls}"
+        pieces = start.copy()
+        for lo, hi in ((0, begin), (begin, end), (end, ngroups)):
+            apply_matrix(pieces, NQUBITS, *args, lo, hi)
+        assert error(pieces, whole) <= TOLERANCE[dtype], f"ranges on {targets} ctrl {controls}"
+
+
+@DTYPES
+def test_result_does_not_depend_on_the_thread_count(dtype):
+    """Explicit FMAs in a fixed order: one thread and all threads give the same bits (16 qubits, several tasks)."""
+    nqubits = 16
+    rng = np.random.default_rng(7)
+    start = reference.random_state(nqubits, rng).astype(dtype)
+    matrix = reference.random_unitary(4, rng)
+    args = arguments([0, 9, 1, 15], [4], matrix, dtype)
+    ngroups = 1 << (nqubits - 5)
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            state = start.copy()
+            simd.apply_matrix_simd(state, nqubits, *args, 0, ngroups)
+            results.append(state)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], start)
+
+
+@DTYPES
+def test_dispatch_keeps_scalar_kernels_where_they_were_faster(dtype):
+    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets that leave the first two vector-index bits
+    free; the scalar kernels for bigger operands, operands on those bits and states of a few vectors."""
+    lbits = simd.lane_bits(np.dtype(dtype).itemsize // 2)
+    state = np.zeros(1 << 10, dtype=dtype)
+    assert simd.simd_covers(state, 10, np.array([0, 7]), 2, 1 << 9)
+    assert not simd.simd_covers(state, 10, np.array([lbits]), 1, 0)
+    assert not simd.simd_covers(state, 10, np.array([0]), 1, 1 << (lbits + 1))
+    assert not simd.simd_covers(state, 10, np.arange(5, 10), 5, 0)
+    assert not simd.simd_covers(np.zeros(1 << (lbits + 1), dtype=dtype), lbits + 1, np.array([0]), 1, 0)

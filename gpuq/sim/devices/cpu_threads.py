@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numba
 import numpy as np
 
 SERIAL_BELOW = 1 << 14
@@ -22,6 +21,8 @@ def threads_for(state: np.ndarray) -> Iterator[None]:
     if state.shape[0] >= SERIAL_BELOW:
         yield
         return
+    import numba  # imported by the kernel that runs next anyway; not at this module's import
+
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:

@@ -1,6 +1,6 @@
 """The CPU's NumPy kernels for small states (``cpu_small``) against the dense reference and the Numba kernels.
 
-Every operation of the device seam, on random states of 1 to 6 qubits, for
+Every operation of the device seam, on random states of 1 to 8 qubits, for
 every target position (each qubit is the first target once, other targets and
 controls drawn at random), in both precisions: dense matrices (k = 0 to 4,
 with and without controls, whole and on partial ranges of groups), diagonals
@@ -25,7 +25,7 @@ from gpuq.sim.devices import cpu_small
 from gpuq.sim.devices.base import group_count
 from gpuq.sim.devices.cpu import CpuDevice
 
-SIZES = (1, 2, 3, 6)
+SIZES = (1, 2, 3, 5, 8)
 NUMPY = CpuDevice()
 NUMBA = CpuDevice(small_qubits=-1)
 

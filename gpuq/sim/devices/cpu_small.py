@@ -19,9 +19,11 @@ each point given to the first outcome whose running sum exceeds it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-SMALL_QUBITS = 8
+SMALL_QUBITS = 10
 """States of at most this many qubits use these kernels (``CpuDevice(small_qubits=...)`` changes it)."""
 
 
@@ -49,7 +51,16 @@ def group_bases(nqubits: int, targets: np.ndarray, mask: int, begin: int, end: i
 
 def _group_indices(nqubits: int, targets: np.ndarray, mask: int, begin: int, end: int) -> np.ndarray:
     """``indices[g, m]``: the amplitude at local index ``m`` of group ``begin + g``."""
-    return group_bases(nqubits, targets, mask, begin, end)[:, None] + local_offsets(targets)[None, :]
+    return _cached_indices(nqubits, tuple(int(t) for t in targets), int(mask), int(begin), int(end))
+
+
+@lru_cache(maxsize=1024)
+def _cached_indices(nqubits: int, targets: tuple[int, ...], mask: int, begin: int, end: int) -> np.ndarray:
+    """The index table of ``_group_indices``, built once per layout (a deep circuit repeats few of them)."""
+    order = np.asarray(targets, dtype=np.int64)
+    indices = group_bases(nqubits, order, mask, begin, end)[:, None] + local_offsets(order)[None, :]
+    indices.setflags(write=False)
+    return indices
 
 
 def apply_matrix(state, nqubits, targets, mask, matrix, begin, end) -> None:
@@ -66,10 +77,17 @@ def apply_permutation(state, nqubits, targets, mask, perm, begin, end) -> None:
 
 def local_index(nqubits: int, targets: np.ndarray) -> np.ndarray:
     """For every amplitude ``i``, the number whose bit ``j`` is bit ``targets[j]`` of ``i``."""
+    return _cached_local_index(nqubits, tuple(int(t) for t in targets))
+
+
+@lru_cache(maxsize=1024)
+def _cached_local_index(nqubits: int, targets: tuple[int, ...]) -> np.ndarray:
+    """The table of ``local_index``, built once per layout."""
     i = np.arange(1 << nqubits, dtype=np.int64)
     local = np.zeros_like(i)
     for j, target in enumerate(targets):
-        local |= ((i >> int(target)) & 1) << j
+        local |= ((i >> target) & 1) << j
+    local.setflags(write=False)
     return local
 
 

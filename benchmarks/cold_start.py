@@ -3,7 +3,7 @@
     python benchmarks/cold_start.py [--repeats 3] [--peers-python benchmarks/.venv-peers/bin/python] [--out FILE]
 
 Every figure is the wall time of a new process (interpreter start and imports
-included), median of ``--repeats``. gpuq: ``gpuq run examples/ghz.qasm`` (the
+included), median of ``--repeats``, with its CPU time (``*_cpu_s``) beside it. gpuq: ``gpuq run examples/ghz.qasm`` (the
 README's first command) and the 5-qubit script that ``python -m benchmarks``
 has always timed, each with the default Numba cache (warm: filled by a run
 before) and with an empty ``NUMBA_CACHE_DIR`` (cold: a fresh install); also a
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,15 +47,19 @@ AER_SCRIPT = (
 )
 
 
-def wall(argv: list[str], env: dict) -> float:
-    """Seconds from starting ``argv`` to its exit (it must succeed)."""
+def wall(argv: list[str], env: dict) -> tuple[float, float]:
+    """Seconds from starting ``argv`` to its exit (it must succeed), and the CPU seconds it used
+    (user + system: on a machine shared with other work, the figure that load does not inflate)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, check=True)
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def median_of(repeats: int, argv: list[str], env: dict, cold: bool) -> float:
-    """Median wall time of ``repeats`` runs; each cold run gets its own empty Numba cache."""
+def median_of(repeats: int, argv: list[str], env: dict, cold: bool) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``repeats`` runs; each cold run gets its own empty Numba cache."""
     times = []
     for _ in range(repeats):
         if cold:
@@ -62,7 +67,7 @@ def median_of(repeats: int, argv: list[str], env: dict, cold: bool) -> float:
                 times.append(wall(argv, {**env, "NUMBA_CACHE_DIR": cache}))
         else:
             times.append(wall(argv, env))
-    return statistics.median(times)
+    return statistics.median(w for w, _ in times), statistics.median(c for _, c in times)
 
 
 def measure(python: str, peers_python: str | None, repeats: int, env: dict) -> dict:
@@ -73,20 +78,21 @@ def measure(python: str, peers_python: str | None, repeats: int, env: dict) -> d
     script12 = [python, "-c", GPUQ_SCRIPT.format(n=12)]
     for argv in (cli, script5, script12):
         wall(argv, env)  # fills the default cache
-    out = {
-        "repeats": repeats,
-        "load_at_start": os.getloadavg(),
-        "warm_cache_s": median_of(repeats, script5, env, cold=False),
-        "cold_cache_s": median_of(repeats, script5, env, cold=True),
-        "cli_ghz5_warm_s": median_of(repeats, cli, env, cold=False),
-        "cli_ghz5_cold_s": median_of(repeats, cli, env, cold=True),
-        "ghz12_warm_s": median_of(repeats, script12, env, cold=False),
-        "ghz12_cold_s": median_of(repeats, script12, env, cold=True),
-        "import_gpuq_s": median_of(repeats, [python, "-c", "import gpuq"], env, cold=False),
+    runs = {
+        ("warm_cache", False): script5,
+        ("cold_cache", True): script5,
+        ("cli_ghz5_warm", False): cli,
+        ("cli_ghz5_cold", True): cli,
+        ("ghz12_warm", False): script12,
+        ("ghz12_cold", True): script12,
+        ("import_gpuq", False): [python, "-c", "import gpuq"],
     }
     if peers_python and Path(peers_python).exists():
-        out["qsimcirq_first_run_s"] = median_of(repeats, [peers_python, "-c", QSIM_SCRIPT], env, cold=False)
-        out["aer_first_run_s"] = median_of(repeats, [peers_python, "-c", AER_SCRIPT], env, cold=False)
+        runs[("qsimcirq_first_run", False)] = [peers_python, "-c", QSIM_SCRIPT]
+        runs[("aer_first_run", False)] = [peers_python, "-c", AER_SCRIPT]
+    out: dict = {"repeats": repeats, "load_at_start": os.getloadavg()}
+    for (name, cold), argv in runs.items():
+        out[f"{name}_s"], out[f"{name}_cpu_s"] = median_of(repeats, argv, env, cold)
     out["load_at_end"] = os.getloadavg()
     return out
 

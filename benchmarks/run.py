@@ -23,7 +23,6 @@ import os
 import pickle
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks import circuits, report  # noqa: E402
+from benchmarks import circuits, cold_start, report  # noqa: E402
 
 PEERS = ("qsim", "qiskit-aer", "qulacs", "qibojit", "lightning.qubit")
 PRECISIONS_OF = {
@@ -48,12 +47,6 @@ PRECISIONS_OF = {
 TOLERANCE = {"single": 1e-4, "double": 1e-8}
 # Shot counts are random on both sides: 1e6 shots give 1 - F of order 1e-6.
 SHOT_TOLERANCE = 1e-4
-COLD_START = (
-    "import time; t=time.perf_counter(); from gpuq import QuantumCircuit, execute; "
-    "qc=QuantumCircuit(5); qc.h(0); [qc.cx(i, i+1) for i in range(4)]; "
-    "execute(qc, 'statevector_simulator_cpu').result().get_statevector(); "
-    "print(time.perf_counter()-t)"
-)
 
 
 def thread_env(threads: int) -> dict:
@@ -106,30 +99,6 @@ def call_worker(python: str, spec: dict, tmp: Path, threads: int, timeout: float
             "stderr_tail": proc.stderr[-2000:],
         }
     return json.loads(Path(spec["out"]).read_text())
-
-
-def cold_start(python: str, repeats: int) -> dict:
-    """Wall time of a fresh process importing gpuq and running a 5-qubit job."""
-
-    def once(env):
-        t0 = time.perf_counter()
-        out = subprocess.run([python, "-c", COLD_START], env=env, capture_output=True, text=True, check=True)
-        return time.perf_counter() - t0, float(out.stdout.strip())
-
-    env = thread_env(2)
-    once(env)  # fills the default Numba cache
-    warm = [once(env) for _ in range(repeats)]
-    cold = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as cache:
-            cold.append(once({**env, "NUMBA_CACHE_DIR": cache}))
-    return {
-        "warm_cache_s": statistics.median(w for w, _ in warm),
-        "warm_cache_in_process_s": statistics.median(i for _, i in warm),
-        "cold_cache_s": statistics.median(w for w, _ in cold),
-        "cold_cache_in_process_s": statistics.median(i for _, i in cold),
-        "repeats": repeats,
-    }
 
 
 def groups(args) -> list[tuple[str, int | None]]:
@@ -317,7 +286,7 @@ def main(argv=None) -> None:
             )
             log(f"bandwidth: {data['bandwidth']}")
         if not args.skip_cold_start and "cold_start" not in data:
-            data["cold_start"] = cold_start(args.gpuq_python, 3)
+            data["cold_start"] = cold_start.measure(args.gpuq_python, args.peers_python, 3, thread_env(2))
             log(f"cold start: {data['cold_start']}")
         for kind, n in groups(args):
             if group_done(data["results"], kind, n):

@@ -25,7 +25,6 @@ from .exceptions import (
 )
 from .models import Qobj, Result
 from .providers import JobStatus
-from .providers.cloud import Cloud
 from .providers.local import Local
 from .quantum_info import SparsePauliOp
 
@@ -58,3 +57,12 @@ __all__ = [
     "diagnose",
     "execute",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``Cloud`` is imported on first use: its HTTP client (requests) took a quarter of ``import gpuq``."""
+    if name == "Cloud":
+        from .providers.cloud import Cloud
+
+        return Cloud
+    raise AttributeError(f"module 'gpuq' has no attribute {name!r}")

@@ -103,3 +103,24 @@ def test_a_qft_gathers_its_phases_into_wide_diagonals():
 def test_fusion_off_keeps_every_gate():
     ops = _ops(_random_circuit(4, 20, np.random.default_rng(3)))
     assert fuse(ops, 1) == ops
+
+
+def test_a_cached_plan_is_reused_only_for_the_same_gates(rng):
+    """A circuit planned again comes from the plan cache; the same structure with other angles
+    reuses the block structure but gets its own merged operands (checked against the reference)."""
+    from dataclasses import replace
+
+    ops = _ops(_random_circuit(6, 60, rng))
+    first = fuse(ops, 4)
+    again = fuse(list(ops), 4)
+    assert len(again) == len(first) and all(a is b for a, b in zip(again, first, strict=True))
+    turned = [
+        replace(op, operand=op.operand @ np.diag(np.exp(1j * rng.uniform(0, 1, len(op.operand)))))
+        if op.kind == "matrix"
+        else op
+        for op in ops
+    ]
+    other = fuse(turned, 4)
+    assert [op.qubits for op in other] == [op.qubits for op in first]
+    np.testing.assert_allclose(_operator(other, 6), _operator(turned, 6), atol=1e-10)
+    assert not np.allclose(_operator(other, 6), _operator(first, 6))

@@ -6,11 +6,14 @@ machine, and a user who sees it counted as "simulation" time is misled. A
 Numba event listener, installed once per process, adds up the seconds each
 thread spends in top-level compilations; ``CompileClock`` reads that for the
 thread running a job, and can announce the first compilation of a run.
+The listener is installed when the CPU kernels are first imported (``install``),
+not by the clock: a job on a small state never imports Numba at all.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,8 +34,8 @@ def _thread_state() -> threading.local:
     return _local
 
 
-def _install() -> None:
-    """Register the process-wide listener on Numba's compile events (once)."""
+def install() -> None:
+    """Register the process-wide listener on Numba's compile events (once); call it when Numba is imported."""
     global _installed
     with _install_lock:
         if _installed:
@@ -68,7 +71,8 @@ class CompileClock:
     """
 
     def __init__(self, announce: Callable[[], None] | None = None):
-        _install()
+        if "numba" in sys.modules:  # else the CPU kernels install it when they are first imported
+            install()
         state = _thread_state()
         self._base = state.seconds
         state.on_start = announce or _log_first_compile

@@ -2,19 +2,25 @@
 
 Arguments are validated once here (``base.check_operands``) and converted to
 contiguous arrays of the state's dtype; the kernels then only move amplitudes.
+States of at most ``small_qubits`` qubits are updated by the NumPy kernels of
+``cpu_small`` instead, and Numba is imported only when a larger state (or a
+Pauli or sweep kernel) first needs it: a small job neither compiles nor loads
+compiled code.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from importlib.metadata import version
+from types import ModuleType
 from typing import Any, ClassVar
 
-import numba
 import numpy as np
 
 from ...exceptions import SimulationError
 from ..memory import SAMPLE_CHUNK, host_free_bytes
-from . import cpu_kernels
+from . import cpu_small
 from .base import (
     Device,
     check_matrix,
@@ -33,8 +39,16 @@ from .cpu_threads import threads_for as _threads_for
 _SWAP = np.array([0, 2, 1, 3])
 
 
-def _launch(kernel, state: np.ndarray, *args) -> None:
-    """Call a Numba kernel, on one thread for small states."""
+def _kernels() -> ModuleType:
+    """The Numba kernels, imported on first use (a small job never imports Numba)."""
+    from . import cpu_kernels
+
+    return cpu_kernels
+
+
+def _launch(name: str, state: np.ndarray, *args) -> None:
+    """Call the Numba kernel ``name``, on one thread for small states."""
+    kernel = getattr(_kernels(), name)
     with _threads_for(state):
         kernel(state, *args)
 
@@ -66,22 +80,29 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
     piece is one more kernel call: 0.2 ms on one thread, but 40-60 ms of thread wake-up on an
     oversubscribed machine (load 8 on 2 cores, measured), hence pieces this large."""
 
-    def __init__(self, sample_chunk: int = SAMPLE_CHUNK):
+    def __init__(self, sample_chunk: int = SAMPLE_CHUNK, small_qubits: int = cpu_small.SMALL_QUBITS):
         """``sample_chunk``: outcomes per chunk when sampling (a power of two); the draws do not depend
-        on it, only the workspace (``sample_chunk`` floats) does, so tests force tiny chunks on small states."""
+        on it, only the workspace (``sample_chunk`` floats) does, so tests force tiny chunks on small states.
+        ``small_qubits``: states of at most this many qubits use the NumPy kernels (-1: never)."""
         if sample_chunk < 1 or sample_chunk & (sample_chunk - 1):
             raise SimulationError(f"sample_chunk must be a power of two, not {sample_chunk}")
         self.sample_chunk = int(sample_chunk)
+        self.small_amplitudes = 1 << small_qubits if small_qubits >= 0 else 0
+
+    def _small(self, state: np.ndarray) -> bool:
+        return state.shape[0] <= self.small_amplitudes
 
     def free_bytes(self) -> int:
         return host_free_bytes()
 
     def description(self) -> str:
-        threads = numba.get_num_threads()
-        return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {numba.__version__})"
+        threads = _numba_threads()
+        return f"CPU ({threads} thread{'s' if threads != 1 else ''}, numba {version('numba')})"
 
     def facts(self) -> dict[str, Any]:
         """Numba's threads, its threading layer and where compiled kernels are cached."""
+        import numba
+
         layer: str
         try:
             layer = numba.threading_layer()
@@ -130,14 +151,21 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         matrix = check_matrix(matrix, k)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, matrix, 1 << k)
         begin, end = group_range(nqubits, k, len(controls), groups)
+        if self._small(state):
+            operand = np.asarray(matrix, dtype=state.dtype)
+            cpu_small.apply_matrix(state, nqubits, targets_arr, mask, operand, begin, end)
+            return
         flat = np.ascontiguousarray(matrix, dtype=state.dtype).reshape(-1)
-        _launch(cpu_kernels.apply_matrix, state, nqubits, targets_arr, k, mask, flat, begin, end)
+        _launch("apply_matrix", state, nqubits, targets_arr, k, mask, flat, begin, end)
 
     def apply_diagonal(self, state, targets, diag, controls=()):
         diag = np.asarray(diag).reshape(-1)
         state, nqubits, targets_arr, mask = self._prepare(state, targets, controls, diag, diag.shape[0])
+        if self._small(state):
+            cpu_small.apply_diagonal(state, nqubits, targets_arr, mask, diag.astype(state.dtype, copy=False))
+            return
         _launch(
-            cpu_kernels.apply_diagonal,
+            "apply_diagonal",
             state,
             nqubits,
             targets_arr,
@@ -155,28 +183,35 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         begin, end = group_range(nqubits, k, len(controls), groups)
         if k == 0 or np.array_equal(perm, np.arange(perm.shape[0])):
             return
-        if k == 1:
-            _launch(cpu_kernels.apply_x, state, nqubits, int(targets[0]), mask, begin, end)
+        if self._small(state):
+            cpu_small.apply_permutation(state, nqubits, targets_arr, mask, perm, begin, end)
+        elif k == 1:
+            _launch("apply_x", state, nqubits, int(targets[0]), mask, begin, end)
         elif k == 2 and np.array_equal(perm, _SWAP):
-            _launch(cpu_kernels.apply_swap, state, nqubits, int(targets[0]), int(targets[1]), mask, begin, end)
+            _launch("apply_swap", state, nqubits, int(targets[0]), int(targets[1]), mask, begin, end)
         else:
             perm = np.ascontiguousarray(perm)
-            _launch(cpu_kernels.apply_permutation, state, nqubits, targets_arr, k, mask, perm, begin, end)
+            _launch("apply_permutation", state, nqubits, targets_arr, k, mask, perm, begin, end)
 
     def marginal_probabilities(self, state, qubits):
         state = _check_state(state)
         nqubits = nqubits_of(state)
         check_operands(nqubits, qubits, (), 1 << len(qubits))
+        if self._small(state):
+            return cpu_small.marginal_probabilities(state, nqubits, np.asarray(qubits, dtype=np.int64))
         out = np.empty(1 << len(qubits), dtype=np.float64)
         with _threads_for(state):
-            cpu_kernels.marginal_probabilities(state, nqubits, np.asarray(qubits, dtype=np.int32), len(qubits), out)
+            _kernels().marginal_probabilities(state, nqubits, np.asarray(qubits, dtype=np.int32), len(qubits), out)
         return out
 
     def collapse(self, state, qubits, outcome, probability):
         state = _check_state(state)
         nqubits = nqubits_of(state)
         mask, bits, scale = collapse_arguments(nqubits, qubits, outcome, probability)
-        _launch(cpu_kernels.collapse, state, nqubits, mask, bits, scale)
+        if self._small(state):
+            cpu_small.collapse(state, mask, bits, scale)
+            return
+        _launch("collapse", state, nqubits, mask, bits, scale)
 
     def sample(self, state, qubits, shots, seed):
         rng = np.random.Generator(np.random.PCG64(seed))
@@ -195,10 +230,10 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         state = _check_state(state)
         nqubits = nqubits_of(state)
         check_operands(nqubits, qubits, (), 1 << len(qubits))
+        if self._small(state):
+            return _draw(cpu_small.SmallMarginal(state, nqubits, np.asarray(qubits, dtype=np.int64)), shots, rng)
         with _threads_for(state):
-            marginal = cpu_kernels.ChunkedMarginal(
-                state, self.sample_chunk, nqubits, np.asarray(qubits, dtype=np.int32)
-            )
+            marginal = _kernels().ChunkedMarginal(state, self.sample_chunk, nqubits, np.asarray(qubits, dtype=np.int32))
             return _draw(marginal, shots, rng)
 
 
@@ -213,7 +248,15 @@ def sorted_draws(probs: np.ndarray, shots: int, rng: np.random.Generator, chunk:
     (``cpu_kernels.sample``). Seeded by the caller's generator, so a seed
     always gives the same draws, whatever ``chunk`` is.
     """
-    return _draw(cpu_kernels.ChunkedMarginal(np.ascontiguousarray(probs, dtype=np.float64), chunk), shots, rng)
+    return _draw(_kernels().ChunkedMarginal(np.ascontiguousarray(probs, dtype=np.float64), chunk), shots, rng)
+
+
+def _numba_threads() -> int:
+    """Numba's thread count, without importing Numba for it when no kernel has needed it yet."""
+    if "numba" in sys.modules:
+        return int(sys.modules["numba"].get_num_threads())
+    configured = os.environ.get("NUMBA_NUM_THREADS")
+    return int(configured) if configured else len(os.sched_getaffinity(0))
 
 
 def _draw(marginal, shots: int, rng: np.random.Generator) -> np.ndarray:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ...exceptions import SimulationError
-from .cpu_kernels import pauli as kernels
 from .cpu_threads import threads_for
 from .pauli_groups import chunk_bits_for, folded_coefficients, grouped_strings
 
@@ -39,6 +38,8 @@ class CpuPauliMixin:
             return values
         chunk_bits = chunk_bits_for(nqubits, groups.nstrings, 0, min(nqubits, CHUNK_BITS))
         partial = np.empty((1 << (nqubits - chunk_bits)) * groups.nstrings, dtype=np.float64)
+        from .cpu_kernels import pauli as kernels  # imported on first use: Numba is not loaded for small jobs
+
         with threads_for(state):
             kernels.expectation_groups(
                 state,
@@ -65,6 +66,8 @@ class CpuPauliMixin:
             raise SimulationError("apply_pauli_sum needs a separate output state of the same size and precision")
         x = np.ascontiguousarray(x_masks, dtype=np.int64)
         z = np.ascontiguousarray(z_masks, dtype=np.int64)
+        from .cpu_kernels import pauli as kernels
+
         kernels.apply_pauli_sum(
             state, state.shape[0].bit_length() - 1, x, z, folded_coefficients(x, z, coeffs), len(x), out
         )

@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
 from ...exceptions import JobCancelledError
 from .base import control_mask, state_dtype
-from .cpu_kernels import sweep as kernels
 from .pauli_groups import grouped_strings
 
 if TYPE_CHECKING:
@@ -26,7 +24,8 @@ SWEEP_MAX_QUBITS = 18
 SWEEP_BATCH = 64
 """Bindings per compiled call: cancellation is checked between calls."""
 
-_KINDS = {"matrix": kernels.MATRIX, "diagonal": kernels.DIAGONAL, "permutation": kernels.PERMUTATION}
+_KINDS = ("matrix", "diagonal", "permutation")
+"""Pass kinds, numbered as ``cpu_kernels.sweep``'s MATRIX, DIAGONAL and PERMUTATION."""
 
 
 class CpuSweepMixin:
@@ -36,6 +35,8 @@ class CpuSweepMixin:
         """States ``expectation_sweep`` holds at once (one per thread), or 0 when bindings should run one by one."""
         if nqubits > SWEEP_MAX_QUBITS or nbindings < 2:
             return 0
+        import numba  # imported on first use: Numba is not loaded for small jobs
+
         return min(numba.get_num_threads(), nbindings)
 
     def expectation_sweep(
@@ -49,6 +50,8 @@ class CpuSweepMixin:
         should_stop: Callable[[], bool],
     ) -> np.ndarray:
         """``<P_j>`` (columns) of every string on every binding's final state after ``passes`` (rows)."""
+        from .cpu_kernels import sweep as kernels
+
         dtype = state_dtype(precision)
         kinds, targets, ntargets, masks, operands, starts, strides = _flatten(passes, nbindings, dtype)
         groups = grouped_strings(x_masks, z_masks)
@@ -97,7 +100,7 @@ def _flatten(passes: Sequence[BatchedPass], nbindings: int, dtype: type) -> tupl
         kind = step.kind
         if kind == "matrix" and not step.targets:  # a controlled global phase: a one-entry diagonal
             kind = "diagonal"
-        kinds[k] = _KINDS[kind]
+        kinds[k] = _KINDS.index(kind)
         targets[k, : len(step.targets)] = step.targets
         ntargets[k] = len(step.targets)
         masks[k] = control_mask(step.controls)

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ...compile_clock import install as install_compile_clock
+
 
 def _choose_cache_dir() -> None:
     """Set ``NUMBA_CACHE_DIR`` to a writable place when the package directory is not writable."""
@@ -46,6 +48,7 @@ def _choose_cache_dir() -> None:
 
 
 _choose_cache_dir()
+install_compile_clock()  # compilations are timed from the first import of a kernel on
 
 # The kernels are imported after the cache directory is chosen.
 from .diagonal import apply_diagonal  # noqa: E402

@@ -14,7 +14,6 @@ import numpy as np
 from ...exceptions import JobCancelledError, SimulationError
 from .adjoint_args import step_layout
 from .base import state_dtype
-from .cpu_kernels import adjoint as kernels
 from .cpu_threads import threads_for
 
 CHUNK_BITS = 12
@@ -60,6 +59,8 @@ class CpuAdjointMixin:
         if self.chunk_qubits is not None and nqubits >= self.chunk_qubits + 2:
             piece = max(1, items >> (nqubits - self.chunk_qubits))
         undo_cast = layout.undo.astype(psi.dtype)
+        from .cpu_kernels import adjoint as kernels  # imported on first use: Numba is not loaded for small jobs
+
         with threads_for(psi):
             for begin in range(0, items, piece):
                 if should_stop():

@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_bandwidth import _touch
+from kernel_bandwidth import _touch, target_sets
 
 from gpuq.sim.devices.cpu import CpuDevice
 from gpuq.sim.devices.cpu_kernels import matrix, simd
@@ -55,15 +55,6 @@ def instruction_set() -> str:
     features = llvm.get_host_cpu_features()
     present = [f for f in ("avx512f", "avx2", "fma") if features.get(f, False)]
     return f"{llvm.get_host_cpu_name()} ({', '.join(present)}); SIMD kernels {simd.SIMD_BITS}-bit"
-
-
-def placements(nqubits: int, k: int) -> dict[str, list[int]]:
-    """Low, middle and high placements of k adjacent targets."""
-    return {
-        "low": list(range(k)),
-        "mid": list(range(nqubits // 2, nqubits // 2 + k)),
-        "high": list(range(nqubits - k, nqubits)),
-    }
 
 
 def families(cpu: CpuDevice, state: np.ndarray, nqubits: int, rng: np.random.Generator):
@@ -120,7 +111,7 @@ def main() -> None:
         print(f"{precision}: touch {touch * 1e3:.2f} ms")
         print(f"  {'family':14} {'low':>16} {'mid':>16} {'high':>16}")
         for name, k, apply in families(cpu, state, args.qubits, rng):
-            where = placements(args.qubits, k) if k else {"all": []}
+            where = target_sets(args.qubits, k) if k else {"all": []}
             cells = []
             for place, targets in where.items():
                 seconds = median_seconds(lambda a=apply, t=targets: a(t), args.repeats)

@@ -139,3 +139,31 @@ def task_span(task, chunk, group_begin, group_end):
     """``(lo_begin, lo_end)``: the groups ``task * chunk + lo`` of ``task`` that lie in ``[group_begin, group_end)``."""
     first = task * chunk
     return max(group_begin - first, 0), min(group_end - first, chunk)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def matrix_reals(matrix):
+    """The 2x2 row-major complex ``matrix`` as its 8 reals (re, im of each entry): k = 1 kernels keep them
+    in registers."""
+    return (
+        matrix[0].real,
+        matrix[0].imag,
+        matrix[1].real,
+        matrix[1].imag,
+        matrix[2].real,
+        matrix[2].imag,
+        matrix[3].real,
+        matrix[3].imag,
+    )
+
+
+@numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def pair_product(m, a0r, a0i, a1r, a1i):
+    """The 2x2 matrix whose 8 reals are ``m`` (``matrix_reals``) times the pair ``(a0, a1)``, as 4 reals."""
+    m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i = m
+    return (
+        m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i,
+        m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r,
+        m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i,
+        m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r,
+    )

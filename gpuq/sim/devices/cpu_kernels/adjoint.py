@@ -25,6 +25,8 @@ from ._layout import (
     insert_zero_bits,
     local_offsets,
     mask_positions,
+    matrix_reals,
+    pair_product,
     real_view,
     targets_mask,
 )
@@ -53,7 +55,6 @@ def _pair_index(i, positions, npos, control_mask):
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _dot_pairs(fp, fl, first, count, positions, npos, control_mask, pair, m):
     """``sum conj(lambda) . (D psi)`` over pairs ``first .. first + count - 1``, in double."""
-    m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i = m
     re = 0.0
     im = 0.0
     for i in range(first, first + count):
@@ -71,10 +72,7 @@ def _dot_pairs(fp, fl, first, count, positions, npos, control_mask, pair, m):
             np.float64(fl[i1]),
             np.float64(fl[i1 + _ONE]),
         )
-        t0r = m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i
-        t0i = m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r
-        t1r = m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i
-        t1i = m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r
+        t0r, t0i, t1r, t1i = pair_product(m, a0r, a0i, a1r, a1i)
         re += x0r * t0r + x0i * t0i + x1r * t1r + x1i * t1i
         im += x0r * t0i - x0i * t0r + x1r * t1i - x1i * t1r
     return re, im
@@ -83,15 +81,10 @@ def _dot_pairs(fp, fl, first, count, positions, npos, control_mask, pair, m):
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _undo_pairs(f, first, count, positions, npos, control_mask, pair, u):
     """The 2x2 ``undo`` on pairs ``first .. first + count - 1``."""
-    u00r, u00i, u01r, u01i, u10r, u10i, u11r, u11i = u
     for i in range(first, first + count):
         i0 = _pair_index(i, positions, npos, control_mask)
         i1 = i0 + pair
-        a0r, a0i, a1r, a1i = f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE]
-        f[i0] = u00r * a0r - u00i * a0i + u01r * a1r - u01i * a1i
-        f[i0 + _ONE] = u00r * a0i + u00i * a0r + u01r * a1i + u01i * a1r
-        f[i1] = u10r * a0r - u10i * a0i + u11r * a1r - u11i * a1i
-        f[i1 + _ONE] = u10r * a0i + u10i * a0r + u11r * a1i + u11i * a1r
+        f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE] = pair_product(u, f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE])
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
@@ -120,24 +113,14 @@ def _step_1(
     found = np.zeros(64, dtype=np.int64)
     npos = mask_positions((1 << target) | control_mask, found)
     positions = found[:npos].astype(np.uint64)
-    u = (undo[0].real, undo[0].imag, undo[1].real, undo[1].imag, undo[2].real, undo[2].imag, undo[3].real, undo[3].imag)
+    u = matrix_reals(undo)
     per_item = np.uint64(1) << np.uint64(chunk_bits)
     nsums = nlambdas * nderivs
     for w in prange(item_begin, item_end):
         sums = np.zeros(2 * nsums)
         first = np.uint64(w) * per_item
         for d in range(nderivs):
-            e = 4 * d
-            m = (
-                derivs[e].real,
-                derivs[e].imag,
-                derivs[e + 1].real,
-                derivs[e + 1].imag,
-                derivs[e + 2].real,
-                derivs[e + 2].imag,
-                derivs[e + 3].real,
-                derivs[e + 3].imag,
-            )
+            m = matrix_reals(derivs[4 * d : 4 * d + 4])
             for lam in range(nlambdas):
                 re, im = _dot_pairs(fp, fl[np.uint64(lam) * size :], first, per_item, positions, npos, cmask, pair, m)
                 sums[2 * (lam * nderivs + d)] = re

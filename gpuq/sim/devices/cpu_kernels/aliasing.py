@@ -34,7 +34,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._layout import FASTMATH, real_view, task_layout, task_range, task_span, task_start
+from ._layout import FASTMATH, matrix_reals, pair_product, real_view, task_layout, task_range, task_span, task_start
 
 ALIAS_SPAN = 1 << 28
 """Bytes between linear addresses that share an L1 set and utag on AMD Zen (hash of bits 12 to 27)."""
@@ -79,15 +79,12 @@ def _store(f, at, step, count, scratch):
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _mix(f, at, step, count, scratch, m):
     """Apply the 2x2 matrix (8 reals ``m``) to the pairs (amplitude at ``at + step * j``, scratch ``j``)."""
-    m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i = m
     for j in range(count):
         i0 = at + step * j
         s = _TWO * j
-        a0r, a0i, a1r, a1i = f[i0], f[i0 + _ONE], scratch[s], scratch[s + _ONE]
-        f[i0] = m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i
-        f[i0 + _ONE] = m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r
-        scratch[s] = m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i
-        scratch[s + _ONE] = m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r
+        f[i0], f[i0 + _ONE], scratch[s], scratch[s + _ONE] = pair_product(
+            m, f[i0], f[i0 + _ONE], scratch[s], scratch[s + _ONE]
+        )
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -139,16 +136,7 @@ def _walk(state, nqubits, targets, ntargets, control_mask, offset_a, offset_b, m
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
 def matrix_1_tiled(state, nqubits, targets, control_mask, matrix, group_begin, group_end, tile):
     """``matrix._matrix_1`` in tiles: the 2x2 row-major ``matrix`` on ``targets[0]`` where controls are 1."""
-    m = (
-        matrix[0].real,
-        matrix[0].imag,
-        matrix[1].real,
-        matrix[1].imag,
-        matrix[2].real,
-        matrix[2].imag,
-        matrix[3].real,
-        matrix[3].imag,
-    )
+    m = matrix_reals(matrix)
     pair = np.uint64(1) << np.uint64(targets[0])
     _walk(state, nqubits, targets, 1, control_mask, np.uint64(0), pair, m, False, group_begin, group_end, tile)
 

@@ -27,7 +27,18 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._layout import BLOCK, FASTMATH, local_offsets, real_view, task_layout, task_range, task_span, task_start
+from ._layout import (
+    BLOCK,
+    FASTMATH,
+    local_offsets,
+    matrix_reals,
+    pair_product,
+    real_view,
+    task_layout,
+    task_range,
+    task_span,
+    task_start,
+)
 from .aliasing import TILE, aliased, matrix_1_tiled
 from .diagonal import apply_diagonal
 from .simd import apply_matrix_simd, simd_covers
@@ -44,15 +55,10 @@ _MIN_LANES = 32
 @numba.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _pairs(f, start, stride, chunk, pair, m):
     """One task of k = 1 on the interleaved reals ``f``; ``m`` holds the 8 reals of the matrix."""
-    m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i = m
     for lo in range(chunk):
         i0 = start + stride * lo
         i1 = i0 + pair
-        a0r, a0i, a1r, a1i = f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE]
-        f[i0] = m00r * a0r - m00i * a0i + m01r * a1r - m01i * a1i
-        f[i0 + _ONE] = m00r * a0i + m00i * a0r + m01r * a1i + m01i * a1r
-        f[i1] = m10r * a0r - m10i * a0i + m11r * a1r - m11i * a1i
-        f[i1 + _ONE] = m10r * a0i + m10i * a0r + m11r * a1i + m11i * a1r
+        f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE] = pair_product(m, f[i0], f[i0 + _ONE], f[i1], f[i1 + _ONE])
 
 
 @numba.njit(parallel=True, nogil=True, cache=True, fastmath=FASTMATH)
@@ -61,16 +67,7 @@ def _matrix_1(state, nqubits, targets, control_mask, matrix, group_begin, group_
     positions, npos, stride, chunk, _ = task_layout(nqubits, targets, 1, control_mask)
     first, ntasks = task_range(chunk, group_begin, group_end)
     pair = np.uint64(2 << targets[0])  # distance in reals between the |0> and |1> amplitudes
-    m = (
-        matrix[0].real,
-        matrix[0].imag,
-        matrix[1].real,
-        matrix[1].imag,
-        matrix[2].real,
-        matrix[2].imag,
-        matrix[3].real,
-        matrix[3].imag,
-    )
+    m = matrix_reals(matrix)
     step = np.uint64(2 * stride)
     for i in prange(ntasks):
         task = first + i

@@ -33,15 +33,20 @@ def _touch(state):
             state[i] = state[i] * 0.5
 
 
-def best_seconds(call: Callable[[], None], repeats: int) -> float:
-    """Best wall time of ``repeats`` calls, after one warm-up (compile) call."""
+def call_seconds(call: Callable[[], object], repeats: int) -> list[float]:
+    """Wall times of ``repeats`` calls, after one warm-up (compile) call."""
     call()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_seconds(call: Callable[[], None], repeats: int) -> float:
+    """Best wall time of ``repeats`` calls, after one warm-up (compile) call."""
+    return min(call_seconds(call, repeats))
 
 
 def target_sets(nqubits: int, k: int) -> dict[str, list[int]]:

@@ -24,7 +24,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_bandwidth import _touch, target_sets
+from kernel_bandwidth import _touch, call_seconds, target_sets
 
 from gpuq.sim.devices.cpu import CpuDevice
 from gpuq.sim.devices.cpu_kernels import matrix, simd
@@ -41,13 +40,7 @@ from gpuq.sim.devices.cpu_kernels import matrix, simd
 
 def median_seconds(call: Callable[[], object], repeats: int) -> float:
     """Median wall time of ``repeats`` calls, after one warm-up (compile) call."""
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(call_seconds(call, repeats))
 
 
 def instruction_set() -> str:

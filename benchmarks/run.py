@@ -78,6 +78,15 @@ def machine_slug(info: dict) -> str:
     return f"{model[:40]}-{info['cores']}c"
 
 
+def new_result_path(directory: Path, stem: str) -> Path:
+    """``directory/stem.json``, or ``stem-2.json``, ``stem-3.json``... when it exists: a record is never overwritten."""
+    path, n = directory / f"{stem}.json", 1
+    while path.exists():
+        n += 1
+        path = directory / f"{stem}-{n}.json"
+    return path
+
+
 def call_worker(python: str, spec: dict, tmp: Path, threads: int, timeout: float) -> dict:
     spec_path = tmp / "spec.json"
     spec["out"] = str(tmp / "out.json")
@@ -272,7 +281,7 @@ def main(argv=None) -> None:
             "results": [],
         }
         args.results_dir.mkdir(parents=True, exist_ok=True)
-        out = args.results_dir / f"{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
+        out = new_result_path(args.results_dir, f"{machine_slug(data['machine'])}-{dt.date.today().isoformat()}")
     save = lambda complete: out.write_text(json.dumps({**data, "complete": complete}, indent=1, default=str))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)

@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         worker(args.worker)
         return
-    from benchmarks.run import machine_info, machine_slug
+    from benchmarks.run import machine_info, machine_slug, new_result_path
 
     sizes = SMALL if args.small else SIZES
     data = {
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     args.results_dir.mkdir(parents=True, exist_ok=True)
     kind = "variational-small" if args.small else "variational"
-    out = args.results_dir / f"{kind}-{machine_slug(data['machine'])}-{dt.date.today().isoformat()}.json"
+    out = new_result_path(args.results_dir, f"{kind}-{machine_slug(data['machine'])}-{dt.date.today().isoformat()}")
     with tempfile.TemporaryDirectory(prefix="gpuq-variational-") as tmpdir:
         for name in args.workloads:
             work, warmup = workload(name, sizes), workload(name, SMALL)

@@ -21,8 +21,8 @@ from gpuq.sim.devices.gpu_probe import gpu_unavailable_reason
 
 REPO = Path(__file__).resolve().parents[1]
 
-DEFERRED_BY_IMPORT = ["cupy", "lark", "numba", "requests"]
-"""Not loaded by ``import gpuq``: the QASM parser, the CPU kernels, the GPU and the cloud client."""
+DEFERRED_BY_IMPORT = ["cupy", "gpuq.providers.local", "gpuq.sim.engine", "lark", "numba", "requests"]
+"""Not loaded by ``import gpuq``: the local engine, the QASM parser, the CPU kernels, the GPU and the cloud client."""
 
 DEFERRED_BY_SMALL_RUN = [
     "cupy",
@@ -52,7 +52,7 @@ def loaded(code: str, modules: list[str], tmp_path: Path) -> list[str]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_import_gpuq_loads_no_parser_kernels_gpu_or_http_client(tmp_path):
+def test_import_gpuq_loads_no_engine_parser_kernels_gpu_or_http_client(tmp_path):
     assert loaded("import gpuq", DEFERRED_BY_IMPORT, tmp_path) == []
 
 

@@ -4,6 +4,8 @@ Build a ``QuantumCircuit``, pick a backend by name from ``gpuq.Local`` (or
 ``gpuq.Cloud``), ``execute`` it, and read counts or states from the result.
 """
 
+import typing
+
 from ._version import __version__ as __version__
 from .circuit import ClassicalRegister, Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 from .compiler import compile, execute
@@ -25,8 +27,11 @@ from .exceptions import (
 )
 from .models import Qobj, Result
 from .providers import JobStatus
-from .providers.local import Local
 from .quantum_info import SparsePauliOp
+
+if typing.TYPE_CHECKING:  # imported on first use (__getattr__), typed here
+    from .providers.cloud import Cloud
+    from .providers.local import Local
 
 __all__ = [
     "AccountError",
@@ -60,7 +65,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``Cloud`` is imported on first use: its HTTP client (requests) took a quarter of ``import gpuq``."""
+    """``Local`` and ``Cloud`` are imported on first use: the local engine (its job runner, preparation and
+    simulation modules) and Cloud's HTTP client (requests) are not needed until a backend is asked for."""
+    if name == "Local":
+        from .providers.local import Local
+
+        return Local
     if name == "Cloud":
         from .providers.cloud import Cloud
 

@@ -95,10 +95,10 @@ def _cpu_facts() -> dict[str, Any]:
 
 
 def _gpu_facts() -> tuple[list[dict[str, Any]], str | None]:
-    from .sim.devices import gpu
     from .sim.devices.gpu_inventory import list_gpus
+    from .sim.devices.gpu_probe import gpu_unavailable_reason
 
-    problem = gpu.gpu_unavailable_reason()
+    problem = gpu_unavailable_reason()
     if problem is not None:
         return [], problem
     try:

@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import gpuq
 from gpuq.cli import run as run_module
+from gpuq.exceptions import JobCancelledError
 from gpuq.providers.base import JobStatus
+from gpuq.providers.local.job import LocalJob
 
 REPO = Path(__file__).resolve().parents[1]
 GHZ = REPO / "examples" / "ghz.qasm"
@@ -185,6 +188,32 @@ def test_long_runs_show_progress_on_stderr(monkeypatch):
     monkeypatch.setattr(sys, "stderr", stderr)
     run_module._wait(_SlowJob(polls=20), "qasm_simulator")
     assert "gpuq: qasm_simulator: running" in stderr.getvalue()
+
+
+def test_waiting_for_a_local_job_wakes_when_it_ends(monkeypatch):
+    """A local job is waited on, not polled: a small job would otherwise sit out a whole poll interval."""
+    release = threading.Event()
+
+    def work(should_stop, job_id):
+        release.wait()
+        raise JobCancelledError("released")
+
+    def no_sleep(seconds):
+        release.set()
+        raise AssertionError(f"_wait slept {seconds} s instead of waiting on the job")
+
+    job = LocalJob(None, work)
+    job.submit()
+    assert not job.status().is_final
+    monkeypatch.setattr(run_module.time, "sleep", no_sleep)
+    timer = threading.Timer(0.05, release.set)
+    timer.start()
+    try:
+        run_module._wait(job, "qasm_simulator")
+    finally:
+        release.set()
+        timer.cancel()
+    assert job.status() is JobStatus.CANCELLED
 
 
 def test_interrupt_cancels_the_job(monkeypatch):

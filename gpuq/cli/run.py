@@ -197,7 +197,7 @@ def _wait(job, backend_name: str) -> None:
     pause = _POLL_S
     try:
         while not job.status().is_final:
-            time.sleep(pause)
+            _pause(job, pause)
             pause = min(pause * 1.5, _MAX_POLL_S)  # a cloud job's status is an HTTP request
             elapsed = time.monotonic() - started
             if elapsed < PROGRESS_AFTER_S:
@@ -217,6 +217,19 @@ def _wait(job, backend_name: str) -> None:
         if shown:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
+
+
+def _pause(job, seconds: float) -> None:
+    """Wait ``seconds``, or less when a local job ends sooner: a small circuit's job takes milliseconds.
+
+    A cloud job's status is an HTTP request, so it is polled after a plain sleep.
+    """
+    from ..providers.local.job import LocalJob
+
+    if isinstance(job, LocalJob):
+        job.wait_for_final_state(seconds)
+    else:
+        time.sleep(seconds)
 
 
 # ------------------------------------------------------------------ report

@@ -10,6 +10,7 @@ library gates. See ``docs/qasm.md`` for what is and is not supported.
 The work is split by job:
 
 - ``grammar``: the Lark grammar, syntax errors, and ``error_at`` (the error at a token);
+- ``parser_cache``: the built parser and qelib1.inc's tree, saved in the user's cache for the next process;
 - ``limits``: the caps that keep reading hostile text bounded (sizes, expansion, nesting, literals);
 - ``qelib1``: the header and how its gates map onto the library;
 - ``reader``: tree → circuit, statement by statement, with its checks;

@@ -32,6 +32,8 @@ from lark.exceptions import (
 )
 
 from ...exceptions import QasmError
+from .parser_cache import cache_directory, cached_parser
+from .qelib1 import QELIB1
 
 GRAMMAR = r"""
 start: version? statement*
@@ -113,10 +115,25 @@ _TERMINAL_WORDS = {
 _TOKEN_WORDS = {"ID": "identifier", "INT": "integer", "REAL": "real number", "STRING": "string"}
 
 
+PARSER_OPTIONS = {"parser": "lalr", "lexer": "basic", "maybe_placeholders": False}
+"""How Lark builds the parser of ``GRAMMAR``."""
+
+
 @lru_cache(maxsize=1)
+def _parser_and_qelib1() -> tuple[Lark, Tree]:
+    """The parser and qelib1.inc's tree, once per process: from the user's cache, else built (0.1 s) and saved."""
+    parser, (qelib1,) = cached_parser(GRAMMAR, PARSER_OPTIONS, (QELIB1,), cache_directory())
+    return parser, qelib1
+
+
 def parser() -> Lark:
-    """The LALR parser (built once per process; building it takes a few milliseconds)."""
-    return Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
+    """The LALR parser of ``GRAMMAR``."""
+    return _parser_and_qelib1()[0]
+
+
+def qelib1_tree() -> Tree:
+    """The parse tree of qelib1.inc (``qelib1.QELIB1``), as ``parse`` gives it."""
+    return _parser_and_qelib1()[1]
 
 
 def parse(text: str, source: str | None = None) -> Tree:

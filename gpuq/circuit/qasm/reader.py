@@ -19,9 +19,9 @@ from ..quantumcircuit import QuantumCircuit
 from ..register import ClassicalRegister, QuantumRegister
 from .expansion import BUILTINS, BodyOp, Expander, GateDef
 from .expressions import compile_expression
-from .grammar import error_at, parse
+from .grammar import error_at, parse, qelib1_tree
 from .limits import MAX_CLBITS, MAX_GATE_NESTING, MAX_INCLUDE_NESTING, MAX_NUMBER_DIGITS, MAX_QUBITS
-from .qelib1 import NATIVE, QELIB1
+from .qelib1 import NATIVE
 
 
 class Reader:
@@ -344,7 +344,7 @@ def qelib1_gates() -> dict[str, GateDef]:
     """qelib1's gates, read once per process, with natives attached."""
     if not _QELIB1_CACHE:
         reader = Reader("qelib1", None)
-        reader.run(QELIB1)
+        reader._program(qelib1_tree(), None)
         for name, gate in reader.gates.items():  # in the order they are defined, each after the gates it calls
             if name in BUILTINS:
                 continue

@@ -9,14 +9,17 @@ is a ``QobjValidationError`` naming the option.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...exceptions import NoiseError, QobjValidationError
 from ...models.options import RunOptions
 from ...models.qobj import Experiment
-from ...noise import NoiseModel
-from ...sim.noisy.choice import NoisySpec, choose_method
-from ...sim.noisy.lowering import NoisyOp, add_noise
 from ...sim.ops import Op
-from ...sim.variational import VariationalSpec
+
+if TYPE_CHECKING:  # the noise packages are imported by noisy runs only
+    from ...sim.noisy.choice import NoisySpec
+    from ...sim.noisy.lowering import NoisyOp
+    from ...sim.variational import VariationalSpec
 
 
 def lower_noise(
@@ -46,6 +49,10 @@ def lower_noise(
             f"noise models and the density-matrix method need the qasm simulator, not the {backend_method} simulator",
             option,
         )
+    from ...noise import NoiseModel
+    from ...sim.noisy.choice import NoisySpec, choose_method
+    from ...sim.noisy.lowering import add_noise
+
     config = experiment.config
     if variational is not None and variational.gradient:
         raise QobjValidationError(

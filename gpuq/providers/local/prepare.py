@@ -18,15 +18,14 @@ from ...models.qobj import Experiment, Qobj
 from ...models.validation import load_qobj
 from ...sim.capacity import check_run_fits, device_free_bytes
 from ...sim.devices.select import gpu_unavailable_reason, requested_device
-from ...sim.distributed import world
-from ...sim.noisy.choice import NoisySpec
 from ...sim.ops import Op
-from ...sim.variational import VariationalSpec
 from .distributed import check_distributable
 from .noise import lower_noise
 from .variational import lower_variational
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # noise, variational and MPI runs import their engines when they come
+    from ...sim.noisy.choice import NoisySpec
+    from ...sim.variational import VariationalSpec
     from .backends import LocalSimulator
 
 
@@ -131,6 +130,8 @@ def _check_devices(job: PreparedJob) -> None:
                 f"{job.backend_name}: the GPU was {job.device_source} but is not usable: {reason}"
             )
     if job.options.mpi:  # MPI is there, the ranks are a power of two; each rank's share is checked by every
+        from ...sim.distributed import world
+
         world()  # rank together, before allocating (sim/distributed/capacity.py)
         return
     free = device_free_bytes(job.device_request)  # once per job, not per experiment

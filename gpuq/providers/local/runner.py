@@ -20,12 +20,8 @@ from ...models.result import ExperimentResult, ExperimentResultData, Result
 from ...sim.compile_clock import CompileClock
 from ...sim.devices.base import Device
 from ...sim.devices.select import DeviceChoice, choose_device, cpu_device
-from ...sim.distributed import run_distributed, world
 from ...sim.engine import ExperimentOutcome, RunSettings, run_experiment
 from ...sim.memory import run_memory
-from ...sim.noisy.observables import run_noisy_variational
-from ...sim.noisy.run import run_noisy
-from ...sim.variational import run_variational
 from .distributed import rank_device
 from .prepare import PreparedExperiment, PreparedJob
 
@@ -48,6 +44,8 @@ def run_prepared(job: PreparedJob, should_stop: Callable[[], bool], job_id: str)
     started = time.perf_counter()
     base_seed = secrets.randbelow(2**62)
     if job.options.mpi:  # every rank must draw alike: rank 0's base
+        from ...sim.distributed import world
+
         base_seed = world().bcast(base_seed)
     results = []
     for prepared in job.experiments:
@@ -93,6 +91,8 @@ def _run_one(
             copies=prepared.states_needed(),
         ).total
         if options.mpi:
+            from ...sim.distributed import world
+
             choice = rank_device(job.device_request, job.device_source, world())
         else:
             choice = choose_device(job.device_request, job.device_source, needed, options.max_memory_mb)
@@ -176,14 +176,23 @@ def _run_on(
         max_memory_mb=options.max_memory_mb,
     )
     nqubits, phase = prepared.experiment.config.n_qubits, prepared.experiment.header.global_phase
+    # Noisy, variational and MPI runs import their engines when they come (a plain run never does).
     if options.mpi:
+        from ...sim.distributed import run_distributed, world
+
         return [run_distributed(prepared.ops, nqubits, settings, device, world(), should_stop, phase)]
     if prepared.noise is not None and prepared.variational is not None:
+        from ...sim.noisy.observables import run_noisy_variational
+
         return run_noisy_variational(prepared.variational, prepared.noise, nqubits, settings, device, should_stop)
     if prepared.noise is not None:
+        from ...sim.noisy.run import run_noisy
+
         outcome = run_noisy(prepared.noise.ops, nqubits, settings, device, prepared.noise.method, should_stop)
         outcome.metadata["method_reason"] = prepared.noise.reason
         return [outcome]
     if prepared.variational is not None:
+        from ...sim.variational import run_variational
+
         return run_variational(prepared.variational, nqubits, settings, device, should_stop, phase)
     return [run_experiment(prepared.ops, nqubits, settings, device, should_stop, phase)]

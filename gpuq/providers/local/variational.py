@@ -11,7 +11,7 @@ observables or parameters, or any of it on the unitary simulator.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,8 +21,9 @@ from ...models.options import RunOptions
 from ...models.qobj import Experiment
 from ...quantum_info import SparsePauliOp
 from ...sim.ops import GateOp, MeasureOp, Op, ResetOp, lower_experiment
-from ...sim.parametric import ParametricCircuit, Slot
-from ...sim.variational import VariationalSpec
+
+if TYPE_CHECKING:  # the variational engine is imported by variational runs only
+    from ...sim.variational import VariationalSpec
 
 
 def lower_variational(
@@ -69,6 +70,9 @@ def lower_variational(
             "gradient=True needs observables and a circuit with parameters",
             f"{path}.config.observables" if observables is None else f"{path}.config.parameters",
         )
+    from ...sim.parametric import ParametricCircuit, Slot
+    from ...sim.variational import VariationalSpec
+
     positions = _op_positions(experiment)
     slots = [Slot(positions[i], experiment.instructions[i].name, values) for i, values in angles.items()]
     circuit = ParametricCircuit(ops, slots, parameters)

@@ -17,7 +17,6 @@ import hashlib
 import re
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -35,6 +34,7 @@ from .base import (
 from .gpu_adjoint import GpuAdjointMixin
 from .gpu_pauli import GpuPauliMixin
 from .gpu_probabilities import CHUNK_MAX_BITS, ChunkWalk, chunk_bits, outcome_bits
+from .gpu_probe import gpu_unavailable_reason
 from .gpu_stage import DeviceStage, PinnedStage
 from .kernel_sources import KERNELS, kernel_source, kernels_dir
 
@@ -45,38 +45,11 @@ _WAVES = 2
 """Grid cap, in full waves of resident blocks: each thread then strides over several work items."""
 
 _SUFFIX = {np.dtype(np.complex64): "_c64", np.dtype(np.complex128): "_c128"}
-_INSTALL_HINT = "install CuPy for your CUDA driver: pip install cupy-cuda13x (CUDA 13) or cupy-cuda12x (CUDA 12)"
 _SWAP = np.array([0, 2, 1, 3])
 _OOM_SIZE = re.compile(r"allocating ([\d,]+) bytes")
 
 _SCALARS = {"int": np.int32, "mask": np.uint64, "index": np.int64, "double": np.float64}
 """NumPy type of each scalar argument kind of ``KERNELS`` (C int, mask_t, index_t, double)."""
-
-
-def gpu_unavailable_reason() -> str | None:
-    """None when CuPy imports and a CUDA device is present, else the reason the GPU is not usable."""
-    return _probe()
-
-
-@lru_cache(maxsize=1)
-def _probe() -> str | None:
-    try:
-        import cupy
-    except ImportError as exc:
-        return f"CuPy is not installed ({exc}); {_INSTALL_HINT}"
-    except (RuntimeError, OSError) as exc:  # CuPy present but its CUDA libraries fail to load
-        return f"CuPy failed to import: {exc}"
-    try:
-        count = cupy.cuda.runtime.getDeviceCount()
-    except (RuntimeError, OSError) as exc:  # CUDARuntimeError derives from RuntimeError
-        return f"CUDA driver error: {exc}"
-    if count < 1:
-        return "no CUDA device found"
-    try:
-        kernels_dir()
-    except SimulationError as exc:  # "kernel sources missing: ..."
-        return str(exc)
-    return None
 
 
 def gpu_free_bytes() -> int:

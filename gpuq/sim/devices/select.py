@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ...exceptions import BackendUnavailableError, QobjValidationError
 from .base import Device
+from .gpu_probe import gpu_unavailable_reason
 
 DEVICE_NAMES = ("auto", "cpu", "gpu")
 ENV_VAR = "GPUQ_DEVICE"
@@ -56,13 +57,6 @@ def requested_device(pin: str | None, option: str | None) -> tuple[str, str]:
             raise QobjValidationError(f"{ENV_VAR}={env!r} is not one of {', '.join(DEVICE_NAMES)}", ENV_VAR)
         return env, f"set by {ENV_VAR}"
     return "auto", "default"
-
-
-def gpu_unavailable_reason() -> str | None:
-    """None when a CUDA GPU is usable through CuPy, else the reason it is not."""
-    from . import gpu
-
-    return gpu.gpu_unavailable_reason()
 
 
 @lru_cache(maxsize=1)

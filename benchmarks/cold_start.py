@@ -5,8 +5,9 @@
 Every figure is the wall time of a new process (interpreter start and imports
 included), median of ``--repeats``, with its CPU time (``*_cpu_s``) beside it. gpuq: ``gpuq run examples/ghz.qasm`` (the
 README's first command) and the 5-qubit script that ``python -m benchmarks``
-has always timed, each with the default Numba cache (warm: filled by a run
-before) and with an empty ``NUMBA_CACHE_DIR`` (cold: a fresh install); also a
+has always timed, each with the default Numba cache and QASM parser cache
+(warm: filled by a run before) and with an empty ``NUMBA_CACHE_DIR`` and
+``XDG_CACHE_HOME`` (cold: a fresh install); also a
 12-qubit GHZ, which is past ``cpu_small.SMALL_QUBITS`` and so still compiles
 Numba kernels when the cache is cold. Peers: the same 5-qubit GHZ with 1024
 shots, importing and running qsimcirq and Qiskit Aer in a fresh process of the
@@ -59,12 +60,14 @@ def wall(argv: list[str], env: dict) -> tuple[float, float]:
 
 
 def median_of(repeats: int, argv: list[str], env: dict, cold: bool) -> tuple[float, float]:
-    """Median wall and CPU seconds of ``repeats`` runs; each cold run gets its own empty Numba cache."""
+    """Median wall and CPU seconds of ``repeats`` runs; each cold run starts as a fresh install does, with
+    an empty Numba cache and an empty user cache directory (no saved QASM parser)."""
     times = []
     for _ in range(repeats):
         if cold:
             with tempfile.TemporaryDirectory(prefix="gpuq-cold-") as cache:
-                times.append(wall(argv, {**env, "NUMBA_CACHE_DIR": cache}))
+                fresh = {"NUMBA_CACHE_DIR": f"{cache}/numba", "XDG_CACHE_HOME": f"{cache}/user"}
+                times.append(wall(argv, {**env, **fresh}))
         else:
             times.append(wall(argv, env))
     return statistics.median(w for w, _ in times), statistics.median(c for _, c in times)

@@ -100,3 +100,13 @@ def test_resume_refuses_a_file_it_cannot_finish(tmp_path, capsys, content, compl
 def test_the_committed_docs_page_is_written_only_when_asked_for():
     assert run.parse_args([]).docs is None
     assert str(run.parse_args(["--docs", "docs/benchmarks.md"]).docs) == "docs/benchmarks.md"
+
+
+def test_a_new_record_never_overwrites_an_earlier_one(tmp_path):
+    first = run.new_result_path(tmp_path, "machine-2026-12-02")
+    assert first == tmp_path / "machine-2026-12-02.json"
+    first.write_text("{}")
+    second = run.new_result_path(tmp_path, "machine-2026-12-02")
+    assert second == tmp_path / "machine-2026-12-02-2.json"
+    second.write_text("{}")
+    assert run.new_result_path(tmp_path, "machine-2026-12-02") == tmp_path / "machine-2026-12-02-3.json"

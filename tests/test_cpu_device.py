@@ -46,6 +46,20 @@ def test_zero_state_and_copies(cpu, precision):
     assert host[0] == 1 and twin[0] == 1
 
 
+@pytest.mark.parametrize("nqubits", [3, 12, 20])
+def test_states_start_on_a_cache_line(cpu, precision, nqubits):
+    """Zero states, copies and states from the host start on a 64-byte line (NumPy only promises 16),
+    so no vector access of the SIMD kernels straddles two lines, whatever the allocator hands out."""
+    state = cpu.zero_state(nqubits, precision)
+    from_host = cpu.from_host(np.arange(1 << nqubits, dtype=state.dtype)[::-1])
+    for array in (state, cpu.copy(state), from_host):
+        assert array.ctypes.data % 64 == 0
+    assert state[0] == 1 and np.count_nonzero(state) == 1
+    assert np.array_equal(from_host, np.arange(1 << nqubits)[::-1])
+    with pytest.raises(SimulationError, match="1-D"):
+        cpu.from_host(np.zeros((2, 2), dtype=state.dtype))
+
+
 @pytest.mark.parametrize("k, controls", [(1, []), (1, [3]), (2, [0]), (3, []), (4, [5, 1])])
 def test_apply_matrix(cpu, precision, k, controls):
     rng = np.random.default_rng(k)

@@ -127,13 +127,25 @@ def test_result_does_not_depend_on_the_thread_count(dtype):
 
 
 @DTYPES
-def test_dispatch_keeps_scalar_kernels_where_they_were_faster(dtype):
-    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets that leave the first two vector-index bits
-    free; the scalar kernels for bigger operands, operands on those bits and states of a few vectors."""
+def test_dispatch_runs_simd_up_to_the_fusion_limit_wherever_the_targets_sit(dtype):
+    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets in any placement, lowest vector bits
+    included; the scalar kernels for bigger operands and states smaller than one vector."""
     lbits = simd.lane_bits(np.dtype(dtype).itemsize // 2)
     state = np.zeros(1 << 10, dtype=dtype)
-    assert simd.simd_covers(state, 10, np.array([0, 7]), 2, 1 << 9)
-    assert not simd.simd_covers(state, 10, np.array([lbits]), 1, 0)
-    assert not simd.simd_covers(state, 10, np.array([0]), 1, 1 << (lbits + 1))
-    assert not simd.simd_covers(state, 10, np.arange(5, 10), 5, 0)
-    assert not simd.simd_covers(np.zeros(1 << (lbits + 1), dtype=dtype), lbits + 1, np.array([0]), 1, 0)
+    assert simd.simd_covers(state, 10, np.array([0, 7]), 2)
+    assert simd.simd_covers(state, 10, np.array([lbits]), 1)
+    assert simd.simd_covers(state, 10, np.arange(lbits, lbits + 4), 4)
+    assert not simd.simd_covers(state, 10, np.arange(5, 10), 5)
+    assert not simd.simd_covers(np.zeros(1 << (lbits - 1), dtype=dtype), lbits - 1, np.array([0]), 1)
+
+
+@pytest.mark.parametrize(
+    "positions, run, shift",
+    [([], 512, 0), ([3, 7], 8, 0), ([0, 1, 5], 8, 2), ([0, 1, 2], 512, 3), ([0, 2], 2, 1), ([0, 12], 512, 1)],
+)
+def test_runs_step_over_special_bits_at_the_bottom(positions, run, shift):
+    """``_run``: the free vector bits just above the special ones at the bottom give the run (at most
+    ``_BLOCK`` groups) and the stride between its groups' first vectors."""
+    vpositions = np.zeros(64, dtype=np.int64)
+    vpositions[: len(positions)] = positions
+    assert simd._run(vpositions, len(positions)) == (run, shift)

@@ -21,6 +21,7 @@ import numpy as np
 from ...exceptions import SimulationError
 from ..memory import SAMPLE_CHUNK, host_free_bytes
 from . import cpu_small
+from .aligned import aligned_copy, aligned_zeros
 from .base import (
     Device,
     check_matrix,
@@ -115,7 +116,7 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         }
 
     def zero_state(self, nqubits: int, precision: str) -> np.ndarray:
-        state: np.ndarray = np.zeros(1 << nqubits, dtype=state_dtype(precision))
+        state = aligned_zeros(1 << nqubits, state_dtype(precision))
         state[0] = 1
         return state
 
@@ -123,7 +124,7 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         array = np.asarray(array)
         if array.dtype not in (np.complex64, np.complex128):
             raise SimulationError(f"a statevector must be complex64 or complex128, not {array.dtype}")
-        return _check_state(np.array(array, copy=True, order="C"))
+        return _check_state(aligned_copy(array))
 
     def to_host(self, state: np.ndarray) -> np.ndarray:
         return np.array(_check_state(state), copy=True)
@@ -138,7 +139,7 @@ class CpuDevice(CpuPauliMixin, CpuSweepMixin, CpuAdjointMixin, Device):
         return _check_state(state)[indices]
 
     def copy(self, state: np.ndarray) -> np.ndarray:
-        return np.array(_check_state(state), copy=True)
+        return aligned_copy(_check_state(state))
 
     def _prepare(self, state, targets, controls, operand, expected_len):
         state = _check_state(state)

@@ -44,6 +44,7 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
+from ..aligned import aligned_zeros
 from ._layout import insert_zero_bits, mask_positions, real_view
 
 __all__ = ["MAX_TARGETS", "SIMD_BITS", "apply_matrix_simd", "build_table", "lane_bits", "simd_covers", "simd_layout"]
@@ -97,6 +98,11 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
             offset = builder.load(builder.gep(oa.data, [ir.Constant(i64, c)]))
             pointers.append(vector_at(fa.data, builder.add(args[1], offset)))
         loaded = [builder.load(p, align=align) for p in pointers]
+        # An empty asm statement hands back the table's address as a value LLVM cannot see through, so
+        # the matrix loads stay in the group: hoisted out of the run loop, they are copied to the stack
+        # at every run, which costs more than the run itself when the run is a group or two.
+        table_type = ta.data.type
+        table_data = builder.asm(ir.FunctionType(table_type, [table_type]), "", "=r,0", [ta.data], True)
         swap = ir.Constant(mask_type, [i ^ 1 for i in range(reals)])
         permuted = []  # permuted[c][di]: vector c with lanes l ^ d
         for x in loaded:
@@ -110,8 +116,8 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
             for c in range(dim):
                 for di in range(len(ds)):
                     entry = ((r * dim + c) * len(ds) + di) * 2 * reals
-                    re = builder.load(vector_at(ta.data, ir.Constant(i64, entry)), align=align)
-                    im = builder.load(vector_at(ta.data, ir.Constant(i64, entry + reals)), align=align)
+                    re = builder.load(vector_at(table_data, ir.Constant(i64, entry)), align=align)
+                    im = builder.load(vector_at(table_data, ir.Constant(i64, entry + reals)), align=align)
                     p = permuted[c][di]
                     acc_re = builder.fmul(re, p) if acc_re is None else builder.call(fma, [re, p, acc_re])
                     acc_im = builder.fmul(im, p) if acc_im is None else builder.call(fma, [im, p, acc_im])
@@ -134,24 +140,24 @@ def _kernel(kh: int, low_mask: int):
     compile-time constants of the intrinsic (Numba's on-disk cache keys a
     closure by the values it holds). Vector group ``vg``'s first vector is
     ``vg`` with zero bits inserted at ``vpositions``, OR ``vctrl`` (vector
-    indices: amplitude index >> lane bits); below the lowest of
-    ``vpositions`` consecutive groups have consecutive vectors, so each such
-    run computes its base once.
+    indices: amplitude index >> lane bits). A *run* of ``run`` consecutive
+    groups (``_run``) has first vectors ``2**shift`` apart, so it computes its
+    base once: the loop over a run is where LLVM hoists the table's loads, so a
+    run of one group would pay for a copy of the table at every group.
     """
 
-    def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend):
+    def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, shift):
         f = real_view(state)
-        run = _BLOCK if vnpos == 0 else min(_BLOCK, 1 << vpositions[0])  # groups with consecutive vectors
         first = vbegin // _BLOCK
         for b in prange((vend + _BLOCK - 1) // _BLOCK - first):
             vg = max(vbegin, (first + b) * _BLOCK)
             hi = min(vend, (first + b + 1) * _BLOCK)
             while vg < hi:
                 start = vg - vg % run
-                v0 = np.uint64(insert_zero_bits(start, vpositions, vnpos) | vctrl) - np.uint64(start)
+                v0 = np.uint64(insert_zero_bits(start, vpositions, vnpos) | vctrl)
                 end = min(hi, start + run)
                 for g in range(vg, end):
-                    _vector_group(f, (v0 + np.uint64(g)) * reals, voffsets, table, kh, low_mask)
+                    _vector_group(f, (v0 + (np.uint64(g - start) << shift)) * reals, voffsets, table, kh, low_mask)
                 vg = end
 
     return numba.njit(parallel=True, nogil=True, cache=True)(kernel)
@@ -234,25 +240,29 @@ def simd_layout(nqubits, targets, ntargets, control_mask, lbits):
     return len(vhigh), low_mask, lane_ctrl, vpositions, vnpos, vctrl, vhigh, free_lane_bits
 
 
-_MIN_RUN_BITS = 2
-"""Fewest free low bits of the vector index (runs of ``2**_MIN_RUN_BITS`` groups at consecutive vectors)
-for the SIMD kernel to be chosen: below that (high targets or controls on the first vector bits) the
-scalar kernels were faster (``benchmarks/pass_bound.py``, docs/benchmarks.md)."""
-
-
 MAX_TARGETS = 4
 """Most targets the SIMD kernel takes: the CPU's fusion limit. Its code is unrolled (``4**k`` FMA pairs
 per group), so a larger operand (a user's unitary, a GPU-sized fusion) goes to the scalar kernels."""
 
 
-def simd_covers(state, nqubits, targets, ntargets, control_mask) -> bool:
-    """Whether ``apply_matrix`` uses the SIMD kernel: at most ``MAX_TARGETS`` targets, the state holds
-    whole vectors, and the operand leaves the first ``_MIN_RUN_BITS`` bits of the vector index free."""
-    lbits = lane_bits(state.itemsize // 2)
-    if ntargets > MAX_TARGETS or nqubits < lbits + _MIN_RUN_BITS:
-        return False
-    special = int(control_mask) | sum(1 << int(targets[j]) for j in range(ntargets))
-    return (special >> lbits) & ((1 << _MIN_RUN_BITS) - 1) == 0
+def _run(vpositions, vnpos) -> tuple[int, int]:
+    """``(run, shift)``: groups ``g`` in the same aligned block of ``run`` have first vectors
+    ``(g - start) << shift`` after the block's first, ``shift`` being the number of special vector
+    bits at the bottom (0 when vector bit 0 is free) and ``run`` the groups spanned by the free bits
+    above them, up to the next special bit (at most ``_BLOCK``)."""
+    shift = 0
+    while shift < vnpos and vpositions[shift] == shift:
+        shift += 1
+    free = int(vpositions[shift]) - shift if shift < vnpos else 64
+    return 1 << min(free, _BLOCK.bit_length() - 1), shift
+
+
+def simd_covers(state, nqubits, targets, ntargets) -> bool:
+    """Whether ``apply_matrix`` uses the SIMD kernel: at most ``MAX_TARGETS`` targets on a state of
+    whole vectors. Every placement qualifies: with the matrix loads kept in the group (the empty
+    asm in ``_vector_group``) and runs that step over targets on the lowest vector bits (``_run``),
+    the kernel measured faster than the scalar one wherever the targets sit (docs/benchmarks.md)."""
+    return ntargets <= MAX_TARGETS and nqubits >= lane_bits(state.itemsize // 2)
 
 
 def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end):
@@ -268,10 +278,13 @@ def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, g
     if vend <= vbegin:
         return group_begin, group_begin
     nd = 1 << low_mask.bit_count()
-    table = np.empty(((1 << kh) ** 2) * nd * 2 * reals, dtype=np.float32 if state.itemsize == 8 else np.float64)
+    table = aligned_zeros(((1 << kh) ** 2) * nd * 2 * reals, np.float32 if state.itemsize == 8 else np.float64)
     build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table)
     voffsets = np.array(
         [sum(((c >> i) & 1) << b for i, b in enumerate(vhigh)) * reals for c in range(1 << kh)], dtype=np.uint64
     )
-    _kernel(kh, low_mask)(state, np.uint64(reals), vpositions, vnpos, vctrl, voffsets, table, vbegin, vend)
+    run, shift = _run(vpositions, vnpos)
+    _kernel(kh, low_mask)(
+        state, np.uint64(reals), vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, np.uint64(shift)
+    )
     return vbegin << free, vend << free

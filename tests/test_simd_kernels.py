@@ -104,14 +104,16 @@ def test_partial_ranges_update_whole_vector_groups(dtype, k, ncontrols):
 
 
 @DTYPES
-def test_result_does_not_depend_on_the_thread_count(dtype):
-    """Explicit FMAs in a fixed order: one thread and all threads give the same bits (16 qubits, several tasks)."""
+@pytest.mark.parametrize("targets, controls", [([0, 9, 1, 15], [4]), ([9, 5, 12, 15], [])], ids=["lanes", "uniform"])
+def test_result_does_not_depend_on_the_thread_count(dtype, targets, controls):
+    """Explicit FMAs in a fixed order: one thread and all threads give the same bits (16 qubits, several
+    tasks), with a per-lane table (a target and a control on lane bits) and with the uniform one."""
     nqubits = 16
     rng = np.random.default_rng(7)
     start = reference.random_state(nqubits, rng).astype(dtype)
     matrix = reference.random_unitary(4, rng)
-    args = arguments([0, 9, 1, 15], [4], matrix, dtype)
-    ngroups = 1 << (nqubits - 5)
+    args = arguments(targets, controls, matrix, dtype)
+    ngroups = 1 << (nqubits - 4 - len(controls))
     results = []
     before = numba.get_num_threads()
     try:

@@ -23,6 +23,10 @@ imaginary parts, so that ``M x = sum(re * x) + swap(sum(im * x))`` (``swap``
 exchanges each amplitude's re and im, once per output vector) costs two FMAs
 per vector and matrix entry, the least a complex product needs, and keeps
 only the inputs and two accumulators live (AVX2 has 16 vector registers).
+Where every lane multiplies by the same matrix (no low target, no control on
+a lane bit: most fused blocks) there is no table: each FMA broadcasts one
+scalar of the matrix, and the imaginary sum's signs are applied once per
+output, with the same roundings as the table's.
 
 Determinism: every output is summed in a fixed order (columns, then ``d``)
 with explicit FMAs in two chains per output, so results do not depend on the thread count.
@@ -65,16 +69,19 @@ def _submasks(mask: int) -> list[int]:
 
 
 @intrinsic
-def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
+def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform):
     """Update one vector group in place: ``f`` reals, first vector at real ``vbase``, ``voffsets[c]``
-    the real offset of vector ``c`` (``2**kh`` of them); ``table`` from ``build_table``; ``kh`` and
-    ``low_mask`` (the low targets' lane bits) are compile-time constants."""
-    if not isinstance(kh, types.IntegerLiteral) or not isinstance(low_mask, types.IntegerLiteral):
+    the real offset of vector ``c`` (``2**kh`` of them); ``kh``, ``low_mask`` (the low targets' lane
+    bits) and ``uniform`` are compile-time constants. ``table`` is ``build_table``'s per-lane table, or
+    where every lane multiplies by the same matrix (``uniform``: no low target, no lane control) the
+    matrix's own reals, each entry broadcast from one scalar: a sixteenth of the table to keep in L1
+    and, on AVX-512, loads folded into the FMAs as embedded broadcasts."""
+    if not all(isinstance(x, types.IntegerLiteral) for x in (kh, low_mask, uniform)):
         return None
-    nh, lm = kh.literal_value, low_mask.literal_value
+    nh, lm, same = kh.literal_value, low_mask.literal_value, bool(uniform.literal_value)
     dtype = f.dtype
     reals = SIMD_BITS // dtype.bitwidth
-    sig = types.void(f, vbase, voffsets, table, kh, low_mask)
+    sig = types.void(f, vbase, voffsets, table, kh, low_mask, uniform)
 
     def codegen(context, builder, signature, args):
         fa = context.make_array(signature.args[0])(context, builder, args[0])
@@ -104,6 +111,19 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
         table_type = ta.data.type
         table_data = builder.asm(ir.FunctionType(table_type, [table_type]), "", "=r,0", [ta.data], True)
         swap = ir.Constant(mask_type, [i ^ 1 for i in range(reals)])
+        splat = ir.Constant(mask_type, [0] * reals)
+
+        def entry(r, c, di, part):
+            """Entry (r, c, di)'s real (part 0) or imaginary part as a vector; per lane, the imaginary
+            part is (+Im, -Im) per amplitude, uniform it is Im everywhere (signs applied at the end)."""
+            if same:
+                value = builder.load(builder.gep(table_data, [ir.Constant(i64, 2 * (r * dim + c) + part)]))
+                one = builder.insert_element(ir.Constant(vty, ir.Undefined), value, ir.Constant(ir.IntType(32), 0))
+                return builder.shuffle_vector(one, one, splat)
+            index = ((r * dim + c) * len(ds) + di) * 2 * reals + part * reals
+            return builder.load(vector_at(table_data, ir.Constant(i64, index)), align=align)
+
+        signs = ir.Constant(vty, [-1.0 if i % 2 == 0 else 1.0 for i in range(reals)])  # i * (a + ib) = -b + ia
         permuted = []  # permuted[c][di]: vector c with lanes l ^ d
         for x in loaded:
             row = []
@@ -115,13 +135,12 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask):
             acc_re = acc_im = None  # sums of re * x and of im * x: the output is acc_re + swap(acc_im)
             for c in range(dim):
                 for di in range(len(ds)):
-                    entry = ((r * dim + c) * len(ds) + di) * 2 * reals
-                    re = builder.load(vector_at(table_data, ir.Constant(i64, entry)), align=align)
-                    im = builder.load(vector_at(table_data, ir.Constant(i64, entry + reals)), align=align)
+                    re, im = entry(r, c, di, 0), entry(r, c, di, 1)
                     p = permuted[c][di]
                     acc_re = builder.fmul(re, p) if acc_re is None else builder.call(fma, [re, p, acc_re])
                     acc_im = builder.fmul(im, p) if acc_im is None else builder.call(fma, [im, p, acc_im])
-            out = builder.fadd(acc_re, builder.shuffle_vector(acc_im, acc_im, swap))
+            turned = builder.shuffle_vector(acc_im, acc_im, swap)
+            out = builder.call(fma, [turned, signs, acc_re]) if same else builder.fadd(acc_re, turned)
             builder.store(out, pointers[r], align=align)
         return context.get_dummy_value()
 
@@ -133,8 +152,9 @@ _BLOCK = 512
 
 
 @functools.cache
-def _kernel(kh: int, low_mask: int):
-    """The parallel kernel for ``2**kh`` vectors per group and low targets ``low_mask``.
+def _kernel(kh: int, low_mask: int, uniform: int):
+    """The parallel kernel for ``2**kh`` vectors per group, low targets ``low_mask`` and a ``uniform``
+    (1) or per-lane (0) table.
 
     One Numba function per shape, made here so that ``kh`` and ``low_mask`` are
     compile-time constants of the intrinsic (Numba's on-disk cache keys a
@@ -157,7 +177,9 @@ def _kernel(kh: int, low_mask: int):
                 v0 = np.uint64(insert_zero_bits(start, vpositions, vnpos) | vctrl)
                 end = min(hi, start + run)
                 for g in range(vg, end):
-                    _vector_group(f, (v0 + (np.uint64(g - start) << shift)) * reals, voffsets, table, kh, low_mask)
+                    _vector_group(
+                        f, (v0 + (np.uint64(g - start) << shift)) * reals, voffsets, table, kh, low_mask, uniform
+                    )
                 vg = end
 
     return numba.njit(parallel=True, nogil=True, cache=True)(kernel)
@@ -277,14 +299,18 @@ def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, g
     vend = group_end >> free
     if vend <= vbegin:
         return group_begin, group_begin
-    nd = 1 << low_mask.bit_count()
-    table = aligned_zeros(((1 << kh) ** 2) * nd * 2 * reals, np.float32 if state.itemsize == 8 else np.float64)
-    build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table)
+    uniform = low_mask == 0 and lane_ctrl == 0
+    if uniform:  # all targets high, in target order: the table is the matrix
+        table = matrix.view(np.float32 if state.itemsize == 8 else np.float64)
+    else:
+        nd = 1 << low_mask.bit_count()
+        table = aligned_zeros(((1 << kh) ** 2) * nd * 2 * reals, np.float32 if state.itemsize == 8 else np.float64)
+        build_table(matrix, targets, ntargets, lbits, low_mask, lane_ctrl, table)
     voffsets = np.array(
         [sum(((c >> i) & 1) << b for i, b in enumerate(vhigh)) * reals for c in range(1 << kh)], dtype=np.uint64
     )
     run, shift = _run(vpositions, vnpos)
-    _kernel(kh, low_mask)(
+    _kernel(kh, low_mask, int(uniform))(
         state, np.uint64(reals), vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, np.uint64(shift)
     )
     return vbegin << free, vend << free

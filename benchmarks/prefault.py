@@ -8,19 +8,12 @@ instead of 14 ms. Which simulator draws such pages is luck, so ``python -m
 benchmarks`` touches, once per run, up to ``limit`` bytes of what the host has
 available (all of it on a VM that was just booted) and records how long that
 took; on a machine whose memory is already backed it takes a few
-milliseconds per GiB. It runs in a process of its own (``in_child``), so the
-runner's peak resident memory, which its workers would inherit, stays small.
-
-    python -m benchmarks.prefault LIMIT_BYTES
+milliseconds per GiB.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -35,19 +28,10 @@ def prefault(limit: int) -> dict:
     """Write one byte per page of ``min(limit, available - RESERVE)`` bytes, held together, then free them."""
     size = max(0, min(limit, host_free_bytes() - RESERVE))
     start = time.perf_counter()
-    held = [np.empty(min(1 << 30, size - offset), dtype=np.uint8) for offset in range(0, size, 1 << 30)]
-    for chunk in held:
+    held = []
+    for offset in range(0, size, 1 << 30):
+        chunk = np.empty(min(1 << 30, size - offset), dtype=np.uint8)
         chunk[::PAGE] = 1
+        held.append(chunk)
+    del held
     return {"bytes": size, "seconds": round(time.perf_counter() - start, 3)}
-
-
-def in_child(limit: int, python: str = sys.executable) -> dict:
-    """``prefault(limit)`` in a child process: what it touched and how long that took."""
-    repo = Path(__file__).resolve().parent.parent
-    command = [python, "-m", "benchmarks.prefault", str(limit)]
-    done = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
-
-
-if __name__ == "__main__":
-    print(json.dumps(prefault(int(sys.argv[1]))))

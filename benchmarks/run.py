@@ -286,7 +286,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)
         # Sixteen double-precision states of the largest size run: what the peers hold, with room to spare.
-        data.setdefault("prefault", []).append(prefault.in_child(16 << (4 + max(args.qubits))))
+        data.setdefault("prefault", []).append(prefault.prefault(16 << (4 + max(args.qubits))))
         log(f"memory touched before timing: {data['prefault'][-1]}")
         if "bandwidth" not in data:
             data["bandwidth"] = call_worker(

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks import circuits, cold_start, prefault, report  # noqa: E402
+from benchmarks import circuits, cold_start, report  # noqa: E402
 
 PEERS = ("qsim", "qiskit-aer", "qulacs", "qibojit", "lightning.qubit")
 PRECISIONS_OF = {
@@ -285,9 +285,6 @@ def main(argv=None) -> None:
     save = lambda complete: out.write_text(json.dumps({**data, "complete": complete}, indent=1, default=str))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="gpuq-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        # Sixteen double-precision states of the largest size run: what the peers hold, with room to spare.
-        data.setdefault("prefault", []).append(prefault.prefault(16 << (4 + max(args.qubits))))
-        log(f"memory touched before timing: {data['prefault'][-1]}")
         if "bandwidth" not in data:
             data["bandwidth"] = call_worker(
                 args.gpuq_python,

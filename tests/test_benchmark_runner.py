@@ -110,11 +110,3 @@ def test_a_new_record_never_overwrites_an_earlier_one(tmp_path):
     assert second == tmp_path / "machine-2026-12-02-2.json"
     second.write_text("{}")
     assert run.new_result_path(tmp_path, "machine-2026-12-02") == tmp_path / "machine-2026-12-02-3.json"
-
-
-def test_prefault_touches_up_to_its_limit():
-    """``prefault``: ``limit`` bytes when the host has them (3 MiB here), and how long it took."""
-    from benchmarks import prefault
-
-    touched = prefault.prefault(3 << 20)
-    assert touched["bytes"] == 3 << 20 and touched["seconds"] >= 0

@@ -53,7 +53,10 @@ def error(got, want) -> float:
 
 @DTYPES
 @SIZES
-def test_simd_matches_reference_and_host_build(host, dtype, k, ncontrols):
+@pytest.mark.parametrize("broadcast", [True, False], ids=["broadcast", "table"])
+def test_simd_matches_reference_and_host_build(host, dtype, k, ncontrols, broadcast, monkeypatch):
+    """Both ways of reading the matrix, whatever the host chose (``simd.BROADCAST_UNIFORM``)."""
+    monkeypatch.setattr(simd, "BROADCAST_UNIFORM", broadcast)
     ngroups = 1 << (NQUBITS - k - ncontrols)
     for index, (targets, controls) in enumerate(cases(k, ncontrols, seed=k * 10 + ncontrols)):
         rng = np.random.default_rng(index)

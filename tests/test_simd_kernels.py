@@ -133,15 +133,15 @@ def test_result_does_not_depend_on_the_thread_count(dtype, targets, controls):
 
 @DTYPES
 def test_dispatch_runs_simd_up_to_the_fusion_limit_wherever_the_targets_sit(dtype):
-    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets in any placement, lowest vector bits
-    included; the scalar kernels for bigger operands and states smaller than one vector."""
+    """``simd_covers``: SIMD for up to ``MAX_TARGETS`` targets in any placement (so it does not ask
+    where they sit); the scalar kernels for bigger operands and states smaller than one vector."""
     lbits = simd.lane_bits(np.dtype(dtype).itemsize // 2)
     state = np.zeros(1 << 10, dtype=dtype)
-    assert simd.simd_covers(state, 10, np.array([0, 7]), 2)
-    assert simd.simd_covers(state, 10, np.array([lbits]), 1)
-    assert simd.simd_covers(state, 10, np.arange(lbits, lbits + 4), 4)
-    assert not simd.simd_covers(state, 10, np.arange(5, 10), 5)
-    assert not simd.simd_covers(np.zeros(1 << (lbits - 1), dtype=dtype), lbits - 1, np.array([0]), 1)
+    assert simd.simd_covers(state, 10, 2)
+    assert simd.simd_covers(state, 10, 1)
+    assert simd.simd_covers(state, 10, 4)
+    assert not simd.simd_covers(state, 10, 5)
+    assert not simd.simd_covers(np.zeros(1 << (lbits - 1), dtype=dtype), lbits - 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -154,3 +154,19 @@ def test_runs_step_over_special_bits_at_the_bottom(positions, run, shift):
     vpositions = np.zeros(64, dtype=np.int64)
     vpositions[: len(positions)] = positions
     assert simd._run(vpositions, len(positions)) == (run, shift)
+
+
+def test_a_matrix_of_another_precision_is_converted_to_the_states():
+    """A complex128 matrix on a complex64 state (the kernel's own entry point, below the device's
+    conversion) gives what the converted matrix gives, on the uniform and the per-lane paths."""
+    rng = np.random.default_rng(3)
+    start = reference.random_state(NQUBITS, rng).astype(np.complex64)
+    matrix = reference.random_unitary(2, rng)
+    for targets in ([4, 6], [0, 5]):
+        wide, narrow = start.copy(), start.copy()
+        tg = np.array(targets, dtype=np.int32)
+        simd.apply_matrix_simd(wide, NQUBITS, tg, 2, 0, matrix.reshape(-1), 0, 1 << (NQUBITS - 2))
+        simd.apply_matrix_simd(
+            narrow, NQUBITS, tg, 2, 0, matrix.astype(np.complex64).reshape(-1), 0, 1 << (NQUBITS - 2)
+        )
+        assert np.array_equal(wide, narrow), targets

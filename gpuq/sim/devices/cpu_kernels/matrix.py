@@ -254,7 +254,7 @@ def apply_matrix(state, nqubits, targets, ntargets, control_mask, matrix, group_
         _matrix_groups(state, nqubits, targets, 0, control_mask, matrix, group_begin, group_end)
     elif ntargets == 1 and aliased(state.itemsize << int(targets[0])):  # partners a multiple of 256 MiB apart
         matrix_1_tiled(state, nqubits, targets, control_mask, matrix, group_begin, group_end, TILE)
-    elif simd_covers(state, nqubits, targets, ntargets):
+    elif simd_covers(state, nqubits, ntargets):
         done_begin, done_end = apply_matrix_simd(
             state, nqubits, targets, ntargets, control_mask, matrix, group_begin, group_end
         )

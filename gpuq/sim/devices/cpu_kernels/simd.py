@@ -169,8 +169,7 @@ def _kernel(kh: int, low_mask: int, uniform: int):
     ``vg`` with zero bits inserted at ``vpositions``, OR ``vctrl`` (vector
     indices: amplitude index >> lane bits). A *run* of ``run`` consecutive
     groups (``_run``) has first vectors ``2**shift`` apart, so it computes its
-    base once: the loop over a run is where LLVM hoists the table's loads, so a
-    run of one group would pay for a copy of the table at every group.
+    base once.
     """
 
     def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, shift):
@@ -286,7 +285,7 @@ def _run(vpositions, vnpos) -> tuple[int, int]:
     return 1 << min(free, _BLOCK.bit_length() - 1), shift
 
 
-def simd_covers(state, nqubits, targets, ntargets) -> bool:
+def simd_covers(state, nqubits, ntargets) -> bool:
     """Whether ``apply_matrix`` uses the SIMD kernel: at most ``MAX_TARGETS`` targets on a state of
     whole vectors. Every placement qualifies: with the matrix loads kept in the group (the empty
     asm in ``_vector_group``) and runs that step over targets on the lowest vector bits (``_run``),
@@ -307,8 +306,8 @@ def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, g
     if vend <= vbegin:
         return group_begin, group_begin
     uniform = BROADCAST_UNIFORM and low_mask == 0 and lane_ctrl == 0
-    if uniform:  # all targets high, in target order: the table is the matrix
-        table = matrix.view(np.float32 if state.itemsize == 8 else np.float64)
+    if uniform:  # all targets high, in target order: the table is the matrix, in the state's precision
+        table = np.ascontiguousarray(matrix, dtype=state.dtype).view(np.float32 if state.itemsize == 8 else np.float64)
     else:
         nd = 1 << low_mask.bit_count()
         table = aligned_zeros(((1 << kh) ** 2) * nd * 2 * reals, np.float32 if state.itemsize == 8 else np.float64)

@@ -8,6 +8,7 @@ is built.
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import Any, ClassVar
@@ -56,7 +57,11 @@ class LocalSimulator(BaseBackend):
         self._pin = device
         self._options = RunOptions()
         self._configuration: BackendConfiguration | None = None
-        self._jobs: list[LocalJob] = []
+        self._jobs: weakref.WeakSet[LocalJob] = weakref.WeakSet()
+        """For ``pending_jobs``. Weak: the executor keeps a queued job alive, and a finished one
+        belongs to its caller alone. A strong reference made a cycle (the job refers to its
+        backend) that kept each dropped job's Result, statevector and all, until the garbage
+        collector ran: a loop of ``execute`` calls held two states at a time."""
 
     # ------------------------------------------------------------- identity
     def name(self) -> str:
@@ -130,7 +135,6 @@ class LocalSimulator(BaseBackend):
 
         ``pending_jobs`` counts the jobs waiting in the queue, as the job server does.
         """
-        self._forget_finished_jobs()
         queued = sum(job.status() is JobStatus.QUEUED for job in self._jobs)
         reason = gpu_unavailable_reason() if self._pin == "gpu" else None
         message = "active" if reason is None else f"not operational: {reason}"
@@ -166,14 +170,8 @@ class LocalSimulator(BaseBackend):
         else:
             job = LocalJob(self, lambda should_stop, job_id: run_prepared(prepared, should_stop, job_id))
         job.submit()
-        self._forget_finished_jobs()
-        self._jobs.append(job)
+        self._jobs.add(job)
         return job
-
-    def _forget_finished_jobs(self) -> None:
-        """Drop finished jobs from the queue count: a finished job holds its Result (a
-        statevector can be most of the memory), which only the caller's job object should keep."""
-        self._jobs = [job for job in self._jobs if not job.in_final_state()]
 
 
 class QasmSimulator(LocalSimulator):

@@ -100,6 +100,17 @@ def test_a_qft_gathers_its_phases_into_wide_diagonals():
     assert len(plan) <= len(ops) // 4  # 55 gates -> 13 passes (17 without the waiting)
 
 
+def test_a_swap_layer_is_joined_into_passes_of_max_qubits():
+    """A qubit reversal (a QFT's last layer) gives one pass per max_qubits / 2 SWAPs, not one per SWAP."""
+    qc = QuantumCircuit(8)
+    for q in range(4):
+        qc.swap(q, 7 - q)
+    ops = _ops(qc)
+    plan = fuse(ops, 4)
+    assert [(op.kind, len(op.qubits)) for op in plan] == [("permutation", 4)] * 2
+    np.testing.assert_allclose(_operator(plan, 8), _operator(ops, 8))
+
+
 def test_fusion_off_keeps_every_gate():
     ops = _ops(_random_circuit(4, 20, np.random.default_rng(3)))
     assert fuse(ops, 1) == ops

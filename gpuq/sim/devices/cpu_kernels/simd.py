@@ -76,9 +76,10 @@ def _submasks(mask: int) -> list[int]:
 
 
 @intrinsic
-def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform):
+def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform, ahead):
     """Update one vector group in place: ``f`` reals, first vector at real ``vbase``, ``voffsets[c]``
-    the real offset of vector ``c`` (``2**kh`` of them); ``kh``, ``low_mask`` (the low targets' lane
+    the real offset of vector ``c`` (``2**kh`` of them), and prefetch each vector's line ``ahead``
+    reals on (``_prefetch_ahead``; 0 for none); ``kh``, ``low_mask`` (the low targets' lane
     bits) and ``uniform`` are compile-time constants. ``table`` is ``build_table``'s per-lane table, or
     where every lane multiplies by the same matrix (``uniform``: no low target, no lane control) the
     matrix's own reals, each entry broadcast from one scalar: a sixteenth of the table to keep in L1
@@ -88,7 +89,7 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform):
     nh, lm, same = kh.literal_value, low_mask.literal_value, bool(uniform.literal_value)
     dtype = f.dtype
     reals = SIMD_BITS // dtype.bitwidth
-    sig = types.void(f, vbase, voffsets, table, kh, low_mask, uniform)
+    sig = types.void(f, vbase, voffsets, table, kh, low_mask, uniform, ahead)
 
     def codegen(context, builder, signature, args):
         fa = context.make_array(signature.args[0])(context, builder, args[0])
@@ -112,6 +113,17 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform):
             offset = builder.load(builder.gep(oa.data, [ir.Constant(i64, c)]))
             pointers.append(vector_at(fa.data, builder.add(args[1], offset)))
         loaded = [builder.load(p, align=align) for p in pointers]
+        # Prefetch, for writing, the same vectors of the next run, ``ahead`` reals on (0: none).
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        prefetch = builder.module.globals.get("llvm.prefetch.p0i8") or ir.Function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), "llvm.prefetch.p0i8"
+        )
+        with builder.if_then(builder.icmp_unsigned("!=", args[7], ir.Constant(i64, 0)), likely=False):
+            for p in pointers:
+                later = builder.gep(builder.bitcast(p, scalar.as_pointer()), [args[7]])
+                write, keep, data = (ir.Constant(i32, v) for v in (1, 3, 1))
+                builder.call(prefetch, [builder.bitcast(later, byte_ptr), write, keep, data])
         # An empty asm statement hands back the table's address as a value LLVM cannot see through, so
         # the matrix loads stay in the group: hoisted out of the run loop, they are copied to the stack
         # at every run, which costs more than the run itself when the run is a group or two.
@@ -172,7 +184,7 @@ def _kernel(kh: int, low_mask: int, uniform: int):
     base once.
     """
 
-    def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, shift):
+    def kernel(state, reals, vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, shift, ahead):
         f = real_view(state)
         first = vbegin // _BLOCK
         for b in prange((vend + _BLOCK - 1) // _BLOCK - first):
@@ -184,7 +196,7 @@ def _kernel(kh: int, low_mask: int, uniform: int):
                 end = min(hi, start + run)
                 for g in range(vg, end):
                     _vector_group(
-                        f, (v0 + (np.uint64(g - start) << shift)) * reals, voffsets, table, kh, low_mask, uniform
+                        f, (v0 + (np.uint64(g - start) << shift)) * reals, voffsets, table, kh, low_mask, uniform, ahead
                     )
                 vg = end
 
@@ -285,6 +297,23 @@ def _run(vpositions, vnpos) -> tuple[int, int]:
     return 1 << min(free, _BLOCK.bit_length() - 1), shift
 
 
+def _prefetch_ahead(kh, uniform, run, shift, vpositions, vnpos) -> int:
+    """Vectors between a group's vectors and the same vectors of the next run, for the kernel to
+    prefetch; 0 for no prefetch.
+
+    A target on the lower vector bits splits each stream into interleaved fronts (vector ``v`` with
+    ``v + 8``, then ``v + 1`` with ``v + 9``, ...) that the hardware prefetchers follow poorly: such
+    passes measured up to 2x slower than on high targets, and prefetching the next run brought most
+    within 10% of them; groups read through the per-lane table gained as much (docs/benchmarks.md,
+    "Prefetching the next run"). Left to the hardware: uniform groups in long runs from vector 0
+    (sequential streams, where prefetching cost 7-9%) and uniform one-target groups, too few
+    instructions for the prefetches to hide in (40% slower with them).
+    """
+    if uniform and (kh < 2 or (run == _BLOCK and shift == 0)):
+        return 0
+    return int(insert_zero_bits(run, vpositions, vnpos))
+
+
 def simd_covers(state, nqubits, ntargets) -> bool:
     """Whether ``apply_matrix`` uses the SIMD kernel: at most ``MAX_TARGETS`` targets on a state of
     whole vectors. Every placement qualifies: with the matrix loads kept in the group (the empty
@@ -316,7 +345,19 @@ def apply_matrix_simd(state, nqubits, targets, ntargets, control_mask, matrix, g
         [sum(((c >> i) & 1) << b for i, b in enumerate(vhigh)) * reals for c in range(1 << kh)], dtype=np.uint64
     )
     run, shift = _run(vpositions, vnpos)
+    ahead = _prefetch_ahead(kh, uniform, run, shift, vpositions, vnpos) * reals
     _kernel(kh, low_mask, int(uniform))(
-        state, np.uint64(reals), vpositions, vnpos, vctrl, voffsets, table, vbegin, vend, run, np.uint64(shift)
+        state,
+        np.uint64(reals),
+        vpositions,
+        vnpos,
+        vctrl,
+        voffsets,
+        table,
+        vbegin,
+        vend,
+        run,
+        np.uint64(shift),
+        np.uint64(ahead),
     )
     return vbegin << free, vend << free

@@ -119,10 +119,10 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform, a
         prefetch = builder.module.globals.get("llvm.prefetch.p0i8") or ir.Function(
             builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), "llvm.prefetch.p0i8"
         )
-        with builder.if_then(builder.icmp_unsigned("!=", args[7], ir.Constant(i64, 0)), likely=False):
+        write, keep, data = (ir.Constant(i32, v) for v in (1, 3, 1))
+        with builder.if_then(builder.icmp_unsigned("!=", args[7], ir.Constant(i64, 0))):
             for p in pointers:
                 later = builder.gep(builder.bitcast(p, scalar.as_pointer()), [args[7]])
-                write, keep, data = (ir.Constant(i32, v) for v in (1, 3, 1))
                 builder.call(prefetch, [builder.bitcast(later, byte_ptr), write, keep, data])
         # An empty asm statement hands back the table's address as a value LLVM cannot see through, so
         # the matrix loads stay in the group: hoisted out of the run loop, they are copied to the stack

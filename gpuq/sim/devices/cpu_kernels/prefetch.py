@@ -14,7 +14,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["prefetch"]
+__all__ = ["emit_prefetch", "prefetch"]
 
 
 @intrinsic
@@ -26,14 +26,21 @@ def prefetch(typingctx, array, index):
 
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        byte_pointer = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        function = builder.module.declare_intrinsic(
-            "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32])
-        )
-        address = builder.bitcast(builder.gep(data, [args[1]]), byte_pointer)
-        # read (0), highest locality (3), data cache (1)
-        builder.call(function, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        emit_prefetch(builder, builder.gep(data, [args[1]]))
         return context.get_dummy_value()
 
     return signature, codegen
+
+
+def emit_prefetch(builder: ir.IRBuilder, address: ir.Value, write: bool = False) -> None:
+    """Emit ``llvm.prefetch`` of the line at ``address`` (a pointer of any type) into every cache level,
+    for reading or, with ``write``, for writing (the line then comes exclusive, ready for a store).
+    For kernels written as LLVM IR (``simd.py``); ``prefetch`` is the intrinsic Numba code calls."""
+    byte_pointer = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    function = builder.module.declare_intrinsic(
+        "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32])
+    )
+    # read (0) or write (1), highest locality (3), data cache (1)
+    locality, data_cache = ir.Constant(i32, 3), ir.Constant(i32, 1)
+    builder.call(function, [builder.bitcast(address, byte_pointer), ir.Constant(i32, int(write)), locality, data_cache])

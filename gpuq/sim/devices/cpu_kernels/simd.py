@@ -50,6 +50,7 @@ from numba.extending import intrinsic
 
 from ..aligned import aligned_zeros
 from ._layout import insert_zero_bits, mask_positions, real_view
+from .prefetch import emit_prefetch
 
 __all__ = ["MAX_TARGETS", "SIMD_BITS", "apply_matrix_simd", "build_table", "lane_bits", "simd_covers", "simd_layout"]
 
@@ -114,16 +115,9 @@ def _vector_group(typingctx, f, vbase, voffsets, table, kh, low_mask, uniform, a
             pointers.append(vector_at(fa.data, builder.add(args[1], offset)))
         loaded = [builder.load(p, align=align) for p in pointers]
         # Prefetch, for writing, the same vectors of the next run, ``ahead`` reals on (0: none).
-        byte_ptr = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        prefetch = builder.module.globals.get("llvm.prefetch.p0i8") or ir.Function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), "llvm.prefetch.p0i8"
-        )
-        write, keep, data = (ir.Constant(i32, v) for v in (1, 3, 1))
         with builder.if_then(builder.icmp_unsigned("!=", args[7], ir.Constant(i64, 0))):
             for p in pointers:
-                later = builder.gep(builder.bitcast(p, scalar.as_pointer()), [args[7]])
-                builder.call(prefetch, [builder.bitcast(later, byte_ptr), write, keep, data])
+                emit_prefetch(builder, builder.gep(builder.bitcast(p, scalar.as_pointer()), [args[7]]), write=True)
         # An empty asm statement hands back the table's address as a value LLVM cannot see through, so
         # the matrix loads stay in the group: hoisted out of the run loop, they are copied to the stack
         # at every run, which costs more than the run itself when the run is a group or two.
